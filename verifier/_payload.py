@@ -1,0 +1,150 @@
+"""Classification of a badge payload: the text found baked in an image, encoded in a QR code, or given directly.
+
+A payload is one of: a URL (a hosted assertion or credential), a JSON object (OB 1.x/2.0 assertion, OB 3.0
+credential) or a compact JWS (OB 2.0 signed assertion, OB 3.0 VC-JWT). Nothing here is verified: a JWS is split and
+decoded only so that the caller can tell what it claims to be.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from ._errors import MalformedInput, NoBadgeFound
+
+__all__ = ["Payload", "PayloadKind", "BadgeVersion", "classify_payload"]
+
+PayloadKind = Literal["url", "json", "jws"]
+BadgeVersion = Literal["ob1", "ob2", "ob3", "unknown"]
+
+_VC_CONTEXTS = ("https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/credentials/v2")
+_VC_TYPES = {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A classified payload. ``claims`` is the JSON object (for JSON) or the decoded, unverified JWS payload."""
+
+    kind: PayloadKind
+    text: str
+    version: BadgeVersion
+    claims: dict[str, Any] | None = None
+    jws_header: dict[str, Any] | None = None
+    problem: str | None = None
+    """Set when the payload looks like JSON but does not parse: the text is kept so a verifier can report it."""
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+
+    @property
+    def badge_id(self) -> str | None:
+        """The identifier the badge gives itself (assertion/credential id), or the URL of a hosted badge."""
+        if self.kind == "url":
+            return self.text
+        claims = self.credential
+        if not claims:
+            return None
+        for candidate in (claims.get("id"), (self.claims or {}).get("jti")):
+            if isinstance(candidate, str) and candidate.strip():
+                return candidate.strip()
+        verify = claims.get("verify")
+        if isinstance(verify, dict) and isinstance(verify.get("url"), str):
+            return verify["url"]
+        uid = claims.get("uid")
+        if isinstance(uid, str | int) and str(uid).strip():
+            return f"uid:{uid}"
+        return None
+
+    @property
+    def credential(self) -> dict[str, Any] | None:
+        """The assertion or credential object: the JSON itself, or for a VC 1.1 JWT its ``vc`` claim."""
+        if self.claims is None:
+            return None
+        if self.kind == "jws" and isinstance(self.claims.get("vc"), dict):
+            return self.claims["vc"]
+        return self.claims
+
+
+def _b64url_decode(part: str) -> bytes:
+    if not part or any(c not in _B64URL for c in part):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _try_jws(text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    parts = text.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[2]:
+        return None
+    try:
+        header = json.loads(_b64url_decode(parts[0]))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(header, dict) or "alg" not in header:
+        return None
+    try:
+        claims = json.loads(_b64url_decode(parts[1]))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        claims = None
+    return header, claims if isinstance(claims, dict) else None
+
+
+def _is_url(text: str) -> bool:
+    if any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def detect_version(obj: dict[str, Any], *, hint: BadgeVersion = "unknown") -> BadgeVersion:
+    contexts = [c for c in _as_list(obj.get("@context")) if isinstance(c, str)]
+    types = {t for t in _as_list(obj.get("type")) if isinstance(t, str)}
+    if types & _VC_TYPES or any(c in _VC_CONTEXTS for c in contexts) or "/ob/v3p0/" in " ".join(contexts):
+        return "ob3"
+    if "vc" in obj and isinstance(obj["vc"], dict):
+        return "ob3"
+    if any("openbadges" in c for c in contexts) or "Assertion" in types:
+        return "ob2"
+    if not contexts and (isinstance(obj.get("verify"), dict) or "uid" in obj or "recipient" in obj):
+        return "ob1"
+    return hint
+
+
+def classify_payload(raw: str, *, hint: BadgeVersion = "unknown") -> Payload:
+    """Classify one payload text. Raises ``NoBadgeFound`` when it is none of URL, JSON object or compact JWS."""
+    text = raw.strip().lstrip("\ufeff")
+    if not text:
+        raise NoBadgeFound("the badge payload is empty")
+    if text.startswith("{"):
+        try:
+            obj = json.loads(text)
+        except ValueError as exc:
+            return Payload("json", text, hint, problem=f"the badge JSON does not parse: {exc}")
+        if not isinstance(obj, dict):
+            raise MalformedInput("the badge JSON is not an object")
+        return Payload("json", text, detect_version(obj, hint=hint), claims=obj)
+    if _is_url(text):
+        return Payload("url", text, hint)
+    jws = _try_jws(text)
+    if jws is not None:
+        header, claims = jws
+        version = detect_version(claims, hint=hint) if claims is not None else hint
+        problem = None if claims is not None else "the JWS payload is not a JSON object"
+        return Payload("jws", text, version, claims=claims, jws_header=header, problem=problem)
+    preview = text[:60] + ("…" if len(text) > 60 else "")
+    raise NoBadgeFound(f"not an Open Badges payload (expected a URL, JSON or a JWS): {preview!r}")
