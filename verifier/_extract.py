@@ -64,7 +64,9 @@ def _from_png(data: bytes, limits: Limits) -> Extraction | None:
         seen.add((chunk.keyword, chunk.chunk_type))
         if chunk.compressed:
             warnings.append(f"the '{chunk.keyword}' chunk is compressed, which the baking spec forbids")
-        hint = "ob1" if chunk.chunk_type == "tEXt" and chunk.keyword == png.OB2_KEYWORD else _KEYWORD_HINT[chunk.keyword]
+        hint = (
+            "ob1" if chunk.chunk_type == "tEXt" and chunk.keyword == png.OB2_KEYWORD else _KEYWORD_HINT[chunk.keyword]
+        )
         payload = classify_payload(chunk.text, hint=hint)
         found.append(FoundPayload(payload, f"PNG {chunk.chunk_type} '{chunk.keyword}'"))
     return Extraction("png", "image/png", tuple(found), tuple(warnings))

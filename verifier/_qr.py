@@ -72,9 +72,7 @@ def scan_qr_codes(image: Image.Image, *, limits: Limits = DEFAULT_LIMITS) -> lis
     try:
         from pyzbar import pyzbar
     except ImportError as exc:  # pragma: no cover - depends on the system library
-        raise ExtractionError(
-            "QR scanning needs the zbar library: install it with 'apt-get install libzbar0'"
-        ) from exc
+        raise ExtractionError("QR scanning needs the zbar library: install it with 'apt-get install libzbar0'") from exc
     if image.mode in ("RGBA", "LA", "P"):
         background = Image.new("RGB", image.size, "white")
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))

@@ -84,9 +84,7 @@ def _inflate(data: bytes, limits: Limits) -> bytes:
     except zlib.error as exc:
         raise MalformedInput(f"corrupt compressed PNG text chunk: {exc}") from exc
     if len(out) > limits.max_text_bytes or inflater.unconsumed_tail:
-        raise InputTooLarge(
-            f"a compressed PNG text chunk expands beyond {limits.max_text_bytes // (1024 * 1024)} MB"
-        )
+        raise InputTooLarge(f"a compressed PNG text chunk expands beyond {limits.max_text_bytes // (1024 * 1024)} MB")
     return out
 
 

@@ -55,7 +55,9 @@ def _parse(data: bytes):  # type: ignore[no-untyped-def]
     try:
         return defusedxml.ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:
-        raise UnsafeInput(f"SVG refused: it declares the XML entity {exc.name!r} (entities are never expanded)") from exc
+        raise UnsafeInput(
+            f"SVG refused: it declares the XML entity {exc.name!r} (entities are never expanded)"
+        ) from exc
     except defusedxml.DefusedXmlException as exc:
         raise UnsafeInput(f"SVG refused: {exc}") from exc
     except ParseError as exc:

@@ -1,0 +1,345 @@
+"""``backpack``: the command line, a thin layer over the wallet and verifier libraries.
+
+Exit codes: 0 success, 1 verified but not valid (verification commands), 2 unreadable input or usage error.
+Every error is one line on stderr; ``BACKPACK_DEBUG=1`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from verifier import DEFAULT_LIMITS, Extraction, FetchPolicy, VerifierError, extract, summarize
+
+from .demo import seed_demo
+from .errors import WalletError
+from .identities import normalize_identity
+from .importer import import_sources, load_source
+from .paths import default_home, demo_home
+from .store import BadgeRecord, Store
+
+EXIT_INVALID_INPUT = 2
+_VERSION_LABELS = {"ob1": "OB 1.x", "ob2": "OB 2.0", "ob3": "OB 3.0", "unknown": "?"}
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"backpack: error: {message}", err=True)
+    raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+
+
+class _BackpackGroup(click.Group):
+    """Turns library errors into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (WalletError, VerifierError) as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+            if os.environ.get("BACKPACK_DEBUG"):
+                traceback.print_exc()
+            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with BACKPACK_DEBUG=1 and report it")
+
+
+class _Context:
+    def __init__(self, home: Path | None) -> None:
+        self.explicit_home = home is not None or bool(os.environ.get("BACKPACK_HOME", "").strip())
+        self.store = Store(home or default_home())
+
+
+def _store(ctx: click.Context) -> Store:
+    return ctx.ensure_object(_Context).store
+
+
+def _policy(allow_private_network: bool) -> FetchPolicy:
+    return FetchPolicy.from_env(allow_private_network=True if allow_private_network else None)
+
+
+_private_network_option = click.option(
+    "--allow-private-network",
+    is_flag=True,
+    help="Allow fetching from loopback and private addresses (or set BACKPACK_ALLOW_PRIVATE_NETWORK=1).",
+)
+
+
+@click.group(cls=_BackpackGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Backpack folder (default: $BACKPACK_HOME, else ~/.local/share/openbadges-backpack).",
+)
+@click.version_option(package_name="openbadges-backpack", prog_name="backpack")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None) -> None:
+    """Your Open Badges backpack: import, verify, organise and share your badges.
+
+    Run without a command to open your backpack (the demo backpack when you have none yet).
+    """
+    ctx.obj = _Context(home)
+    if ctx.invoked_subcommand is None:
+        _open_backpack(ctx.obj)
+
+
+def _open_backpack(context: _Context) -> None:
+    store = context.store
+    if not context.explicit_home and not store.list_badges():
+        demo = Store(demo_home())
+        if not demo.list_badges():
+            seed_demo(demo)
+        click.echo(f"Your backpack ({store.home}) is empty, so here is the demo backpack ({demo.home}).")
+        click.echo("Add your own badges with: backpack import FILE|URL …\n")
+        store = demo
+    _print_table(store.list_badges())
+
+
+# -- rendering ----------------------------------------------------------------------------------------------------
+
+
+def _name(record: BadgeRecord) -> str:
+    summary = record.summary
+    if summary.get("name"):
+        return str(summary["name"])
+    if record.payload_kind == "url":
+        return "(hosted badge, not fetched yet)"
+    return "(unnamed badge)"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_table(records: list[BadgeRecord]) -> None:
+    if not records:
+        click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …")
+        return
+    header = f"{'ID':<10}  {'FORMAT':<6}  {'NAME':<32}  {'ISSUER':<24}  {'ISSUED':<10}  SOURCE"
+    click.echo(click.style(header, bold=True))
+    for record in records:
+        summary = record.summary
+        issuer = summary.get("issuer_name") or summary.get("issuer_id") or ""
+        issued = (summary.get("issued_on") or "")[:10]
+        source = Path(record.source.ref).name if record.source.kind == "file" else record.source.ref
+        click.echo(
+            f"{record.id:<10}  {_VERSION_LABELS.get(record.version, '?'):<6}  {_clip(_name(record), 32):<32}  "
+            f"{_clip(str(issuer), 24):<24}  {issued:<10}  {_clip(source, 40)}"
+        )
+    noun = "badge" if len(records) == 1 else "badges"
+    click.echo(f"\n{len(records)} {noun} · not verified yet")
+
+
+def _payload_json(store: Store, record: BadgeRecord) -> Any:
+    text = store.read_blob(record.payload_blob).decode("utf-8")
+    if record.payload_kind == "json":
+        return json.loads(text)
+    return text
+
+
+# -- commands -----------------------------------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("sources", nargs=-1, required=True)
+@_private_network_option
+@click.pass_context
+def import_command(ctx: click.Context, sources: tuple[str, ...], allow_private_network: bool) -> None:
+    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input)."""
+    store = _store(ctx)
+    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in sources else None
+    failures = 0
+    imported = 0
+    for result in import_sources(store, list(sources), policy=_policy(allow_private_network), stdin=stdin):
+        if result.record is None:
+            failures += 1
+            click.echo(f"backpack: error: {result.source}: {result.error}", err=True)
+            continue
+        imported += 1
+        verb = "imported" if result.created else "updated "
+        click.echo(f"{verb} {result.record.id}  {_name(result.record)}  ({result.source})")
+    if failures:
+        click.echo(f"{imported} imported, {failures} failed", err=True)
+        raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool) -> None:
+    """List the badges in your backpack."""
+    records = _store(ctx).list_badges()
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+    else:
+        _print_table(records)
+
+
+@cli.command("show")
+@click.argument("badge_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, the badge payload included.")
+@click.pass_context
+def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
+    """Show one badge (an id prefix of at least 4 characters is enough)."""
+    store = _store(ctx)
+    record = store.get_badge(badge_id)
+    payload = _payload_json(store, record)
+    if as_json:
+        click.echo(json.dumps({**record.to_dict(), "payload": payload}, indent=2, ensure_ascii=False))
+        return
+    summary = record.summary
+    rows = [
+        ("Badge", _name(record)),
+        ("ID", record.id),
+        ("Format", f"{_VERSION_LABELS.get(record.version, '?')} · {record.payload_kind}"),
+        ("Issuer", " · ".join(str(v) for v in (summary.get("issuer_name"), summary.get("issuer_id")) if v)),
+        ("Recipient", summary.get("recipient")),
+        ("Issued", summary.get("issued_on")),
+        ("Expires", summary.get("expires")),
+        ("Description", summary.get("description")),
+        ("Identifier", record.key.removeprefix("id:")),
+        ("Source", f"{record.source.ref} ({record.source.location})"),
+        ("Imported", record.imported_at),
+        ("Updated", record.updated_at),
+        ("Verification", "not verified yet"),
+    ]
+    for label, value in rows:
+        if value:
+            click.echo(f"{label + ':':<14}{value}")
+    for warning in record.warnings:
+        click.echo(f"{'Warning:':<14}{warning}")
+    click.echo("\nPayload:")
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if isinstance(payload, dict) else payload)
+
+
+@cli.command("remove")
+@click.argument("badge_id")
+@click.pass_context
+def remove_command(ctx: click.Context, badge_id: str) -> None:
+    """Remove a badge from your backpack."""
+    record = _store(ctx).remove_badge(badge_id)
+    click.echo(f"removed {record.id}  {_name(record)}")
+
+
+def _extraction_json(extraction: Extraction) -> dict[str, Any]:
+    return {
+        "container": extraction.container,
+        "media_type": extraction.media_type,
+        "warnings": list(extraction.warnings),
+        "found": [
+            {
+                "location": found.location,
+                "kind": found.payload.kind,
+                "version": found.payload.version,
+                "badge_id": found.payload.badge_id,
+                "problem": found.payload.problem,
+                "summary": summarize(found.payload).to_dict(),
+                "jws_header": found.payload.jws_header,
+                "claims": found.payload.claims,
+                "text": found.payload.text,
+            }
+            for found in extraction.found
+        ],
+    }
+
+
+@cli.command("extract")
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_private_network_option
+@click.pass_context
+def extract_command(ctx: click.Context, source: str, as_json: bool, allow_private_network: bool) -> None:
+    """Show what is baked in an image or encoded in a QR code, without storing anything."""
+    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if source == "-" else None
+    loaded = load_source(source, policy=_policy(allow_private_network), stdin=stdin)
+    extraction = extract(loaded.data)
+    if as_json:
+        click.echo(json.dumps(_extraction_json(extraction), indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{source}: {extraction.media_type}, {len(extraction.found)} payload(s)")
+        for found in extraction.found:
+            payload = found.payload
+            click.echo(f"\n{found.location}: {payload.kind}, {_VERSION_LABELS.get(payload.version, '?')}")
+            if payload.badge_id:
+                click.echo(f"  id: {payload.badge_id}")
+            name = summarize(payload).name
+            if name:
+                click.echo(f"  name: {name}")
+            if payload.problem:
+                click.echo(f"  problem: {payload.problem}")
+            shown = (
+                json.dumps(payload.claims, indent=2, ensure_ascii=False)
+                if payload.kind == "json" and payload.claims
+                else payload.text
+            )
+            click.echo("  " + shown.replace("\n", "\n  "))
+        for warning in extraction.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    problems = [f.payload.problem for f in extraction.found[:1] if f.payload.problem]
+    if problems:
+        _fail(f"{source}: {problems[0]}")
+
+
+@cli.group("identity")
+def identity_group() -> None:
+    """Your identities (emails, URLs, telephone numbers, DIDs), used to check badges were issued to you."""
+
+
+@identity_group.command("add")
+@click.argument("value")
+@click.pass_context
+def identity_add(ctx: click.Context, value: str) -> None:
+    """Add an identity."""
+    kind, normalized = normalize_identity(value)
+    _row, created = _store(ctx).add_identity(kind, normalized)
+    click.echo(f"{'added' if created else 'already known'}: {normalized} ({kind})")
+
+
+@identity_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def identity_list(ctx: click.Context, as_json: bool) -> None:
+    """List your identities."""
+    rows = _store(ctx).list_identities()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not rows:
+        click.echo("No identities yet. Add one with: backpack identity add you@example.com")
+    for row in rows if not as_json else []:
+        click.echo(f"{row['kind']:<10} {row['value']}")
+
+
+@identity_group.command("remove")
+@click.argument("value")
+@click.pass_context
+def identity_remove(ctx: click.Context, value: str) -> None:
+    """Remove an identity."""
+    _kind, normalized = normalize_identity(value)
+    _store(ctx).remove_identity(normalized)
+    click.echo(f"removed: {normalized}")
+
+
+@cli.command("demo")
+@click.pass_context
+def demo_command(ctx: click.Context) -> None:
+    """Create (or refresh) the demo backpack and list it. Uses --home when given, else its own folder."""
+    context = ctx.ensure_object(_Context)
+    store = context.store if context.explicit_home else Store(demo_home())
+    count = seed_demo(store)
+    click.echo(f"Demo backpack at {store.home}: {count} sample badges.\n")
+    _print_table(store.list_badges())
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="backpack")
+    except KeyboardInterrupt:
+        click.echo("backpack: interrupted", err=True)
+        sys.exit(130)

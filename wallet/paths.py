@@ -1,0 +1,23 @@
+"""Where the backpack lives on disk: ``--home``, else ``$BACKPACK_HOME``, else the XDG data directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["default_home", "demo_home"]
+
+
+def _xdg_data_home() -> Path:
+    value = os.environ.get("XDG_DATA_HOME", "").strip()
+    return Path(value) if value and Path(value).is_absolute() else Path.home() / ".local" / "share"
+
+
+def default_home() -> Path:
+    value = os.environ.get("BACKPACK_HOME", "").strip()
+    return Path(value).expanduser() if value else _xdg_data_home() / "openbadges-backpack"
+
+
+def demo_home() -> Path:
+    """The demo backpack, kept apart from the user's own so that trying the product never fills their store."""
+    return _xdg_data_home() / "openbadges-backpack-demo"

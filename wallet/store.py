@@ -1,0 +1,336 @@
+"""The earner's store: tinydb in one JSON file, content-addressed blobs beside it.
+
+Layout of a backpack home::
+
+    backpack.json        tinydb database (badges, identities, schema version) — metadata only
+    backpack.lock        advisory lock taken around every transaction
+    blobs/<sha256>       original files and payload texts, written once, never inlined in the database
+
+tinydb rewrites its whole file on every write, so each write goes to a temporary file that is fsynced and renamed
+over the old one: a crash leaves either the old or the new database, never a torn one. Every read-modify-write runs
+under an exclusive ``flock`` so two processes (the TUI and the web server, two imports) never lose each other's work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+from .errors import AmbiguousId, NotFound, SchemaTooNew, StoreError, StoreLocked
+
+__all__ = ["SCHEMA_VERSION", "BadgeRecord", "SourceRef", "Store", "now_iso"]
+
+SCHEMA_VERSION = 1
+_MIN_ID_PREFIX = 4
+# Migrations from version N to N+1, applied under the write lock when an older store is opened for writing.
+_MIGRATIONS: dict[int, Callable[[TinyDB], None]] = {}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that readers see the old content or the new, never a mix."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+class _AtomicJSONStorage(Storage):
+    """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically."""
+
+    def __init__(self, path: str) -> None:
+        self._path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self._path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw.strip():
+            return None
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise StoreError(f"the backpack database {self._path} is not valid JSON; it was left untouched") from exc
+        if not isinstance(data, dict):
+            raise StoreError(f"the backpack database {self._path} has an unexpected shape; it was left untouched")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a badge came from: a file path or URL, and the blob holding the bytes as they were read."""
+
+    kind: str  # "file" | "url" | "text"
+    ref: str
+    blob: str
+    media_type: str
+    container: str
+    location: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceRef:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class BadgeRecord:
+    id: str
+    key: str
+    version: str
+    payload_kind: str
+    payload_blob: str
+    summary: dict[str, str | None]
+    source: SourceRef
+    imported_at: str
+    updated_at: str
+    warnings: list[str] = field(default_factory=list)
+    verification: dict[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BadgeRecord:
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        values["source"] = SourceRef.from_dict(data["source"])
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def badge_id_for_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+class Store:
+    """A backpack home directory. Cheap to construct: nothing touches the disk until it is used."""
+
+    def __init__(self, home: Path | str, *, lock_timeout: float = 15.0) -> None:
+        self.home = Path(home).expanduser()
+        self.db_path = self.home / "backpack.json"
+        self.lock_path = self.home / "backpack.lock"
+        self.blob_dir = self.home / "blobs"
+        self.lock_timeout = lock_timeout
+
+    # -- plumbing -----------------------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def _ensure_dirs(self) -> None:
+        try:
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.blob_dir.mkdir(exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create the backpack home {self.home}: {exc.strerror}") from exc
+
+    @contextlib.contextmanager
+    def _locked(self, exclusive: bool) -> Iterator[None]:
+        self._ensure_dirs()
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+            while True:
+                try:
+                    fcntl.flock(fd, operation)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise StoreLocked(
+                            f"the backpack at {self.home} stayed locked by another process for {self.lock_timeout:g} s"
+                        ) from exc
+                    time.sleep(0.02)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[TinyDB]:
+        """A database handle valid for one locked unit of work. Writes inside it are each atomic."""
+        if not write and not self.exists():
+            # Reading an absent store must not create it (a typo in --home should not leave directories behind).
+            db = TinyDB(storage=_MemoryOnly)
+            yield db
+            return
+        with self._locked(exclusive=write):
+            db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
+            try:
+                self._check_schema(db, write=write)
+                yield db
+            finally:
+                db.close()
+
+    def _check_schema(self, db: TinyDB, *, write: bool) -> None:
+        meta = db.table("_meta")
+        row = meta.get(doc_id=1)
+        version = row.get("schema_version", 0) if isinstance(row, dict) else None
+        if version is None:
+            if write:
+                meta.insert({"schema_version": SCHEMA_VERSION, "created_at": now_iso()})
+            return
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"the backpack at {self.home} uses schema {version}; this version of backpack reads up to "
+                f"{SCHEMA_VERSION}: upgrade backpack"
+            )
+        if write and version < SCHEMA_VERSION:
+            for step in range(version, SCHEMA_VERSION):
+                _MIGRATIONS[step](db)
+            meta.update({"schema_version": SCHEMA_VERSION}, doc_ids=[1])
+
+    def schema_version(self) -> int | None:
+        with self.transaction() as db:
+            row = db.table("_meta").get(doc_id=1)
+            return row.get("schema_version") if isinstance(row, dict) else None
+
+    # -- blobs ----------------------------------------------------------------------------------------------------
+
+    def put_blob(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self._ensure_dirs()
+        path = self.blob_dir / digest
+        if not path.exists():
+            atomic_write(path, data)
+        return digest
+
+    def read_blob(self, digest: str) -> bytes:
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise NotFound(f"not a blob id: {digest!r}")
+        try:
+            return (self.blob_dir / digest).read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(f"blob {digest} is missing from {self.blob_dir}") from exc
+
+    # -- badges ---------------------------------------------------------------------------------------------------
+
+    def upsert_badge(self, record: BadgeRecord) -> tuple[BadgeRecord, bool]:
+        """Insert ``record``, or update the badge with the same key (keeping its first import time).
+
+        Returns the stored record and whether it was new.
+        """
+        with self.transaction(write=True) as db:
+            table = db.table("badges")
+            existing = table.get(Query().key == record.key)
+            if isinstance(existing, dict):
+                merged = BadgeRecord.from_dict(
+                    {
+                        **record.to_dict(),
+                        "id": existing["id"],
+                        "imported_at": existing["imported_at"],
+                        "verification": existing.get("verification")
+                        if record.verification is None
+                        else record.verification,
+                    }
+                )
+                table.update(merged.to_dict(), doc_ids=[existing.doc_id])
+                return merged, False
+            table.insert(record.to_dict())
+            return record, True
+
+    def list_badges(self) -> list[BadgeRecord]:
+        with self.transaction() as db:
+            rows = db.table("badges").all()
+        records = [BadgeRecord.from_dict(row) for row in rows]
+        return sorted(records, key=lambda r: (r.imported_at, r.id))
+
+    def _find(self, db: TinyDB, badge_id: str) -> dict[str, Any]:
+        wanted = badge_id.strip().lower()
+        if len(wanted) < _MIN_ID_PREFIX:
+            raise NotFound(f"badge id {badge_id!r} is too short: give at least {_MIN_ID_PREFIX} characters")
+        matches = [row for row in db.table("badges").all() if row["id"].startswith(wanted)]
+        if not matches:
+            raise NotFound(f"no badge with id {badge_id!r} in this backpack")
+        if len(matches) > 1:
+            raise AmbiguousId(f"badge id {badge_id!r} matches {len(matches)} badges; give more characters")
+        return matches[0]
+
+    def get_badge(self, badge_id: str) -> BadgeRecord:
+        with self.transaction() as db:
+            return BadgeRecord.from_dict(self._find(db, badge_id))
+
+    def remove_badge(self, badge_id: str) -> BadgeRecord:
+        """Remove a badge record. Its blobs stay: they are content-addressed and may be shared with other badges."""
+        with self.transaction(write=True) as db:
+            row = self._find(db, badge_id)
+            db.table("badges").remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
+            return BadgeRecord.from_dict(row)
+
+    # -- identities -----------------------------------------------------------------------------------------------
+
+    def add_identity(self, kind: str, value: str) -> tuple[dict[str, str], bool]:
+        with self.transaction(write=True) as db:
+            table = db.table("identities")
+            existing = table.get(Query().value == value)
+            if isinstance(existing, dict):
+                return dict(existing), False
+            row = {"kind": kind, "value": value, "added_at": now_iso()}
+            table.insert(row)
+            return row, True
+
+    def list_identities(self) -> list[dict[str, str]]:
+        with self.transaction() as db:
+            return [dict(row) for row in db.table("identities").all()]
+
+    def remove_identity(self, value: str) -> dict[str, str]:
+        with self.transaction(write=True) as db:
+            table = db.table("identities")
+            row = table.get(Query().value == value)
+            if not isinstance(row, dict):
+                raise NotFound(f"{value!r} is not one of your identities")
+            table.remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
+            return dict(row)
+
+
+class _MemoryOnly(Storage):
+    """An empty, read-only view used when the store does not exist yet."""
+
+    def __init__(self) -> None:
+        pass
+
+    def read(self) -> None:
+        return None
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        raise StoreError("internal error: write to a store that does not exist")
