@@ -12,6 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import click
 
@@ -109,9 +110,8 @@ def _name(record: BadgeRecord) -> str:
     summary = record.summary
     if summary.get("name"):
         return str(summary["name"])
-    if record.payload_kind == "url":
-        return "(hosted badge, not fetched yet)"
-    return "(unnamed badge)"
+    host = urlsplit(record.key.removeprefix("id:")).hostname
+    return f"(hosted: {host})" if host else "(unnamed badge)"
 
 
 def _clip(text: str, width: int) -> str:
@@ -120,7 +120,7 @@ def _clip(text: str, width: int) -> str:
 
 def _print_table(records: list[BadgeRecord]) -> None:
     if not records:
-        click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …")
+        click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …  (or try: backpack demo)")
         return
     header = f"{'ID':<10}  {'FORMAT':<6}  {'NAME':<32}  {'ISSUER':<24}  {'ISSUED':<10}  SOURCE"
     click.echo(click.style(header, bold=True))
@@ -274,12 +274,14 @@ def extract_command(ctx: click.Context, source: str, as_json: bool, allow_privat
                 click.echo(f"  name: {name}")
             if payload.problem:
                 click.echo(f"  problem: {payload.problem}")
-            shown = (
-                json.dumps(payload.claims, indent=2, ensure_ascii=False)
-                if payload.kind == "json" and payload.claims
-                else payload.text
-            )
-            click.echo("  " + shown.replace("\n", "\n  "))
+            if payload.jws_header is not None:
+                click.echo(
+                    "  JWS header (signature not checked): " + json.dumps(payload.jws_header, ensure_ascii=False)
+                )
+            if payload.claims is not None:
+                click.echo("  " + json.dumps(payload.claims, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+            else:
+                click.echo("  " + payload.text)
         for warning in extraction.warnings:
             click.echo(f"warning: {warning}", err=True)
     problems = [f.payload.problem for f in extraction.found[:1] if f.payload.problem]
