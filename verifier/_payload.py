@@ -127,7 +127,7 @@ def detect_version(obj: dict[str, Any], *, hint: BadgeVersion = "unknown") -> Ba
 
 def classify_payload(raw: str, *, hint: BadgeVersion = "unknown") -> Payload:
     """Classify one payload text. Raises ``NoBadgeFound`` when it is none of URL, JSON object or compact JWS."""
-    text = raw.strip().lstrip("\ufeff")
+    text = raw.strip().lstrip("\ufeff").strip()
     if not text:
         raise NoBadgeFound("the badge payload is empty")
     if text.startswith("{"):
