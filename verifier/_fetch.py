@@ -1,30 +1,52 @@
-"""The one module that talks to the network: fetching badge documents by URL, safely.
+"""The one module that talks to the network: fetching badge documents by URL, safely and once.
 
 Untrusted URLs come from badges and from users, so every request is guarded: http/https only, connect/read
-timeouts, a total deadline, a body size cap, a bounded number of redirects, and an SSRF guard that refuses loopback,
-private, link-local, multicast and reserved addresses after DNS resolution, on every redirect hop.
+timeouts, a body size cap by kind of document, a bounded number of redirects (loops refused), and an SSRF guard that
+refuses loopback, private, link-local, multicast and reserved addresses after DNS resolution, on every redirect hop.
+
+One ``Fetcher`` is shared by every badge of a run: one ``httpx.AsyncClient``, a per-host concurrency limit, one
+request in flight per URL (two badges of one issuer share one fetch), and a cache keyed by URL that honours
+``Cache-Control`` and ``ETag``. The cache is pluggable (``ResponseCache``) so the wallet can persist it, which is what
+makes ``--offline`` and cheap rechecks work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
+import re
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ._errors import BlockedAddress, FetchError
 
-__all__ = ["FetchPolicy", "FetchResult", "fetch_url", "check_destination"]
+__all__ = [
+    "CachedResponse",
+    "FetchPolicy",
+    "FetchResult",
+    "Fetcher",
+    "MemoryCache",
+    "ResponseCache",
+    "check_destination",
+    "fetch_url",
+]
 
-_ACCEPT = (
-    "application/ld+json, application/json;q=0.9, application/vc+ld+json;q=0.9, "
-    "image/png;q=0.8, image/svg+xml;q=0.8, text/plain;q=0.5, */*;q=0.1"
-)
-_USER_AGENT = "openbadges-backpack/0.1 (+https://github.com/openbadges-backpack)"
+DocumentKind = Literal["json", "image", "any"]
+_ACCEPT: dict[DocumentKind, str] = {
+    "json": "application/ld+json, application/json;q=0.9, application/vc+ld+json;q=0.9, */*;q=0.1",
+    "image": "image/png, image/svg+xml;q=0.9, image/*;q=0.5",
+    "any": "application/ld+json, application/json;q=0.9, image/png;q=0.8, image/svg+xml;q=0.8, */*;q=0.1",
+}
+_USER_AGENT = "openbadges-backpack/0.1"
+_MB = 1024 * 1024
+T = TypeVar("T")
 
 
 def _env_allows_private() -> bool:
@@ -36,17 +58,57 @@ class FetchPolicy:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     deadline: float = 20.0
-    """Seconds for the whole fetch, redirects included."""
-    max_body_bytes: int = 10 * 1024 * 1024
+    """Seconds allowed for verifying one badge, every fetch it needs included."""
+    max_json_bytes: int = 2 * _MB
+    max_image_bytes: int = 10 * _MB
     max_redirects: int = 5
+    per_host_limit: int = 6
+    max_connections: int = 64
     allow_private_network: bool = False
     """Lift the SSRF guard (local development, tests against loopback issuers)."""
+    offline: bool = False
+    """Never touch the network: answer from the cache, or fail."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> FetchPolicy:
         values: dict[str, object] = {"allow_private_network": _env_allows_private()}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    def max_bytes(self, kind: DocumentKind) -> int:
+        return self.max_json_bytes if kind == "json" else self.max_image_bytes
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    fetched_at: float
+    etag: str | None = None
+    max_age: float | None = None
+    final_url: str | None = None
+
+    def fresh(self, now: float) -> bool:
+        return self.max_age is not None and now < self.fetched_at + self.max_age
+
+
+class ResponseCache(Protocol):
+    def get(self, url: str) -> CachedResponse | None: ...
+
+    def put(self, entry: CachedResponse) -> None: ...
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self.entries: dict[str, CachedResponse] = {}
+
+    def get(self, url: str) -> CachedResponse | None:
+        return self.entries.get(url)
+
+    def put(self, entry: CachedResponse) -> None:
+        self.entries[entry.url] = entry
 
 
 @dataclass(frozen=True)
@@ -56,6 +118,12 @@ class FetchResult:
     status: int
     content_type: str
     body: bytes
+    fetched_at: float
+    from_cache: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
 
 
 def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -82,13 +150,15 @@ def check_destination(url: str, policy: FetchPolicy) -> None:
     if policy.allow_private_network:
         return
     try:
-        infos = socket.getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP
-        )
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError("the URL has an invalid port", url=url) from exc
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve host {host!r}", url=url) from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if _blocked(address):
             raise BlockedAddress(
                 f"refused to fetch from a private or local address ({address}); "
@@ -97,49 +167,183 @@ def check_destination(url: str, policy: FetchPolicy) -> None:
             )
 
 
-def fetch_url(url: str, *, policy: FetchPolicy | None = None, client: httpx.Client | None = None) -> FetchResult:
-    """GET ``url`` under ``policy``. Raises ``FetchError`` for network failures, limits and non-2xx answers."""
-    policy = policy or FetchPolicy.from_env()
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    own_client = client is None
-    http = client or httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": _USER_AGENT})
-    started = time.monotonic()
-    current = url
-    try:
+def _max_age(headers: httpx.Headers) -> tuple[float | None, bool]:
+    """Freshness lifetime from Cache-Control, and whether the response may be stored at all."""
+    directives = headers.get("cache-control", "").lower()
+    if "no-store" in directives:
+        return None, False
+    if "no-cache" in directives:
+        return 0.0, True
+    match = re.search(r"max-age\s*=\s*(\d+)", directives)
+    return (float(match.group(1)) if match else None), True
+
+
+class Fetcher:
+    """Shared, cached, guarded HTTP fetching for one verification run. Use as an async context manager."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        cache: ResponseCache | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.policy = policy or FetchPolicy.from_env()
+        self.cache: ResponseCache = cache if cache is not None else MemoryCache()
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._inflight: dict[str, asyncio.Future[FetchResult]] = {}
+        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self.requests_made = 0
+        """Network requests actually sent (cache hits and shared in-flight fetches not counted)."""
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            policy = self.policy
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
+                limits=httpx.Limits(max_connections=policy.max_connections, max_keepalive_connections=32),
+                follow_redirects=False,
+                headers={"User-Agent": _USER_AGENT},
+                transport=self._transport,
+            )
+        return self._client
+
+    async def fetch(self, url: str, *, kind: DocumentKind = "json") -> FetchResult:
+        """The response for ``url``, of any status. Raises ``FetchError`` when there is no response at all."""
+        url = url.split("#", 1)[0]
+        future = self._inflight.get(url)
+        if future is None:
+            future = asyncio.ensure_future(self._fetch(url, kind))
+            self._inflight[url] = future
+        # Shielded: one badge giving up (its deadline) must not cancel a fetch other badges share.
+        return await asyncio.shield(future)
+
+    async def _fetch(self, url: str, kind: DocumentKind) -> FetchResult:
+        cached = self.cache.get(url)
+        now = time.time()
+        if self.policy.offline:
+            if cached is None:
+                raise FetchError("offline, and this document was never fetched before", url=url)
+            return self._from_cache(cached)
+        if cached is not None and cached.fresh(now):
+            return self._from_cache(cached)
+        return await self._request(url, kind, cached)
+
+    @staticmethod
+    def _from_cache(entry: CachedResponse) -> FetchResult:
+        return FetchResult(
+            entry.url,
+            entry.final_url or entry.url,
+            entry.status,
+            entry.content_type,
+            entry.body,
+            entry.fetched_at,
+            True,
+        )
+
+    def _host_limit(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        if host not in self._host_limits:
+            self._host_limits[host] = asyncio.Semaphore(self.policy.per_host_limit)
+        return self._host_limits[host]
+
+    async def _request(self, url: str, kind: DocumentKind, cached: CachedResponse | None) -> FetchResult:
+        policy = self.policy
+        current = url
+        visited: set[str] = set()
         for _hop in range(policy.max_redirects + 1):
-            check_destination(current, policy)
-            try:
-                with http.stream("GET", current, headers={"Accept": _ACCEPT}, timeout=timeout) as response:
-                    if response.is_redirect:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchError(f"redirect {response.status_code} without a Location", url=current)
-                        current = urljoin(current, location)
-                        continue
-                    if not response.is_success:
-                        raise FetchError(f"the server answered {response.status_code}", url=current)
-                    declared = response.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > policy.max_body_bytes:
-                        raise FetchError(f"response larger than {policy.max_body_bytes} bytes", url=current)
-                    body = bytearray()
-                    for piece in response.iter_bytes():
-                        body += piece
-                        if len(body) > policy.max_body_bytes:
-                            raise FetchError(f"response larger than {policy.max_body_bytes} bytes", url=current)
-                        if time.monotonic() - started > policy.deadline:
-                            raise FetchError(f"gave up after {policy.deadline:g} s", url=current)
-                    return FetchResult(
+            if current in visited:
+                raise FetchError("redirect loop", url=url)
+            visited.add(current)
+            await asyncio.to_thread(check_destination, current, policy)
+            headers = {"Accept": _ACCEPT[kind]}
+            if cached is not None and cached.etag and current == url:
+                headers["If-None-Match"] = cached.etag
+            async with self._host_limit(current):
+                try:
+                    self.requests_made += 1
+                    async with self._http().stream("GET", current, headers=headers) as response:
+                        if response.is_redirect:
+                            location = response.headers.get("location")
+                            if not location:
+                                raise FetchError(f"redirect {response.status_code} without a Location", url=current)
+                            current = urljoin(current, location)
+                            continue
+                        if response.status_code == 304 and cached is not None:
+                            max_age, _storable = _max_age(response.headers)
+                            refreshed = replace(cached, fetched_at=time.time(), max_age=max_age)
+                            self.cache.put(refreshed)
+                            return self._from_cache(refreshed)
+                        body = await self._read_body(response, policy.max_bytes(kind), current)
+                except httpx.TimeoutException as exc:
+                    raise FetchError("timed out", url=current) from exc
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"network error: {type(exc).__name__}", url=current) from exc
+            fetched_at = time.time()
+            max_age, storable = _max_age(response.headers)
+            content_type = response.headers.get("content-type", "")
+            if storable and response.status_code in (200, 410):
+                self.cache.put(
+                    CachedResponse(
                         url=url,
-                        final_url=current,
                         status=response.status_code,
-                        content_type=response.headers.get("content-type", ""),
-                        body=bytes(body),
+                        content_type=content_type,
+                        body=body,
+                        fetched_at=fetched_at,
+                        etag=response.headers.get("etag"),
+                        max_age=max_age,
+                        final_url=current,
                     )
-            except httpx.TimeoutException as exc:
-                raise FetchError("timed out", url=current) from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(f"network error: {exc}", url=current) from exc
+                )
+            return FetchResult(url, current, response.status_code, content_type, body, fetched_at)
         raise FetchError(f"more than {policy.max_redirects} redirects", url=url)
-    finally:
-        if own_client:
-            http.close()
+
+    @staticmethod
+    async def _read_body(response: httpx.Response, limit: int, url: str) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"response larger than the {limit // 1024} KB allowed", url=url)
+        body = bytearray()
+        async for piece in response.aiter_bytes():
+            body += piece
+            if len(body) > limit:
+                raise FetchError(f"response larger than the {limit // 1024} KB allowed", url=url)
+        return bytes(body)
+
+
+def run_sync(awaitable: Awaitable[T]) -> T:
+    """Run a coroutine from synchronous code (the CLI, the importer)."""
+
+    async def _wrapper() -> T:
+        return await awaitable
+
+    return asyncio.run(_wrapper())
+
+
+def fetch_url(url: str, *, policy: FetchPolicy | None = None, kind: DocumentKind = "any") -> FetchResult:
+    """Fetch one URL synchronously. Raises ``FetchError`` for network failures, limits and non-2xx answers."""
+
+    async def _one() -> FetchResult:
+        async with Fetcher(policy) as fetcher:
+            async with asyncio.timeout(fetcher.policy.deadline):
+                return await fetcher.fetch(url, kind=kind)
+
+    try:
+        result = run_sync(_one())
+    except TimeoutError as exc:
+        raise FetchError(f"gave up after {(policy or FetchPolicy()).deadline:g} s", url=url) from exc
+    if not result.ok:
+        raise FetchError(f"the server answered {result.status}", url=url)
+    return result

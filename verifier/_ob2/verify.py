@@ -1,0 +1,314 @@
+"""OB 2.0 verification flows: HostedBadge (fetch the assertion by its id) and SignedBadge (JWS with the issuer's key).
+
+The flows do the I/O (through the shared ``Fetcher``) and record one result per check in the report; the decisions
+themselves are the pure functions of ``checks``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+from pyld.jsonld import JsonLdError
+
+from .._errors import FetchError, VerifierError
+from .._extract import extract
+from .._fetch import Fetcher
+from .._jsonld import UnknownContext, expand
+from .._payload import Payload
+from .._policy import VerifierPolicy
+from .._report import Report
+from . import checks
+
+__all__ = ["Run", "verify_hosted", "verify_signed"]
+
+OB_NS = "https://w3id.org/openbadges#"
+_ALLOWED_JWS_ALGORITHMS = ("RS256",)  # the only algorithm OB 2.0 signed badges use
+
+
+class Run:
+    """The state of one badge's verification: where it is, so a timeout can be reported on the right check."""
+
+    def __init__(self, report: Report, fetcher: Fetcher, policy: VerifierPolicy) -> None:
+        self.report = report
+        self.fetcher = fetcher
+        self.policy = policy
+        self.stage = "fetched"
+
+    async def fetch_json(self, url: str, check_id: str, what: str) -> dict[str, Any] | None:
+        """Fetch a JSON document; on failure record an ``error`` (could not check) and return None."""
+        self.stage = check_id
+        try:
+            result = await self.fetcher.fetch(url, kind="json")
+        except FetchError as exc:
+            self.report.add(check_id, "error", f"could not fetch the {what}: {exc}")
+            return None
+        if not result.ok:
+            self.report.add(check_id, "error", f"could not fetch the {what}: {url} answered {result.status}")
+            return None
+        try:
+            document = json.loads(result.body)
+        except ValueError:
+            self.report.add(check_id, "failed", f"the {what} at {url} is not JSON")
+            return None
+        if not isinstance(document, dict):
+            self.report.add(check_id, "failed", f"the {what} at {url} is not a JSON object")
+            return None
+        return document
+
+
+def _canonical(document: dict[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_OB2_CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
+
+
+def _check_json_ld(report: Report, assertion: dict[str, Any]) -> bool:
+    contexts = [c for c in checks.as_list(assertion.get("@context")) if isinstance(c, str)]
+    if not any(c.rstrip("/") in _OB2_CONTEXTS for c in contexts):
+        shown = ", ".join(contexts) or "none"
+        report.add("json_ld", "failed", f"the @context must be https://w3id.org/openbadges/v2 (found: {shown})")
+        return False
+    try:
+        expanded = expand(assertion)
+    except UnknownContext as exc:
+        report.add("json_ld", "error", str(exc))
+        return False
+    except (JsonLdError, TypeError, ValueError) as exc:
+        report.add("json_ld", "failed", f"not valid JSON-LD: {str(exc).splitlines()[0]}")
+        return False
+    types = {t for node in expanded for t in node.get("@type", [])}
+    if f"{OB_NS}Assertion" not in types:
+        report.add("json_ld", "failed", "the document is not an Open Badges 2.0 Assertion (type Assertion expected)")
+        return False
+    report.add("json_ld", "passed", "Open Badges 2.0 assertion, known context")
+    return True
+
+
+async def _node(run: Run, value: Any, check_id: str, what: str, expected_types: tuple[str, ...]) -> dict | None:
+    """An embedded node, or the node fetched from its IRI; records ``check_id``."""
+    if isinstance(value, dict):
+        node: dict[str, Any] | None = value
+        origin = "embedded"
+    elif isinstance(value, str):
+        node = await run.fetch_json(value, check_id, what)
+        origin = f"fetched from {value}"
+        if node is None:
+            return None
+    else:
+        run.report.add(check_id, "failed", f"the {what} is missing")
+        return None
+    types = {t for t in checks.as_list(node.get("type")) if isinstance(t, str)}
+    if not types & set(expected_types):
+        run.report.add(check_id, "failed", f"the {what} has type {sorted(types) or 'none'}, not {expected_types[0]}")
+        return None
+    label = node.get("name") if isinstance(node.get("name"), str) else checks.node_id(node)
+    run.report.add(check_id, "passed", f"{label} ({origin})")
+    return node
+
+
+async def _badge_class_and_issuer(run: Run, assertion: dict[str, Any]) -> tuple[dict | None, dict | None]:
+    badge_class = await _node(run, assertion.get("badge"), "badge_class", "badge class", ("BadgeClass",))
+    if badge_class is None:
+        return None, None
+    issuer = await _node(run, badge_class.get("issuer"), "issuer", "issuer profile", ("Issuer", "Profile"))
+    return badge_class, issuer
+
+
+def _properties(report: Report, assertion: dict, badge_class: dict | None, issuer: dict | None) -> None:
+    problems = []
+    for label, node, required in (
+        ("assertion", assertion, checks.ASSERTION_REQUIRED),
+        ("badge class", badge_class, checks.BADGE_CLASS_REQUIRED),
+        ("issuer", issuer, checks.ISSUER_REQUIRED),
+    ):
+        if node is not None:
+            missing = checks.missing_properties(node, required)
+            if missing:
+                problems.append(f"the {label} lacks {', '.join(missing)}")
+    if problems:
+        report.add("properties", "failed", "; ".join(problems))
+    else:
+        report.add("properties", "passed", "assertion, badge class and issuer have the required properties")
+
+
+def _common_checks(run: Run, assertion: dict, badge_class: dict | None, issuer: dict | None) -> None:
+    report, policy = run.report, run.policy
+    report.badge = checks.display_data(assertion, badge_class or {}, issuer or {})
+    _properties(report, assertion, badge_class, issuer)
+    report.add("recipient", *checks.check_recipient(assertion.get("recipient"), policy.recipients))
+    issued, expiry = checks.check_dates(assertion, now=policy.current_time(), skew=policy.clock_skew)
+    report.add("issued_on", *issued)
+    report.add("expiry", *expiry)
+
+
+def _revoked_in_document(report: Report, assertion: dict[str, Any]) -> bool:
+    if assertion.get("revoked") is True:
+        reason = assertion.get("revocationReason")
+        report.badge.revocation_reason = reason if isinstance(reason, str) else None
+        report.add("revocation", "failed", "revoked by the issuer" + (f": {reason}" if isinstance(reason, str) else ""))
+        return True
+    return False
+
+
+async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *, depth: int = 0) -> None:
+    report = run.report
+    report.format = "ob2-hosted"
+    report.badge_id = url
+    run.stage = "fetched"
+    try:
+        result = await run.fetcher.fetch(url, kind="any")
+    except FetchError as exc:
+        report.add("fetched", "error", f"could not fetch the hosted assertion: {exc}")
+        return
+    when = f" (cached copy from {_iso(result.fetched_at)})" if result.from_cache else ""
+    if result.status == 410:
+        report.add("fetched", "passed", f"{url} answered 410 Gone{when}")
+        report.add("revocation", "failed", "revoked: the issuer answers 410 Gone for this assertion")
+        if baked_copy:
+            report.badge = checks.display_data(baked_copy, {}, {})
+        return
+    if not result.ok:
+        report.add("fetched", "error", f"could not fetch the hosted assertion: {url} answered {result.status}")
+        return
+    body = result.body
+    if body[:1] != b"{" and body.lstrip()[:1] != b"{":
+        # The URL may serve the baked image itself.
+        try:
+            payload = extract(body).payload
+        except VerifierError as exc:
+            report.add("fetched", "failed", f"{url} serves neither JSON nor a baked badge: {exc}")
+            return
+        if payload.kind == "jws" and depth == 0:
+            await verify_signed(run, payload)
+            return
+        if payload.kind != "json" or payload.claims is None or depth > 0:
+            report.add("fetched", "failed", f"{url} serves an image whose baked badge is not an assertion")
+            return
+        body = payload.text.encode()
+    try:
+        assertion = json.loads(body)
+    except ValueError:
+        report.add("fetched", "failed", f"{url} does not serve JSON")
+        return
+    if not isinstance(assertion, dict):
+        report.add("fetched", "failed", f"{url} does not serve a JSON object")
+        return
+    declared = assertion.get("id")
+    note = f"; it declares a different id ({declared})" if isinstance(declared, str) and declared != url else ""
+    report.add("fetched", "passed", f"fetched from {url}{when}{note}")
+    if baked_copy is not None:
+        if _canonical(baked_copy) != _canonical(assertion):
+            report.add(
+                "hosted_copy", "warning", "the baked copy differs from the hosted assertion; the hosted one wins"
+            )
+        else:
+            report.add("hosted_copy", "passed", "the baked copy matches the hosted assertion")
+    if _revoked_in_document(report, assertion):
+        return
+    _check_json_ld(report, assertion)
+    badge_class, issuer = await _badge_class_and_issuer(run, assertion)
+    _common_checks(run, assertion, badge_class, issuer)
+    if issuer is not None:
+        report.add("origin", *checks.check_origin(url if not isinstance(declared, str) else declared, issuer))
+    report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _key_ids(value: Any) -> list[str]:
+    return [k for k in (checks.node_id(v) for v in checks.as_list(value)) if k]
+
+
+async def verify_signed(run: Run, payload: Payload) -> None:
+    report = run.report
+    report.format = "ob2-signed"
+    header = payload.jws_header or {}
+    assertion = payload.claims
+    algorithm = header.get("alg")
+    algorithm_ok = algorithm in _ALLOWED_JWS_ALGORITHMS
+    if not algorithm_ok:
+        report.add("signature", "failed", f"JWS algorithm {algorithm!r} is not allowed: OB 2.0 signed badges use RS256")
+    if assertion is None:
+        report.add("json_ld", "failed", "the JWS payload is not a JSON object")
+        return
+    report.badge_id = assertion.get("id") if isinstance(assertion.get("id"), str) else None
+    _check_json_ld(report, assertion)
+    badge_class, issuer = await _badge_class_and_issuer(run, assertion)
+    _common_checks(run, assertion, badge_class, issuer)
+    _revoked_in_document(report, assertion)
+    if issuer is None:
+        if algorithm_ok:
+            report.add("signature", "error", "cannot check the signature without the issuer's profile")
+        return
+    verification = assertion.get("verification") or assertion.get("verify") or {}
+    creator = checks.node_id(verification.get("creator")) if isinstance(verification, dict) else None
+    issuer_keys = _key_ids(issuer.get("publicKey"))
+    candidates = [creator] if creator else issuer_keys
+    if creator and creator not in issuer_keys:
+        report.add("key_owner", "failed", f"the signing key {creator} is not among the issuer's public keys")
+    elif not candidates:
+        report.add("key_owner", "failed", "the badge names no signing key and the issuer lists no public key")
+    if algorithm_ok and candidates:
+        await _check_signature(run, payload, candidates, issuer, record_owner=report.check("key_owner") is None)
+    await _check_revocation_list(run, assertion, issuer)
+
+
+async def _check_signature(
+    run: Run, payload: Payload, key_urls: list[str], issuer: dict, *, record_owner: bool
+) -> None:
+    report = run.report
+    issuer_id = checks.node_id(issuer)
+    problems: list[str] = []
+    for key_url in key_urls:
+        key_document = await run.fetch_json(key_url, "signature", "signing key")
+        if key_document is None:
+            return
+        pem = key_document.get("publicKeyPem")
+        if not isinstance(pem, str):
+            problems.append(f"the key {key_url} has no publicKeyPem")
+            continue
+        owner = checks.node_id(key_document.get("owner"))
+        if record_owner:
+            if owner != issuer_id:
+                report.add(
+                    "key_owner", "failed", f"the key {key_url} is owned by {owner!r}, not the issuer {issuer_id}"
+                )
+                record_owner = False
+            else:
+                report.add("key_owner", "passed", f"the key {key_url} belongs to the issuer")
+        try:
+            key = RSAKey.import_key(pem)
+            jws.deserialize_compact(payload.text, key, algorithms=list(_ALLOWED_JWS_ALGORITHMS))
+        except (JoseError, ValueError, TypeError) as exc:
+            problems.append(f"{type(exc).__name__} with {key_url}")
+            continue
+        report.add("signature", "passed", f"valid RS256 signature by {key_url}")
+        return
+    report.add("signature", "failed", "the JWS signature does not verify: " + "; ".join(problems))
+
+
+async def _check_revocation_list(run: Run, assertion: dict[str, Any], issuer: dict[str, Any]) -> None:
+    report = run.report
+    if report.check("revocation") is not None:
+        return
+    list_url = checks.node_id(issuer.get("revocationList"))
+    if not list_url:
+        report.add("revocation", "skipped", "the issuer publishes no revocation list")
+        return
+    document = await run.fetch_json(list_url, "revocation", "revocation list")
+    if document is None:
+        return
+    revoked, reason = checks.revocation_entry(document, assertion)
+    if revoked:
+        report.badge.revocation_reason = reason
+        report.add("revocation", "failed", "revoked by the issuer" + (f": {reason}" if reason else ""))
+    else:
+        report.add("revocation", "passed", "not in the issuer's revocation list")

@@ -1,0 +1,23 @@
+"""The verifier's policy: what it trusts, whom the badge must be issued to, what time it is, how it fetches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ._fetch import FetchPolicy
+
+__all__ = ["VerifierPolicy"]
+
+
+@dataclass(frozen=True)
+class VerifierPolicy:
+    fetch: FetchPolicy = field(default_factory=FetchPolicy.from_env)
+    recipients: tuple[str, ...] = ()
+    """The earner's identities (emails, URLs, telephone numbers, DIDs); empty means the recipient is not checked."""
+    clock_skew: timedelta = timedelta(minutes=5)
+    now: datetime | None = None
+    """A pinned clock (tests, "as of" checks); None means the current time."""
+
+    def current_time(self) -> datetime:
+        return self.now or datetime.now(UTC)

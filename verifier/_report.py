@@ -1,0 +1,149 @@
+"""Verification reports: one result per check, an overall status derived from them, and a stable JSON form.
+
+The JSON form is documented in ``docs/report.md`` and pinned by ``docs/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "CHECK_IDS",
+    "BadgeDisplay",
+    "CheckResult",
+    "Outcome",
+    "Report",
+    "Status",
+    "REPORT_SCHEMA_VERSION",
+]
+
+REPORT_SCHEMA_VERSION = 1
+
+Outcome = Literal["passed", "failed", "warning", "skipped", "error"]
+Status = Literal["valid", "expired", "revoked", "unverifiable", "invalid"]
+
+# Every check id a report may contain, with what it checks. A failure of `revocation` makes a badge revoked, of
+# `expiry` expired; a failure of any other check makes it invalid. An `error` (the check could not run) makes it
+# unverifiable unless something worse is already known.
+CHECK_IDS: dict[str, str] = {
+    "extracted": "a badge payload was found in the input (baked image, QR code, JSON, JWS or URL)",
+    "format": "the badge is in a format this verifier supports (Open Badges 2.0; 3.0 in a later release)",
+    "fetched": "the hosted assertion was fetched from its id URL",
+    "hosted_copy": "a baked or pasted copy of a hosted assertion matches the hosted original",
+    "json_ld": "the assertion is valid JSON-LD with a known Open Badges context and the Assertion type",
+    "properties": "the assertion, badge class and issuer have the properties the spec requires",
+    "badge_class": "the badge class was obtained (embedded or fetched)",
+    "issuer": "the issuer profile was obtained (embedded or fetched)",
+    "origin": "the hosted assertion is within the issuer's verification scope (allowed origins, startsWith)",
+    "signature": "the JWS signature is valid, with an allowed algorithm, under the issuer's key",
+    "key_owner": "the signing key belongs to the issuer (key owner and the issuer's publicKey list)",
+    "recipient": "the badge was issued to one of the earner's identities",
+    "issued_on": "the issue date is valid and not in the future",
+    "expiry": "the badge has not expired",
+    "revocation": "the badge has not been revoked (revoked flag, 410 Gone, the issuer's revocation list)",
+}
+
+_INTEGRITY_FAILURE_EXEMPT = {"revocation", "expiry"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    outcome: Outcome
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.id not in CHECK_IDS:
+            raise ValueError(f"unknown check id {self.id!r}")
+
+
+@dataclass
+class BadgeDisplay:
+    """What a person wants to see about a badge. Issuer-controlled text: escape it when rendering."""
+
+    name: str | None = None
+    description: str | None = None
+    image: str | None = None
+    criteria: str | None = None
+    criteria_url: str | None = None
+    issuer_name: str | None = None
+    issuer_url: str | None = None
+    issuer_id: str | None = None
+    recipient: str | None = None
+    issued_on: str | None = None
+    expires: str | None = None
+    alignments: list[dict[str, str]] = field(default_factory=list)
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    endorsements: list[str] = field(default_factory=list)
+    revocation_reason: str | None = None
+
+
+@dataclass
+class Report:
+    source: str
+    checked_at: str
+    format: str | None = None
+    badge_id: str | None = None
+    badge: BadgeDisplay = field(default_factory=BadgeDisplay)
+    checks: list[CheckResult] = field(default_factory=list)
+
+    def add(self, check_id: str, outcome: Outcome, message: str) -> CheckResult:
+        result = CheckResult(check_id, outcome, message)
+        self.checks = [c for c in self.checks if c.id != check_id] + [result]
+        return result
+
+    def check(self, check_id: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def status(self) -> Status:
+        failed = {c.id for c in self.checks if c.outcome == "failed"}
+        if failed - _INTEGRITY_FAILURE_EXEMPT:
+            return "invalid"
+        if "revocation" in failed:
+            return "revoked"
+        if "expiry" in failed:
+            return "expired"
+        if any(c.outcome == "error" for c in self.checks) or not self.checks:
+            return "unverifiable"
+        return "valid"
+
+    @property
+    def decisive_check(self) -> CheckResult | None:
+        """The check that explains the status: the first failure of the deciding kind, or the first error."""
+        status = self.status
+        for check in self.checks:
+            if status == "invalid" and check.outcome == "failed" and check.id not in _INTEGRITY_FAILURE_EXEMPT:
+                return check
+            if status == "revoked" and check.outcome == "failed" and check.id == "revocation":
+                return check
+            if status == "expired" and check.outcome == "failed" and check.id == "expiry":
+                return check
+            if status == "unverifiable" and check.outcome == "error":
+                return check
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "source": self.source,
+            "format": self.format,
+            "badge_id": self.badge_id,
+            "status": self.status,
+            "checked_at": self.checked_at,
+            "badge": asdict(self.badge),
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        badge_fields = BadgeDisplay.__dataclass_fields__
+        return cls(
+            source=data["source"],
+            checked_at=data["checked_at"],
+            format=data.get("format"),
+            badge_id=data.get("badge_id"),
+            badge=BadgeDisplay(**{k: v for k, v in (data.get("badge") or {}).items() if k in badge_fields}),
+            checks=[CheckResult(c["id"], c["outcome"], c["message"]) for c in data.get("checks", [])],
+        )
