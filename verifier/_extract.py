@@ -7,7 +7,7 @@ from typing import Literal
 
 from ._baking import png, svg
 from ._errors import InputTooLarge, MalformedInput, NoBadgeFound
-from ._limits import DEFAULT_LIMITS, Limits
+from ._limits import DEFAULT_LIMITS, Limits, describe_size
 from ._payload import BadgeVersion, Payload, classify_payload
 from ._qr import decode_raster, looks_like_raster, scan_qr_codes
 
@@ -133,7 +133,7 @@ def extract(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Extraction:
     Raises an ``ExtractionError`` subclass when the bytes are too large, malformed, unsafe or hold no badge.
     """
     if len(data) > limits.max_file_bytes:
-        raise InputTooLarge(f"file refused: larger than {limits.max_file_bytes // (1024 * 1024)} MB")
+        raise InputTooLarge(f"file refused: larger than {describe_size(limits.max_file_bytes)}")
     if not data.strip():
         raise NoBadgeFound("the input is empty")
     if png.is_png(data):
@@ -148,7 +148,7 @@ def extract(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Extraction:
     except UnicodeDecodeError as exc:
         raise MalformedInput("unrecognised file: not a PNG, SVG, raster image, JSON, JWS or URL") from exc
     if len(data) > limits.max_text_bytes:
-        raise InputTooLarge(f"badge text refused: larger than {limits.max_text_bytes // (1024 * 1024)} MB")
+        raise InputTooLarge(f"badge text refused: larger than {describe_size(limits.max_text_bytes)}")
     payload = classify_payload(text)
     media_type = {"json": "application/json", "jws": "application/jwt", "url": "text/uri-list"}[payload.kind]
     return Extraction("text", media_type, (FoundPayload(payload, "text"),))

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Limits", "DEFAULT_LIMITS"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "describe_size"]
 
 MB = 1024 * 1024
+
+
+def describe_size(size: int) -> str:
+    """A byte count for people: "20 MB", "512 KB", "300 bytes"."""
+    if size >= MB and size % MB == 0:
+        return f"{size // MB} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB" if size < MB else f"{size / MB:.1f} MB"
+    return f"{size} bytes"
 
 
 @dataclass(frozen=True)

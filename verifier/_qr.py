@@ -35,6 +35,7 @@ def decode_raster(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Image.Imag
     max_pixels = limits.max_image_pixels or Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's warnings about hostile files (corrupt EXIF…) are noise here
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size

@@ -5,6 +5,7 @@ Everything here is generated in memory; nothing reads outside ``tests/``.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 from PIL import Image, ImageDraw, ImageFilter
@@ -171,14 +175,20 @@ BASE_SVG = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def svg_root_end(data: bytes) -> int:
-    """Index just past the ``>`` of the root ``<svg …>`` start tag of our test documents (no ``>`` in values)."""
-    start = re.search(rb"<svg[\s>]", data)
-    assert start is not None
-    return data.index(b">", start.start()) + 1
+    """Index just past the ``>`` closing the root ``<svg …>`` start tag (comments skipped, quotes respected)."""
+    blanked = re.sub(rb"<!--.*?-->", lambda m: b" " * len(m.group(0)), data, flags=re.S)
+    start = re.search(rb"<svg[\s>]", blanked)
+    assert start is not None, "no <svg> start tag"
+    tag = re.compile(rb"""<svg(?:[^>"']|"[^"]*"|'[^']*')*>""").match(blanked, start.start())
+    assert tag is not None, "unterminated <svg> start tag"
+    return tag.end()
 
 
+_ATTRS = rb"""(?:[^>"']|"[^"]*"|'[^']*')*"""
 _SVG_BADGE_ELEMENT = re.compile(
-    rb"<openbadges:(assertion|credential)\b[^>]*?/>|<openbadges:(assertion|credential)\b.*?</openbadges:\2>", re.S
+    rb"<openbadges:(assertion|credential)\b" + _ATTRS + rb"(?<=/)>"
+    rb"|<openbadges:(assertion|credential)\b" + _ATTRS + rb"(?<!/)>.*?</openbadges:\2>",
+    re.S,
 )
 _SVG_NS_ATTR = re.compile(rb"""\sxmlns:openbadges=("[^"]*"|'[^']*')""")
 
@@ -256,10 +266,9 @@ def ec_key() -> ECKey:
 
 
 def sign_rs256(claims: dict[str, Any], **header: Any) -> str:
-    """A real RS256 compact JWS over ``claims`` (the public key travels in the header, as 1EdTech's do)."""
-    key = rsa_key()
-    protected = {"alg": "RS256", "typ": "JWT", "jwk": key.as_dict(private=False), **header}
-    return jws.serialize_compact(protected, compact_json(claims).encode(), key)
+    """A real RS256 compact JWS over ``claims``, signed with joserfc."""
+    protected = {"alg": "RS256", "typ": "JWT", "kid": "https://badges.example.org/keys/1", **header}
+    return jws.serialize_compact(protected, compact_json(claims).encode(), rsa_key())
 
 
 def sign_es256(claims: dict[str, Any]) -> str:
@@ -267,9 +276,22 @@ def sign_es256(claims: dict[str, Any]) -> str:
     return jws.serialize_compact({"alg": "ES256"}, compact_json(claims).encode(), ec_key())
 
 
-def verify_rs256(token: str) -> dict[str, Any]:
-    result = jws.deserialize_compact(token, rsa_key())
-    return json.loads(result.payload)
+def _b64url(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def rs256_signature_ok(token: str, jwk: dict[str, Any] | None = None) -> bool:
+    """Check an RS256 compact JWS with ``cryptography`` (``jwk`` defaults to the public half of :func:`rsa_key`)."""
+    jwk = jwk if jwk is not None else rsa_key().as_dict(private=False)
+    numbers = rsa.RSAPublicNumbers(int.from_bytes(_b64url(jwk["e"]), "big"), int.from_bytes(_b64url(jwk["n"]), "big"))
+    header, payload, signature = token.split(".")
+    try:
+        numbers.public_key().verify(
+            _b64url(signature), f"{header}.{payload}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256()
+        )
+    except InvalidSignature:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -290,7 +312,7 @@ def qr_photo(
     a slight blur, lossy compression."""
     rng = random.Random(seed)
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=6, border=4)
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=6, border=4, dark="#1d1b1a", light="#f1ece0")
     with Image.open(io.BytesIO(buffer.getvalue())) as qr_image:
         qr = qr_image.convert("RGB")
     card = Image.new("RGB", size, (241, 236, 224))
@@ -328,7 +350,7 @@ def plain_photo(*, image_format: str = "JPEG", seed: int = 3) -> bytes:
 def png_with_qr(text: str) -> bytes:
     """A screenshot-like PNG (no baked chunk) showing a QR code."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=5, border=4)
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=5, border=4)
     with Image.open(io.BytesIO(buffer.getvalue())) as qr_image:
         qr = qr_image.convert("RGB")
     canvas = Image.new("RGB", (qr.width + 120, qr.height + 80), "white")

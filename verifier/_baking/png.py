@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .._errors import InputTooLarge, MalformedInput
-from .._limits import DEFAULT_LIMITS, Limits
+from .._limits import DEFAULT_LIMITS, Limits, describe_size
 
 __all__ = ["PNG_SIGNATURE", "BADGE_KEYWORDS", "TextChunk", "read_badge_chunks", "bake_png", "is_png"]
 
@@ -84,7 +84,7 @@ def _inflate(data: bytes, limits: Limits) -> bytes:
     except zlib.error as exc:
         raise MalformedInput(f"corrupt compressed PNG text chunk: {exc}") from exc
     if len(out) > limits.max_text_bytes or inflater.unconsumed_tail:
-        raise InputTooLarge(f"a compressed PNG text chunk expands beyond {limits.max_text_bytes // (1024 * 1024)} MB")
+        raise InputTooLarge(f"a compressed PNG text chunk expands beyond {describe_size(limits.max_text_bytes)}")
     return out
 
 
@@ -119,7 +119,7 @@ def _parse_text_chunk(chunk: _RawChunk, limits: Limits) -> TextChunk | None:
             raise MalformedInput("corrupt PNG iTXt chunk: invalid compression flag")
         encoding = "utf-8"
     if len(body) > limits.max_text_bytes:
-        raise InputTooLarge(f"a PNG text chunk holds more than {limits.max_text_bytes // (1024 * 1024)} MB")
+        raise InputTooLarge(f"a PNG text chunk holds more than {describe_size(limits.max_text_bytes)}")
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:

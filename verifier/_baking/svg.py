@@ -19,7 +19,7 @@ import defusedxml
 import defusedxml.ElementTree
 
 from .._errors import InputTooLarge, MalformedInput, UnsafeInput
-from .._limits import DEFAULT_LIMITS, Limits
+from .._limits import DEFAULT_LIMITS, Limits, describe_size
 
 __all__ = ["OB2_NAMESPACE", "OB3_NAMESPACE", "SvgBadge", "read_badge_elements", "bake_svg", "looks_like_svg"]
 
@@ -79,7 +79,7 @@ def read_badge_elements(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> list
         body = "".join(element.itertext()).strip()
         verify = element.get("verify")
         if len(body.encode()) > limits.max_text_bytes or len((verify or "").encode()) > limits.max_text_bytes:
-            raise InputTooLarge(f"the SVG badge element holds more than {limits.max_text_bytes // 1048576} MB")
+            raise InputTooLarge(f"the SVG badge element holds more than {describe_size(limits.max_text_bytes)}")
         found.append(SvgBadge(namespace, local, verify.strip() if verify else None, body))
     return found
 
@@ -104,7 +104,7 @@ def _element_spans(data: bytes) -> tuple[int, list[tuple[int, int]]]:
     parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
     depth = 0
     root_end = -1
-    open_badge: tuple[int, int] | None = None  # (start offset, depth)
+    open_badge: tuple[int, int, int | None] | None = None  # (start offset, depth, end offset if self-closing)
     spans: list[tuple[int, int]] = []
 
     def start(name: str, _attrs: dict[str, str]) -> None:
@@ -114,18 +114,16 @@ def _element_spans(data: bytes) -> tuple[int, list[tuple[int, int]]]:
             root_end = _end_of_start_tag(data, offset)
         namespace, _, local = name.rpartition("}")
         if open_badge is None and (namespace, local) in _BADGE_ELEMENTS:
-            open_badge = (offset, depth)
+            tag_end = _end_of_start_tag(data, offset)
+            open_badge = (offset, depth, tag_end if data[tag_end - 2 : tag_end] == b"/>" else None)
         depth += 1
 
     def end(_name: str) -> None:
         nonlocal depth, open_badge
         depth -= 1
         if open_badge is not None and open_badge[1] == depth:
-            offset = parser.CurrentByteIndex
-            if data.startswith(b"</", offset):
-                stop = data.index(b">", offset) + 1
-            else:  # self-closing element: expat reports the start tag's position
-                stop = _end_of_start_tag(data, open_badge[0])
+            # For a self-closing element expat's position here is the *next* token, so the end is known from the start.
+            stop = open_badge[2] if open_badge[2] is not None else data.index(b">", parser.CurrentByteIndex) + 1
             spans.append((open_badge[0], stop))
             open_badge = None
 
@@ -144,7 +142,9 @@ def bake_svg(data: bytes, payload: str, *, ob3: bool, as_attribute: bool) -> byt
 
     ``as_attribute`` puts the payload in ``verify`` (a JWS or a URL); otherwise it goes in the body as CDATA (JSON).
     """
-    _parse(data)  # refuse DTDs/entities before the offset-tracking pass
+    root = _parse(data)  # refuse entities before the offset-tracking pass
+    if root.tag not in (f"{{{SVG_NAMESPACE}}}svg", "svg"):
+        raise MalformedInput(f"not an SVG document (root element is {root.tag!r})")
     root_end, spans = _element_spans(data)
     if data[:root_end].endswith(b"/>"):
         raise MalformedInput("the SVG is empty (<svg/>): there is no image to bake into")
