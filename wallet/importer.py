@@ -20,9 +20,10 @@ from verifier import (
     fetch_url,
     summarize,
 )
+from verifier._limits import describe_size
 
 from .errors import SourceError, WalletError
-from .store import BadgeRecord, SourceRef, Store, badge_id_for_key, now_iso
+from .store import BadgeRecord, SourceRef, Store, badge_id_for_key, compact_summary, now_iso
 
 __all__ = ["ImportResult", "LoadedSource", "expand_sources", "import_sources", "load_source", "import_bytes"]
 
@@ -54,7 +55,7 @@ def read_file_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            raise InputTooLarge(f"file refused: larger than {limits.max_file_bytes // (1024 * 1024)} MB")
+            raise InputTooLarge(f"file refused: larger than {describe_size(limits.max_file_bytes)}")
         with path.open("rb") as handle:
             data = handle.read(limits.max_file_bytes + 1)
     except FileNotFoundError as exc:
@@ -66,7 +67,7 @@ def read_file_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
     if len(data) > limits.max_file_bytes:
-        raise InputTooLarge(f"file refused: larger than {limits.max_file_bytes // (1024 * 1024)} MB")
+        raise InputTooLarge(f"file refused: larger than {describe_size(limits.max_file_bytes)}")
     return data
 
 
@@ -107,11 +108,13 @@ def import_bytes(
 ) -> list[tuple[BadgeRecord, bool]]:
     extraction = extract(loaded.data, limits=limits)
     stored: list[tuple[BadgeRecord, bool]] = []
+    to_import = _payloads_to_import(extraction)
+    for found in to_import:
+        if found.payload.problem:
+            raise MalformedInput(found.payload.problem)
     source_blob = store.put_blob(loaded.data)
-    for found in _payloads_to_import(extraction):
+    for found in to_import:
         payload = found.payload
-        if payload.problem:
-            raise MalformedInput(payload.problem)
         badge_id = payload.badge_id
         key = f"id:{badge_id}" if badge_id else f"sha256:{payload.sha256}"
         timestamp = now_iso()
@@ -121,7 +124,7 @@ def import_bytes(
             version=payload.version,
             payload_kind=payload.kind,
             payload_blob=store.put_blob(payload.text.encode("utf-8")),
-            summary=summarize(payload).to_dict(),
+            summary=compact_summary(summarize(payload).to_dict()),
             source=SourceRef(
                 kind=loaded.kind,
                 ref=loaded.ref,

@@ -32,10 +32,11 @@ from tinydb.storages import Storage
 
 from .errors import AmbiguousId, NotFound, SchemaTooNew, StoreError, StoreLocked
 
-__all__ = ["SCHEMA_VERSION", "BadgeRecord", "SourceRef", "Store", "now_iso"]
+__all__ = ["SCHEMA_VERSION", "BadgeRecord", "SourceRef", "Store", "compact_summary", "now_iso"]
 
 SCHEMA_VERSION = 1
 _MIN_ID_PREFIX = 4
+_MAX_SUMMARY_TEXT = 2000
 # Migrations from version N to N+1, applied under the write lock when an older store is opened for writing.
 _MIGRATIONS: dict[int, Callable[[TinyDB], None]] = {}
 
@@ -137,6 +138,14 @@ class BadgeRecord:
         return asdict(self)
 
 
+def compact_summary(summary: dict[str, str | None]) -> dict[str, str | None]:
+    """Summary text as kept in the database: bounded, and without inline images (the payload blob has them)."""
+    return {
+        name: None if value is None or value.startswith("data:") else value[:_MAX_SUMMARY_TEXT]
+        for name, value in summary.items()
+    }
+
+
 def badge_id_for_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
@@ -182,9 +191,17 @@ class Store:
                             f"the backpack at {self.home} stayed locked by another process for {self.lock_timeout:g} s"
                         ) from exc
                     time.sleep(0.02)
+            if exclusive:
+                self._remove_stale_temp_files()
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temporary database files left by a writer that died: only writers holding this lock create them."""
+        for stale in self.home.glob(f".{self.db_path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[TinyDB]:
@@ -205,11 +222,13 @@ class Store:
     def _check_schema(self, db: TinyDB, *, write: bool) -> None:
         meta = db.table("_meta")
         row = meta.get(doc_id=1)
-        version = row.get("schema_version", 0) if isinstance(row, dict) else None
-        if version is None:
+        if row is None:
             if write:
                 meta.insert({"schema_version": SCHEMA_VERSION, "created_at": now_iso()})
             return
+        version = row.get("schema_version") if isinstance(row, dict) else None
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise StoreError(f"the backpack database {self.db_path} has no valid schema version; it was left untouched")
         if version > SCHEMA_VERSION:
             raise SchemaTooNew(
                 f"the backpack at {self.home} uses schema {version}; this version of backpack reads up to "
@@ -254,9 +273,14 @@ class Store:
             table = db.table("badges")
             existing = table.get(Query().key == record.key)
             if isinstance(existing, dict):
+                incoming = record.to_dict()
+                if record.payload_kind == "url" and existing.get("payload_kind") != "url":
+                    # A QR code or link to a badge already held in full must not replace the full copy.
+                    for name in ("version", "payload_kind", "payload_blob", "summary", "source", "warnings"):
+                        incoming[name] = existing[name]
                 merged = BadgeRecord.from_dict(
                     {
-                        **record.to_dict(),
+                        **incoming,
                         "id": existing["id"],
                         "imported_at": existing["imported_at"],
                         "verification": existing.get("verification")
@@ -268,6 +292,31 @@ class Store:
                 return merged, False
             table.insert(record.to_dict())
             return record, True
+
+    def save_reports(self, reports: dict[str, dict[str, Any]]) -> list[BadgeRecord]:
+        """Store the latest verification report of each badge (by id), in one write. Returns the updated records.
+
+        The report's display data (fetched badge class and issuer) refines the summary taken from the payload.
+        """
+        with self.transaction(write=True) as db:
+            table = db.table("badges")
+            rows = {row["id"]: row for row in table.all()}
+            updates = []
+            updated: list[BadgeRecord] = []
+            for badge_id, report in reports.items():
+                row = rows.get(badge_id)
+                if row is None:
+                    continue  # removed meanwhile: a report never resurrects a badge
+                summary = dict(row["summary"])
+                for name, value in (report.get("badge") or {}).items():
+                    if name in summary and isinstance(value, str) and value and not value.startswith("data:"):
+                        summary[name] = value[:_MAX_SUMMARY_TEXT]
+                fields = {"verification": report, "summary": summary, "updated_at": now_iso()}
+                updates.append((fields, Query().id == badge_id))
+                updated.append(BadgeRecord.from_dict({**row, **fields}))
+            if updates:
+                table.update_multiple(updates)
+            return updated
 
     def list_badges(self) -> list[BadgeRecord]:
         with self.transaction() as db:

@@ -1,0 +1,64 @@
+"""Shared fixtures: every test runs against its own backpack home and XDG data folder, never the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wallet.demo import demo_files
+from wallet.store import Store
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point BACKPACK_HOME and XDG_DATA_HOME at temporary folders and drop the switches that change behaviour."""
+    home = tmp_path / "backpack-home"  # not created: a store creates its home on first write
+    xdg = tmp_path / "xdg-data"
+    xdg.mkdir()
+    monkeypatch.setenv("BACKPACK_HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    monkeypatch.delenv("BACKPACK_ALLOW_PRIVATE_NETWORK", raising=False)
+    monkeypatch.delenv("BACKPACK_DEBUG", raising=False)
+    return home
+
+
+@pytest.fixture
+def home(isolated_env: Path) -> Path:
+    """The backpack home of this test (what BACKPACK_HOME points to). It does not exist until something writes."""
+    return isolated_env
+
+
+@pytest.fixture
+def xdg_data_home(isolated_env: Path) -> Path:
+    return isolated_env.parent / "xdg-data"
+
+
+@pytest.fixture
+def store(home: Path) -> Store:
+    return Store(home)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def demo_file_bytes() -> dict[str, bytes]:
+    """The demo badge files, generated once per session (key generation is the slow part)."""
+    return demo_files()
+
+
+@pytest.fixture
+def badge_files(tmp_path: Path, demo_file_bytes: dict[str, bytes]) -> dict[str, Path]:
+    """The five demo badges written to a fresh folder: baked PNG/SVG (OB 2.0 and 3.0) and a QR photo."""
+    folder = tmp_path / "badge-files"
+    folder.mkdir()
+    paths: dict[str, Path] = {}
+    for name, data in demo_file_bytes.items():
+        path = folder / name
+        path.write_bytes(data)
+        paths[name] = path
+    return paths

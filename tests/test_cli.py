@@ -1,0 +1,484 @@
+"""The ``backpack`` command line: commands, output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from PIL import Image
+
+from verifier import bake, classify_payload
+from wallet.cli import cli
+from wallet.store import Store
+
+PYTHON_FOUNDATIONS_ID = "https://badges.open-learning-lab.example/assertions/python-foundations.json"
+IMPORTED = re.compile(r"^imported ([0-9a-f]{10})  ", re.MULTILINE)
+
+
+def invoke(runner: CliRunner, *args: str, **kwargs: object) -> Result:
+    return runner.invoke(cli, list(args), catch_exceptions=False, **kwargs)  # type: ignore[arg-type]
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("backpack: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def imported_ids(result: Result) -> list[str]:
+    return IMPORTED.findall(result.stdout)
+
+
+# -- bad inputs, built by hand ---------------------------------------------------------------------------------------
+
+
+def _png_chunk(chunk_type: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + chunk_type + data + struct.pack(">I", zlib.crc32(chunk_type + data))
+
+
+def _plain_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+def zlib_bomb_png() -> bytes:
+    """A valid PNG whose compressed iTXt 'openbadges' chunk inflates to 64 MB (about 64 KB on disk)."""
+    bomb = zlib.compress(b"{" + b" " * (64 * 1024 * 1024), 9)
+    chunk = _png_chunk(b"iTXt", b"openbadges\x00\x01\x00\x00\x00" + bomb)
+    plain = _plain_png()
+    return plain[:33] + chunk + plain[33:]  # right after the 8-byte signature and the 25-byte IHDR chunk
+
+
+XXE_SVG = (
+    b'<?xml version="1.0"?>\n'
+    b'<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
+    b"<openbadges:assertion>&x;</openbadges:assertion></svg>\n"
+)
+
+
+@pytest.fixture(scope="module")
+def bomb_bytes() -> bytes:
+    return zlib_bomb_png()
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path, demo_file_bytes: dict[str, bytes], bomb_bytes: bytes) -> dict[str, Path]:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    contents = {
+        "truncated.png": demo_file_bytes["python-foundations.png"][:300],
+        "random.bin": random.Random(1).randbytes(4096),
+        "xxe.svg": XXE_SVG,
+        "bomb.png": bomb_bytes,
+    }
+    paths = {}
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+        paths[name] = folder / name
+    return paths
+
+
+BAD_CASES = [
+    ("truncated.png", "truncated"),
+    ("random.bin", "unrecognised file"),
+    ("xxe.svg", "entity"),
+    ("bomb.png", "expands beyond 2 MB"),
+]
+
+
+# -- import, list, show, remove --------------------------------------------------------------------------------------
+
+
+def test_import_prints_one_line_per_badge(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> None:
+    result = invoke(runner, "import", str(badge_files["python-foundations.png"]))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    [badge_id] = imported_ids(result)
+    assert "Python Foundations" in result.stdout
+    assert [r.id for r in Store(home).list_badges()] == [badge_id]
+
+    again = invoke(runner, "import", str(badge_files["python-foundations.png"]))
+    assert again.exit_code == 0
+    assert again.stdout.startswith(f"updated  {badge_id}  ")
+    assert len(Store(home).list_badges()) == 1
+
+
+def test_import_a_folder(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> None:
+    folder = next(iter(badge_files.values())).parent
+    result = invoke(runner, "import", str(folder))
+    assert result.exit_code == 0, result.output
+    assert len(imported_ids(result)) == 5
+    assert sorted(imported_ids(result)) == sorted(r.id for r in Store(home).list_badges())
+
+
+def test_list_and_list_json(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+    empty = invoke(runner, "list")
+    assert empty.exit_code == 0 and "Your backpack is empty" in empty.stdout
+    assert json.loads(invoke(runner, "list", "--json").stdout) == []
+
+    ids = imported_ids(invoke(runner, "import", *map(str, badge_files.values())))
+    assert len(ids) == 5
+    table = invoke(runner, "list")
+    assert table.exit_code == 0
+    for badge_id in ids:
+        assert re.search(rf"^{badge_id}  ", table.stdout, re.MULTILINE)
+    assert "Git Essentials" in table.stdout
+    assert "5 badges · not verified yet" in table.stdout
+
+    listed = json.loads(invoke(runner, "list", "--json").stdout)
+    assert sorted(row["id"] for row in listed) == sorted(ids)
+    assert {row["version"] for row in listed} == {"ob2", "ob3", "unknown"}
+    assert all(set(row["source"]) >= {"kind", "ref", "blob", "location"} for row in listed)
+
+
+def test_show_and_show_json(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+    [badge_id] = imported_ids(invoke(runner, "import", str(badge_files["python-foundations.png"])))
+    shown = invoke(runner, "show", badge_id[:6])
+    assert shown.exit_code == 0
+    assert re.search(rf"^ID:\s+{badge_id}$", shown.stdout, re.MULTILINE)
+    assert re.search(r"^Badge:\s+Python Foundations$", shown.stdout, re.MULTILINE)
+    assert re.search(r"^Format:\s+OB 2\.0 · json$", shown.stdout, re.MULTILINE)
+    assert f"Identifier:   {PYTHON_FOUNDATIONS_ID}" in shown.stdout
+    assert "Payload:" in shown.stdout and '"issuedOn": "2026-03-14T10:00:00Z"' in shown.stdout
+
+    data = json.loads(invoke(runner, "show", "--json", badge_id).stdout)
+    assert data["id"] == badge_id
+    assert data["key"] == f"id:{PYTHON_FOUNDATIONS_ID}"
+    assert data["payload"]["id"] == PYTHON_FOUNDATIONS_ID
+    assert data["payload"]["badge"]["name"] == "Python Foundations"
+
+
+def test_show_json_of_a_jws_badge_gives_the_compact_token(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+    [badge_id] = imported_ids(invoke(runner, "import", str(badge_files["git-essentials.svg"])))
+    data = json.loads(invoke(runner, "show", "--json", badge_id).stdout)
+    assert data["payload_kind"] == "jws"
+    assert isinstance(data["payload"], str) and data["payload"].count(".") == 2
+
+
+def test_remove(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> None:
+    ids = imported_ids(invoke(runner, "import", *map(str, badge_files.values())))
+    removed = invoke(runner, "remove", ids[0])
+    assert removed.exit_code == 0
+    assert removed.stdout.startswith(f"removed {ids[0]}  ")
+    assert sorted(r.id for r in Store(home).list_badges()) == sorted(ids[1:])
+    assert_one_line_error(invoke(runner, "remove", ids[0]), "no badge with id")
+
+
+def test_unknown_and_ambiguous_ids_exit_2(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+    invoke(runner, "import", str(badge_files["python-foundations.png"]))
+    assert_one_line_error(invoke(runner, "show", "ffffffffff"), "no badge with id 'ffffffffff'")
+    assert_one_line_error(invoke(runner, "show", "abc"), "too short")
+
+
+def test_import_from_stdin(runner: CliRunner, home: Path) -> None:
+    assertion = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": "https://issuer.example/assertions/stdin.json",
+        "recipient": {"type": "email", "hashed": False, "identity": "ada@example.com"},
+        "badge": {"type": "BadgeClass", "name": "Piped Badge"},
+        "verification": {"type": "hosted"},
+    }
+    result = invoke(runner, "import", "-", input=json.dumps(assertion))
+    assert result.exit_code == 0, result.output
+    [badge_id] = imported_ids(result)
+    assert "Piped Badge" in result.stdout
+    [record] = Store(home).list_badges()
+    assert record.id == badge_id
+    assert (record.source.kind, record.source.ref, record.source.container) == ("text", "<stdin>", "text")
+    empty = invoke(runner, "import", "-", input="")
+    assert empty.exit_code == 2
+    assert "backpack: error: -: the input is empty" in empty.stderr
+
+
+# -- identities ------------------------------------------------------------------------------------------------------
+
+
+def test_identity_add_list_remove(runner: CliRunner) -> None:
+    none_yet = invoke(runner, "identity", "list")
+    assert none_yet.exit_code == 0 and "No identities yet" in none_yet.stdout
+
+    added = invoke(runner, "identity", "add", "Ada@Example.com")
+    assert added.exit_code == 0
+    assert added.stdout.strip() == "added: ada@example.com (email)"
+    again = invoke(runner, "identity", "add", "mailto:ada@example.com")
+    assert again.stdout.strip() == "already known: ada@example.com (email)"
+    invoke(runner, "identity", "add", "+1 555 123 4567")
+
+    listed = invoke(runner, "identity", "list")
+    assert listed.stdout.splitlines() == ["email      ada@example.com", "telephone  +15551234567"]
+    rows = json.loads(invoke(runner, "identity", "list", "--json").stdout)
+    assert [(r["kind"], r["value"]) for r in rows] == [("email", "ada@example.com"), ("telephone", "+15551234567")]
+
+    removed = invoke(runner, "identity", "remove", "ADA@example.com")
+    assert removed.exit_code == 0 and removed.stdout.strip() == "removed: ada@example.com"
+    assert [r["value"] for r in json.loads(invoke(runner, "identity", "list", "--json").stdout)] == ["+15551234567"]
+    assert_one_line_error(invoke(runner, "identity", "remove", "ada@example.com"), "not one of your identities")
+    assert_one_line_error(invoke(runner, "identity", "add", "not an identity"), "is not an identity")
+
+
+# -- extract ---------------------------------------------------------------------------------------------------------
+
+
+def test_extract_prints_what_is_baked_and_stores_nothing(
+    runner: CliRunner, badge_files: dict[str, Path], home: Path
+) -> None:
+    path = badge_files["python-foundations.png"]
+    result = invoke(runner, "extract", str(path))
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{path}: image/png, 1 payload(s)\n")
+    assert "PNG iTXt 'openbadges': json, OB 2.0" in result.stdout
+    assert f"  id: {PYTHON_FOUNDATIONS_ID}" in result.stdout
+    assert "  name: Python Foundations" in result.stdout
+    assert not home.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "container", "kind", "version"),
+    [
+        ("python-foundations.png", "png", "json", "ob2"),
+        ("data-literacy.svg", "svg", "jws", "ob2"),
+        ("accessible-web-design.png", "png", "json", "ob3"),
+        ("git-essentials.svg", "svg", "jws", "ob3"),
+        ("community-mentor-card.jpg", "image", "url", "unknown"),
+    ],
+)
+def test_extract_json(
+    runner: CliRunner, badge_files: dict[str, Path], name: str, container: str, kind: str, version: str
+) -> None:
+    result = invoke(runner, "extract", "--json", str(badge_files[name]))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["container"] == container
+    [found] = data["found"]
+    assert (found["kind"], found["version"]) == (kind, version)
+    assert found["problem"] is None
+    if kind == "jws":
+        assert found["jws_header"]["alg"] in ("RS256", "ES256")
+        assert found["claims"]["id"] == found["badge_id"]
+
+
+def test_extract_of_a_payload_that_does_not_parse_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "broken.png"
+    path.write_bytes(bake(_plain_png(), classify_payload('{"id": "https://issuer.example/a.json",')))
+    result = invoke(runner, "extract", str(path))
+    assert result.exit_code == 2
+    assert "problem: the badge JSON does not parse" in result.stdout
+    assert_one_line_error(result)
+    assert result.stderr.startswith(f"backpack: error: {path}: the badge JSON does not parse")
+
+
+# -- bad input: exit 2 and one line, never a traceback ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "fragment"), BAD_CASES)
+def test_extract_of_bad_input_is_one_line(runner: CliRunner, bad_files: dict[str, Path], name: str, fragment: str):
+    assert_one_line_error(invoke(runner, "extract", str(bad_files[name])), fragment)
+
+
+@pytest.mark.parametrize(("name", "fragment"), BAD_CASES)
+def test_import_of_bad_input_exits_2(
+    runner: CliRunner, bad_files: dict[str, Path], home: Path, name: str, fragment: str
+) -> None:
+    path = bad_files[name]
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"backpack: error: {path}: ") and fragment in lines[0]
+    assert lines[1:] == ["0 imported, 1 failed"]
+    assert "Traceback" not in result.output
+    assert Store(home).list_badges() == []
+
+
+def test_import_keeps_going_after_a_bad_file(
+    runner: CliRunner, bad_files: dict[str, Path], badge_files: dict[str, Path]
+) -> None:
+    result = invoke(runner, "import", str(bad_files["random.bin"]), str(badge_files["git-essentials.svg"]))
+    assert result.exit_code == 2
+    assert len(imported_ids(result)) == 1
+    assert result.stderr.splitlines()[-1] == "1 imported, 1 failed"
+
+
+def test_missing_file_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    assert_one_line_error(invoke(runner, "extract", str(tmp_path / "nope.png")), "no such file")
+
+
+def test_usage_errors_exit_2(runner: CliRunner) -> None:
+    no_sources = invoke(runner, "import")
+    assert no_sources.exit_code == 2 and "Missing argument" in no_sources.stderr
+    unknown = invoke(runner, "frobnicate")
+    assert unknown.exit_code == 2 and "No such command" in unknown.stderr
+    bad_option = invoke(runner, "list", "--nope")
+    assert bad_option.exit_code == 2 and "No such option" in bad_option.stderr
+    for result in (no_sources, unknown, bad_option):
+        assert "Traceback" not in result.output
+
+
+def test_unusable_home_is_one_line(runner: CliRunner, badge_files: dict[str, Path], tmp_path: Path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("BACKPACK_HOME", str(blocker / "home"))
+    assert_one_line_error(
+        invoke(runner, "import", str(badge_files["python-foundations.png"])), "cannot create the backpack home"
+    )
+
+
+def test_unexpected_errors_are_one_line_unless_debugging(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(self: Store) -> list:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Store, "list_badges", boom)
+    assert_one_line_error(invoke(runner, "list"), "internal error (RuntimeError: boom)", "BACKPACK_DEBUG=1")
+    monkeypatch.setenv("BACKPACK_DEBUG", "1")
+    debug = invoke(runner, "list")
+    assert debug.exit_code == 2
+    assert "Traceback" in debug.stderr
+    assert debug.stderr.splitlines()[-1].startswith("backpack: error: internal error")
+
+
+# -- homes, the demo and no command ----------------------------------------------------------------------------------
+
+
+def test_home_option_is_respected(runner: CliRunner, badge_files: dict[str, Path], tmp_path: Path, home: Path) -> None:
+    other = tmp_path / "other-home"
+    result = invoke(runner, "--home", str(other), "import", str(badge_files["python-foundations.png"]))
+    assert result.exit_code == 0
+    [badge_id] = imported_ids(result)
+    assert [r.id for r in Store(other).list_badges()] == [badge_id]
+    assert not home.exists()  # BACKPACK_HOME was not touched
+    assert badge_id in invoke(runner, "--home", str(other), "list").stdout
+    assert "Your backpack is empty" in invoke(runner, "list").stdout
+
+
+def test_backpack_home_environment_is_respected(
+    runner: CliRunner, badge_files: dict[str, Path], home: Path, xdg_data_home: Path
+) -> None:
+    invoke(runner, "import", str(badge_files["python-foundations.png"]))
+    assert len(Store(home).list_badges()) == 1
+    assert list(xdg_data_home.iterdir()) == []
+
+
+def test_no_command_with_an_empty_default_home_shows_the_demo_backpack(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, xdg_data_home: Path
+) -> None:
+    monkeypatch.delenv("BACKPACK_HOME")
+    result = invoke(runner)
+    assert result.exit_code == 0, result.output
+    default = xdg_data_home / "openbadges-backpack"
+    demo = xdg_data_home / "openbadges-backpack-demo"
+    assert f"Your backpack ({default}) is empty, so here is the demo backpack ({demo})." in result.stdout
+    assert "5 badges · not verified yet" in result.stdout
+    for name in ("Python Foundations", "Data Literacy", "Accessible Web Design", "Git Essentials"):
+        assert name in result.stdout
+    assert not default.exists()  # showing the demo does not create the user's own backpack
+    assert len(Store(demo).list_badges()) == 5
+
+    stamp = (demo / "backpack.json").stat().st_mtime_ns
+    second = invoke(runner)
+    assert "5 badges" in second.stdout
+    assert (demo / "backpack.json").stat().st_mtime_ns == stamp  # seeded once, then only read
+
+
+def test_no_command_with_an_explicit_empty_home_says_it_is_empty(
+    runner: CliRunner, tmp_path: Path, xdg_data_home: Path
+) -> None:
+    target = tmp_path / "explicit"
+    result = invoke(runner, "--home", str(target))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Your backpack is empty. Import badges with: backpack import")
+    assert "demo backpack" not in result.stdout
+    assert not target.exists()
+    assert list(xdg_data_home.iterdir()) == []
+
+
+def test_no_command_with_badges_lists_them(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+    [badge_id] = imported_ids(invoke(runner, "import", str(badge_files["git-essentials.svg"])))
+    result = invoke(runner)
+    assert result.exit_code == 0
+    assert "demo" not in result.stdout
+    assert re.search(rf"^{badge_id}  OB 3.0  Git Essentials", result.stdout, re.MULTILINE)
+    assert "1 badge · not verified yet" in result.stdout
+
+
+def test_demo_command_uses_the_explicit_home(runner: CliRunner, home: Path, xdg_data_home: Path) -> None:
+    result = invoke(runner, "demo")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Demo backpack at {home}: 5 sample badges.")
+    assert "5 badges · not verified yet" in result.stdout
+    assert len(Store(home).list_badges()) == 5
+    assert sorted(p.name for p in (home / "demo-files").iterdir()) == [
+        "accessible-web-design.png",
+        "community-mentor-card.jpg",
+        "data-literacy.svg",
+        "git-essentials.svg",
+        "python-foundations.png",
+    ]
+    assert list(xdg_data_home.iterdir()) == []
+    # Running it again refreshes the same five badges rather than adding more.
+    assert invoke(runner, "demo").exit_code == 0
+    assert len(Store(home).list_badges()) == 5
+
+
+def test_demo_command_without_a_home_uses_the_demo_folder(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, xdg_data_home: Path
+) -> None:
+    monkeypatch.delenv("BACKPACK_HOME")
+    result = invoke(runner, "demo")
+    demo = xdg_data_home / "openbadges-backpack-demo"
+    assert result.stdout.startswith(f"Demo backpack at {demo}: 5 sample badges.")
+    assert len(Store(demo).list_badges()) == 5
+    assert not (xdg_data_home / "openbadges-backpack").exists()
+
+
+# -- the installed console script ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_console_script_in_a_real_process(badge_files: dict[str, Path], bad_files: dict[str, Path], home: Path):
+    script = Path(sys.executable).parent / "backpack"
+    assert script.exists()
+    env = {**os.environ, "BACKPACK_HOME": str(home)}
+
+    ok = subprocess.run(
+        [str(script), "import", str(badge_files["python-foundations.png"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert IMPORTED.search(ok.stdout)
+    assert len(Store(home).list_badges()) == 1
+
+    bad = subprocess.run(
+        [str(script), "extract", str(bad_files["random.bin"])], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == [
+        "backpack: error: unrecognised file: not a PNG, SVG, raster image, JSON, JWS or URL"
+    ]
+    assert bad.stdout == ""
+
+    bad_import = subprocess.run(
+        [str(script), "import", str(bad_files["random.bin"])], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert bad_import.returncode == 2
+    assert bad_import.stderr.splitlines()[0].startswith(f"backpack: error: {bad_files['random.bin']}: unrecognised")
+    assert "Traceback" not in bad_import.stderr
+    assert len(Store(home).list_badges()) == 1

@@ -1,0 +1,182 @@
+"""The store under real concurrency: two processes writing at once, and processes killed in the middle of a write."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wallet.store import Store
+
+pytestmark = pytest.mark.slow
+
+_IMPORTER = r"""
+import io, json, sys, time
+from pathlib import Path
+from PIL import Image
+from verifier import bake, classify_payload
+from wallet.importer import LoadedSource, import_bytes
+from wallet.store import Store
+
+home, prefix, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+out = io.BytesIO()
+Image.new("RGB", (16, 16), "teal").save(out, "PNG")
+images = []
+for n in range(15):
+    assertion = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": f"https://issuer.example/{prefix}/{n}.json",
+        "recipient": {"type": "email", "hashed": False, "identity": "ada@example.com"},
+        "badge": {"type": "BadgeClass", "name": f"{prefix} badge {n}"},
+        "verification": {"type": "hosted"},
+    }
+    images.append(bake(out.getvalue(), classify_payload(json.dumps(assertion))))
+store = Store(home)
+print("ready", flush=True)
+deadline = time.monotonic() + 20
+while not go.exists():
+    if time.monotonic() > deadline:
+        sys.exit("no go signal")
+    time.sleep(0.002)
+started = time.time()
+for n, image in enumerate(images):
+    [(record, created)] = import_bytes(store, LoadedSource("file", f"{prefix}-{n}.png", image))
+    assert created, record
+print(started, time.time(), flush=True)
+"""
+
+_WRITER = r"""
+import os, sys, time
+from wallet.store import BadgeRecord, SourceRef, Store, badge_id_for_key, now_iso
+
+# Widen the window between "temporary file written" and "renamed over the database", so that most kills land in
+# the middle of a write (the code path is the real one, only slower).
+_replace = os.replace
+def slow_replace(src, dst):
+    time.sleep(0.02)
+    _replace(src, dst)
+os.replace = slow_replace
+
+store = Store(sys.argv[1])
+n = start = int(sys.argv[2])
+source = SourceRef("file", "/tmp/x.png", "1" * 64, "image/png", "png", "PNG iTXt 'openbadges'")
+while True:
+    key = f"id:urn:kill:{n}" if n % 3 else "id:urn:kill:shared"
+    stamp = now_iso()
+    record = BadgeRecord(
+        id=badge_id_for_key(key), key=key, version="ob2", payload_kind="json", payload_blob="0" * 64,
+        summary={"name": f"Badge {n}", "description": "lorem ipsum " * 40}, source=source,
+        imported_at=stamp, updated_at=stamp,
+    )
+    store.upsert_badge(record)
+    if n == start:
+        print("ready", flush=True)
+    n += 1
+"""
+
+
+def test_two_processes_importing_at_once_lose_nothing(home: Path, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _IMPORTER, str(home), prefix, str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for prefix in ("alpha", "beta")
+    ]
+    outputs = []
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+        go.touch()
+        for proc in procs:
+            stdout, stderr = proc.communicate(timeout=30)
+            assert proc.returncode == 0, stderr
+            outputs.append(stdout)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+    # The two runs really overlapped in time, so the lock (not luck) is what kept every write.
+    spans = [tuple(float(v) for v in out.split()) for out in outputs]
+    assert max(start for start, _end in spans) < min(end for _start, end in spans)
+
+    records = Store(home).list_badges()
+    expected = {f"id:https://issuer.example/{p}/{n}.json" for p in ("alpha", "beta") for n in range(15)}
+    assert len(records) == 30
+    assert {r.key for r in records} == expected
+    assert len({r.id for r in records}) == 30
+    blobs = [p for p in (home / "blobs").iterdir() if not p.name.startswith(".")]
+    assert len(blobs) == 60  # each badge: its PNG and its payload text
+
+
+def _check_tinydb_shape(data: object) -> None:
+    assert isinstance(data, dict)
+    for table, rows in data.items():
+        assert isinstance(table, str) and isinstance(rows, dict)
+        for doc_id, row in rows.items():
+            assert doc_id.isdigit() and isinstance(row, dict)
+    assert data["_meta"]["1"]["schema_version"] == 1
+
+
+def test_a_process_killed_while_writing_never_leaves_a_torn_database(home: Path) -> None:
+    rng = random.Random(20260314)
+    killed_pids: set[int] = set()
+    leftovers_seen = 0
+    previous = 0
+    for round_number in range(8):
+        start = (round_number + 1) * 3000 + 1  # not a multiple of 3: the first write is a new badge
+        with subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(home), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as proc:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if line.strip() != "ready":
+                proc.kill()
+                pytest.fail(f"writer did not start: {proc.communicate()[1]}")
+            time.sleep(rng.uniform(0.05, 0.3))
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate()
+            assert proc.returncode == -signal.SIGKILL  # killed by us, not crashed on its own
+            killed_pids.add(proc.pid)
+
+        leftovers_seen += sum(1 for p in home.iterdir() if p.name.endswith(".tmp"))
+        raw = (home / "backpack.json").read_bytes()
+        data = json.loads(raw)
+        _check_tinydb_shape(data)
+        records = Store(home, lock_timeout=2).list_badges()
+        keys = {r.key for r in records}
+        assert len(records) == len(data["badges"])
+        assert f"id:urn:kill:{start}" in keys  # acknowledged before the kill, so it must be there
+        assert len(records) > previous  # old state or newer, never older
+        previous = len(records)
+
+    # Kills did land mid-write, and only the database itself is ever read: the leftovers of killed writes are
+    # hidden temporary files of the killed processes.
+    assert leftovers_seen > 0
+    assert {p.name for p in home.iterdir() if not p.name.startswith(".")} == {"backpack.json", "backpack.lock", "blobs"}
+    for leftover in (p.name for p in home.iterdir() if p.name.startswith(".")):
+        match = re.fullmatch(r"\.backpack\.json\.(\d+)\.[0-9a-f]{8}\.tmp", leftover)
+        assert match and int(match.group(1)) in killed_pids, leftover
+
+    # No lock is left behind and the store keeps working.
+    survivor = Store(home, lock_timeout=2)
+    survivor.add_identity("email", "ada@example.com")
+    assert len(survivor.list_badges()) == previous
+    _check_tinydb_shape(json.loads((home / "backpack.json").read_bytes()))

@@ -1,0 +1,102 @@
+"""Verification from the wallet's side: the earner's identities, the persistent HTTP cache, stored reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from verifier import (
+    DEFAULT_LIMITS,
+    FetchPolicy,
+    Payload,
+    Report,
+    Source,
+    VerifierError,
+    VerifierPolicy,
+    classify_payload,
+    verify_many,
+)
+from verifier._payload import BadgeVersion
+
+from .cache import StoreResponseCache
+from .errors import SourceError
+from .importer import read_file_limited
+from .store import BadgeRecord, Store
+
+__all__ = ["earner_identities", "verify_records", "verify_sources"]
+
+
+def earner_identities(store: Store, extra: Iterable[str] = ()) -> tuple[str, ...]:
+    values = [*extra, *(row["value"] for row in store.list_identities())]
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def stored_payload(store: Store, record: BadgeRecord) -> Payload:
+    text = store.read_blob(record.payload_blob).decode("utf-8")
+    hint: BadgeVersion = record.version if record.version in ("ob1", "ob2", "ob3") else "unknown"  # type: ignore[assignment]
+    return classify_payload(text, hint=hint)
+
+
+def _policy(store: Store, fetch_policy: FetchPolicy, recipients: Iterable[str]) -> VerifierPolicy:
+    return VerifierPolicy(fetch=fetch_policy, recipients=earner_identities(store, recipients))
+
+
+def verify_records(
+    store: Store,
+    records: Sequence[BadgeRecord],
+    *,
+    fetch_policy: FetchPolicy,
+    recipients: Iterable[str] = (),
+) -> list[tuple[BadgeRecord, Report]]:
+    """Verify stored badges concurrently, keep each report with its badge, and return both."""
+    if not records:
+        return []
+    cache = StoreResponseCache(store)
+    reports = verify_many(
+        [stored_payload(store, record) for record in records],
+        policy=_policy(store, fetch_policy, recipients),
+        labels=[record.source.ref for record in records],
+        cache=cache,
+    )
+    cache.flush()
+    saved = {
+        r.id: r for r in store.save_reports({rec.id: rep.to_dict() for rec, rep in zip(records, reports, strict=True)})
+    }
+    return [(saved.get(record.id, record), report) for record, report in zip(records, reports, strict=True)]
+
+
+def _read(source: str, stdin: bytes | None) -> Source:
+    if source == "-":
+        return (stdin or b"").decode("utf-8", "replace")
+    if source.startswith(("http://", "https://")):
+        return source
+    return read_file_limited(Path(source), DEFAULT_LIMITS)
+
+
+def verify_sources(
+    store: Store,
+    sources: Sequence[str],
+    *,
+    fetch_policy: FetchPolicy,
+    recipients: Iterable[str] = (),
+    stdin: bytes | None = None,
+) -> list[Report]:
+    """Verify files, URLs or text without storing the badges (the HTTP cache is still used and refreshed)."""
+    inputs: list[Source] = []
+    unreadable: dict[int, Report] = {}
+    for index, source in enumerate(sources):
+        try:
+            inputs.append(_read(source, stdin))
+        except (SourceError, VerifierError) as exc:
+            report = Report(source=source, checked_at="")
+            report.add("extracted", "failed", str(exc))
+            unreadable[index] = report
+            inputs.append(b"")
+    cache = StoreResponseCache(store) if store.exists() else None
+    reports = verify_many(inputs, policy=_policy(store, fetch_policy, recipients), labels=list(sources), cache=cache)
+    if cache is not None:
+        cache.flush()
+    for index, report in unreadable.items():
+        report.checked_at = reports[index].checked_at
+        reports[index] = report
+    return reports
