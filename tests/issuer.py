@@ -48,6 +48,7 @@ __all__ = [
     "closed_port_url",
     "compact_jws",
     "hash_identity",
+    "json_text",
     "public_pem",
     "qr_photo",
     "rsa_private_key",
@@ -283,6 +284,11 @@ def public_pem(key: rsa.RSAPrivateKey) -> str:
 
 def hash_identity(identity: str, salt: str = "", algorithm: str = "sha256") -> str:
     return f"{algorithm}${hashlib.new(algorithm, (identity + salt).encode('utf-8')).hexdigest()}"
+
+
+def json_text(document: dict[str, Any]) -> str:
+    """The document as the server serves it (and as a baked copy carries it)."""
+    return Route(body=document).body_bytes().decode("utf-8")
 
 
 def b64url(data: bytes) -> str:

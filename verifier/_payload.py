@@ -82,7 +82,7 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 def _try_jws(text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     parts = text.split(".")
-    if len(parts) != 3 or not parts[0] or not parts[2]:
+    if len(parts) != 3 or not parts[0] or not parts[1]:  # an empty signature is an unsecured JWS (alg none)
         return None
     try:
         header = json.loads(_b64url_decode(parts[0]))

@@ -41,7 +41,7 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
     try:
         if isinstance(source, Payload):
             payload = source
-            where = "given payload"
+            where = "the stored badge"
         elif isinstance(source, bytes):
             extraction = extract(source)
             payload, where = extraction.payload, extraction.location

@@ -165,16 +165,21 @@ def test_jws_whose_payload_is_not_json_keeps_the_header_and_a_problem() -> None:
         unsigned_jws({"typ": "JWT"}, {"a": 1}),  # no alg: not a JWS header
         unsigned_jws(["alg"], {"a": 1}),  # header not an object
         f"{b64url({'alg': 'RS256'})}.{b64url({'a': 1})}",  # two parts
-        f"{b64url({'alg': 'RS256'})}.{b64url({'a': 1})}.",  # empty signature
         f"{b64url({'alg': 'RS256'})}=.{b64url({'a': 1})}.c2ln",  # padding is not base64url
         "a.b.c",
         "hello.world.again",
     ],
-    ids=["no-alg", "header-list", "two-parts", "empty-signature", "padded", "abc", "words"],
+    ids=["no-alg", "header-list", "two-parts", "padded", "abc", "words"],
 )
 def test_dotted_text_that_is_not_a_jws_is_not_a_payload(text: str) -> None:
     with pytest.raises(NoBadgeFound, match="not an Open Badges payload"):
         classify_payload(text)
+
+
+def test_an_unsecured_jws_with_an_empty_signature_is_still_a_jws() -> None:
+    # Classified as a JWS so that verification can reject it on its signature, with that reason.
+    payload = classify_payload(f"{b64url({'alg': 'none'})}.{b64url({'a': 1})}.")
+    assert payload.kind == "jws" and payload.jws_header == {"alg": "none"}
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -61,6 +61,10 @@ class Run:
         return document
 
 
+def _strip_fragment(url: str | None) -> str | None:
+    return url.split("#", 1)[0].rstrip("/") if isinstance(url, str) else None
+
+
 def _canonical(document: dict[str, Any]) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -73,6 +77,14 @@ def _check_json_ld(report: Report, assertion: dict[str, Any]) -> bool:
     if not any(c.rstrip("/") in _OB2_CONTEXTS for c in contexts):
         shown = ", ".join(contexts) or "none"
         report.add("json_ld", "failed", f"the @context must be https://w3id.org/openbadges/v2 (found: {shown})")
+        return False
+    types = {t for t in checks.as_list(assertion.get("type")) if isinstance(t, str)}
+    if contexts == [assertion.get("@context")] or assertion.get("@context") == contexts[:1]:
+        # With the OB 2.0 context alone, "Assertion" can only mean obi:Assertion: expansion would say the same.
+        if "Assertion" in types or f"{OB_NS}Assertion" in types:
+            report.add("json_ld", "passed", "Open Badges 2.0 assertion, known context")
+            return True
+        report.add("json_ld", "failed", "the document is not an Open Badges 2.0 Assertion (type Assertion expected)")
         return False
     try:
         expanded = expand(assertion)
@@ -102,6 +114,11 @@ async def _node(run: Run, value: Any, check_id: str, what: str, expected_types: 
             return None
     else:
         run.report.add(check_id, "failed", f"the {what} is missing")
+        return None
+    declared = checks.node_id(node)
+    if isinstance(value, str) and check_id == "issuer" and _strip_fragment(declared) != _strip_fragment(value):
+        # The issuer's id anchors key ownership and the verification scope: it must be where the profile lives.
+        run.report.add(check_id, "failed", f"the issuer profile at {value} claims another id ({declared}): not trusted")
         return None
     types = {t for t in checks.as_list(node.get("type")) if isinstance(t, str)}
     if not types & set(expected_types):
@@ -147,6 +164,26 @@ def _common_checks(run: Run, assertion: dict, badge_class: dict | None, issuer: 
     report.add("expiry", *expiry)
 
 
+async def _display_only(run: Run, assertion: dict[str, Any]) -> None:
+    """Fill the display data of a badge whose verdict is already known, without recording checks."""
+    nodes: list[dict[str, Any]] = []
+    value: Any = assertion.get("badge")
+    for _ in range(2):  # the badge class, then its issuer
+        if isinstance(value, str):
+            try:
+                result = await run.fetcher.fetch(value, kind="json")
+                value = json.loads(result.body) if result.ok else None
+            except (FetchError, ValueError):
+                value = None
+        if not isinstance(value, dict):
+            break
+        nodes.append(value)
+        value = value.get("issuer")
+    reason = run.report.badge.revocation_reason
+    run.report.badge = checks.display_data(assertion, *(nodes + [{}, {}])[:2])
+    run.report.badge.revocation_reason = reason
+
+
 def _revoked_in_document(report: Report, assertion: dict[str, Any]) -> bool:
     if assertion.get("revoked") is True:
         reason = assertion.get("revocationReason")
@@ -172,6 +209,9 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         report.add("revocation", "failed", "revoked: the issuer answers 410 Gone for this assertion")
         if baked_copy:
             report.badge = checks.display_data(baked_copy, {}, {})
+        return
+    if result.status in (404, 403):
+        report.add("fetched", "failed", f"the issuer does not serve this assertion: {url} answered {result.status}")
         return
     if not result.ok:
         report.add("fetched", "error", f"could not fetch the hosted assertion: {url} answered {result.status}")
@@ -210,12 +250,17 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         else:
             report.add("hosted_copy", "passed", "the baked copy matches the hosted assertion")
     if _revoked_in_document(report, assertion):
+        await _display_only(run, assertion)
         return
     _check_json_ld(report, assertion)
     badge_class, issuer = await _badge_class_and_issuer(run, assertion)
     _common_checks(run, assertion, badge_class, issuer)
     if issuer is not None:
-        report.add("origin", *checks.check_origin(url if not isinstance(declared, str) else declared, issuer))
+        # Both where the document really came from and the id it claims must be in the issuer's scope: any host
+        # can serve a copy that claims an id on the issuer's origin.
+        scoped = dict.fromkeys([url, result.final_url, *([declared] if isinstance(declared, str) else [])])
+        outcomes = [checks.check_origin(candidate, issuer) for candidate in scoped]
+        report.add("origin", *next((o for o in outcomes if o[0] == "failed"), outcomes[-1]))
     report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
 
 
@@ -276,6 +321,11 @@ async def _check_signature(
             problems.append(f"the key {key_url} has no publicKeyPem")
             continue
         owner = checks.node_id(key_document.get("owner"))
+        if _strip_fragment(checks.node_id(key_document)) != _strip_fragment(key_url):
+            report.add(
+                "key_owner", "failed", f"the key at {key_url} claims another id ({checks.node_id(key_document)})"
+            )
+            return
         if record_owner:
             if owner != issuer_id:
                 report.add(
