@@ -747,3 +747,14 @@ def test_signing_by_hand_matches_the_jws_standard(issuer: IssuerFixture) -> None
     assert json.loads(verified.payload) == {"hello": "world"}
     with pytest.raises(BadSignatureError):
         jws.deserialize_compact(tamper_payload(token, {"hello": "mars"}), key, algorithms=["RS256"])
+
+
+def test_hosted_assertion_json_over_the_json_cap_is_refused_even_under_the_image_cap(issuer: IssuerFixture) -> None:
+    assertion = issuer.hosted_assertion("a1")
+    route = issuer.server.routes["/assertions/a1.json"]
+    padded = dict(route.body)  # type: ignore[arg-type]
+    padded["narrative"] = "x" * 100_000
+    route.body = padded
+    report = verify(assertion["id"], policy=make_policy(max_json_bytes=64 * 1024, max_image_bytes=256 * 1024))
+    assert decisive(report) == ("fetched", "error")
+    assert "larger than the 64 KB allowed" in report.check("fetched").message

@@ -231,6 +231,12 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
             report.add("fetched", "failed", f"{url} serves an image whose baked badge is not an assertion")
             return
         body = payload.text.encode()
+    if len(body) > run.fetcher.policy.max_json_bytes:
+        # Fetched under the image cap, since the URL could have served a baked image: JSON has the smaller cap.
+        report.add(
+            "fetched", "error", f"response larger than the {run.fetcher.policy.max_json_bytes // 1024} KB allowed"
+        )
+        return
     try:
         assertion = json.loads(body)
     except ValueError:
