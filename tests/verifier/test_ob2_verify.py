@@ -758,3 +758,30 @@ def test_hosted_assertion_json_over_the_json_cap_is_refused_even_under_the_image
     report = verify(assertion["id"], policy=make_policy(max_json_bytes=64 * 1024, max_image_bytes=256 * 1024))
     assert decisive(report) == ("fetched", "error")
     assert "larger than the 64 KB allowed" in report.check("fetched").message
+
+
+def test_issuer_profile_reached_through_a_redirect_may_declare_its_final_url(issuer: IssuerFixture) -> None:
+    # The badge class names the issuer under an old path that now redirects: the profile declares where it lives.
+    old = issuer.url("/old/issuer.json")
+    issuer.server.routes["/old/issuer.json"] = Route(status=301, redirect_to=issuer.issuer_id)
+    badge = issuer.badge_class("moved", issuer=old)
+    assertion = issuer.hosted_assertion("a1", badge=badge["id"])
+    report = verify(assertion["id"], policy=make_policy())
+    assert_valid(report)
+    assert report.badge.issuer_id == issuer.issuer_id
+
+
+def test_issuer_profile_on_a_redirect_to_another_id_on_the_same_host_is_not_trusted(issuer: IssuerFixture) -> None:
+    issuer.publish({**issuer.profile, "id": issuer.url("/someone-else.json")}, issuer.url("/tenant.json"))
+    badge = issuer.badge_class("tenant", issuer=issuer.url("/tenant.json"))
+    report = verify(issuer.hosted_assertion("a1", badge=badge["id"])["id"], policy=make_policy())
+    assert decisive(report) == ("issuer", "failed")
+
+
+def test_hashed_flag_written_as_a_string_is_understood(issuer: IssuerFixture) -> None:
+    assertion = issuer.assertion(issuer.url("/assertions/s.json"))
+    assertion["recipient"]["hashed"] = "true"
+    issuer.publish(assertion)
+    report = verify(assertion["id"], policy=make_policy())
+    assert_valid(report)
+    assert report.check("recipient").outcome == "passed"

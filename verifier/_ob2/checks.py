@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -136,6 +137,9 @@ def check_origin(assertion_id: str, issuer: dict[str, Any]) -> CheckOutcome:
     return ("passed", f"hosted on {assertion_authority}, allowed by the issuer")
 
 
+_HASHED = re.compile(r"^(sha256|md5)\$[0-9a-fA-F]+$", re.IGNORECASE)
+
+
 def _hash_matches(expected: str, candidate: str, salt: str) -> bool:
     algorithm, _, digest = expected.partition("$")
     algorithm = algorithm.lower()
@@ -155,7 +159,9 @@ def check_recipient(recipient: Any, identities: Iterable[str]) -> CheckOutcome:
     if not identities:
         return ("warning", f"not checked: no identity to compare with (the badge names a {kind} recipient)")
     salt = recipient.get("salt") if isinstance(recipient.get("salt"), str) else ""
-    hashed = recipient.get("hashed") is True or (recipient.get("hashed") is None and "$" in identity)
+    flag = recipient.get("hashed")
+    # Some issuers write "true" as a string; a sha256$/md5$ identity is a hash whatever the flag says.
+    hashed = flag is True or str(flag).lower() == "true" or _HASHED.match(identity) is not None
     for candidate in identities:
         # Issuers disagree on lowercasing emails before hashing: try the address as given and lowercased.
         for variant in dict.fromkeys((candidate, candidate.lower())):

@@ -38,6 +38,12 @@ class Run:
         self.fetcher = fetcher
         self.policy = policy
         self.stage = "fetched"
+        self.final_urls: dict[str, str] = {}
+        """Where each fetched document really came from, after redirects."""
+
+    def lives_at(self, declared: str | None, url: str) -> bool:
+        """Whether a fetched document's own id names the place it was fetched from (or redirected to)."""
+        return _same_location(declared, url) or _same_location(declared, self.final_urls.get(url, url))
 
     async def fetch_json(self, url: str, check_id: str, what: str) -> dict[str, Any] | None:
         """Fetch a JSON document; on failure record an ``error`` (could not check) and return None."""
@@ -58,11 +64,22 @@ class Run:
         if not isinstance(document, dict):
             self.report.add(check_id, "failed", f"the {what} at {url} is not a JSON object")
             return None
+        self.final_urls[url] = result.final_url
         return document
 
 
-def _strip_fragment(url: str | None) -> str | None:
-    return url.split("#", 1)[0].rstrip("/") if isinstance(url, str) else None
+def _same_location(declared: str | None, url: str) -> bool:
+    """Same document location, ignoring the fragment, a trailing slash and http vs https (issuers upgrade)."""
+    if not isinstance(declared, str):
+        return False
+
+    def key(value: str) -> str:
+        host, _, path = (
+            value.split("#", 1)[0].rstrip("/").removeprefix("https://").removeprefix("http://").partition("/")
+        )
+        return f"{host.lower()}/{path}"
+
+    return key(declared) == key(url)
 
 
 def _canonical(document: dict[str, Any]) -> str:
@@ -116,7 +133,7 @@ async def _node(run: Run, value: Any, check_id: str, what: str, expected_types: 
         run.report.add(check_id, "failed", f"the {what} is missing")
         return None
     declared = checks.node_id(node)
-    if isinstance(value, str) and check_id == "issuer" and _strip_fragment(declared) != _strip_fragment(value):
+    if isinstance(value, str) and check_id == "issuer" and not run.lives_at(declared, value):
         # The issuer's id anchors key ownership and the verification scope: it must be where the profile lives.
         run.report.add(check_id, "failed", f"the issuer profile at {value} claims another id ({declared}): not trusted")
         return None
@@ -327,7 +344,7 @@ async def _check_signature(
             problems.append(f"the key {key_url} has no publicKeyPem")
             continue
         owner = checks.node_id(key_document.get("owner"))
-        if _strip_fragment(checks.node_id(key_document)) != _strip_fragment(key_url):
+        if not run.lives_at(checks.node_id(key_document), key_url):
             report.add(
                 "key_owner", "failed", f"the key at {key_url} claims another id ({checks.node_id(key_document)})"
             )
