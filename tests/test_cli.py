@@ -11,18 +11,47 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from cli_fixtures import *  # noqa: F403 - the demo_issuer fixture
+from cli_fixtures import prefill_cache, statuses
 from click.testing import CliRunner, Result
 from PIL import Image
 
 from verifier import bake, classify_payload
 from wallet.cli import cli
+from wallet.demo import DemoContent
 from wallet.store import Store
 
 PYTHON_FOUNDATIONS_ID = "https://badges.open-learning-lab.example/assertions/python-foundations.json"
+PYTHON_FOUNDATIONS_CLASS = "https://badges.open-learning-lab.example/badges/python-foundations.json"
+DEMO_HOST = "badges.open-learning-lab.example"
 IMPORTED = re.compile(r"^imported ([0-9a-f]{10})  ", re.MULTILINE)
+DEMO_FILES = [
+    "accessible-web-design.png",
+    "community-mentor-card.jpg",
+    "data-literacy.svg",
+    "git-essentials.svg",
+    "python-foundations.png",
+    "spreadsheet-basics.png",
+]
+DEMO_SUMMARY = "6 badges · 2 valid · 1 expired · 1 revoked · 2 unverifiable"
+
+
+@pytest.fixture(scope="session")
+def demo_file_bytes(demo_issuer: DemoContent) -> dict[str, bytes]:
+    """Overrides conftest's: the files of ``demo_issuer``, so that its documents (its signing key too) verify them."""
+    return demo_issuer.files
+
+
+@pytest.fixture
+def demo_cache(home: Path, demo_issuer: DemoContent) -> Store:
+    """The test backpack with the demo issuer's documents in its HTTP cache, marked offline (as the demo is)."""
+    store = Store(home)
+    prefill_cache(store, demo_issuer.documents)
+    return store
 
 
 def invoke(runner: CliRunner, *args: str, **kwargs: object) -> Result:
@@ -105,26 +134,72 @@ BAD_CASES = [
 # -- import, list, show, remove --------------------------------------------------------------------------------------
 
 
-def test_import_prints_one_line_per_badge(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> None:
-    result = invoke(runner, "import", str(badge_files["python-foundations.png"]))
-    assert result.exit_code == 0
+def test_import_prints_a_line_per_badge_then_its_status(
+    runner: CliRunner, badge_files: dict[str, Path], home: Path, demo_issuer: DemoContent
+) -> None:
+    path = badge_files["python-foundations.png"]
+    # Offline, with nothing cached, the issuer cannot be asked: the badge is stored, but unverifiable (exit 1).
+    result = invoke(runner, "import", "--offline", str(path))
+    assert result.exit_code == 1, result.output
     assert result.stderr == ""
     [badge_id] = imported_ids(result)
-    assert "Python Foundations" in result.stdout
-    assert [r.id for r in Store(home).list_badges()] == [badge_id]
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout
+    # The badge class is only referenced by URL: no name until verification has fetched it.
+    assert lines[0] == f"imported {badge_id}  (hosted: {DEMO_HOST})  ({path})"
+    assert re.fullmatch(rf"{badge_id}  \? unverifiable \(hosted: {re.escape(DEMO_HOST)}\)", lines[1])
+    assert lines[2].startswith("    fetched: could not fetch the hosted assertion: offline")
+    [record] = Store(home).list_badges()
+    assert record.id == badge_id
+    assert record.verification is not None and record.verification["status"] == "unverifiable"
 
-    again = invoke(runner, "import", str(badge_files["python-foundations.png"]))
-    assert again.exit_code == 0
-    assert again.stdout.startswith(f"updated  {badge_id}  ")
-    assert len(Store(home).list_badges()) == 1
+    # With the issuer's documents cached in the backpack (marked offline, as the demo backpack is), it is valid.
+    prefill_cache(Store(home), demo_issuer.documents)
+    again = invoke(runner, "import", str(path))
+    assert again.exit_code == 0, again.output
+    assert again.stderr == ""
+    lines = again.stdout.splitlines()
+    assert len(lines) == 2, again.stdout
+    assert lines[0].startswith(f"updated  {badge_id}  ")
+    assert re.fullmatch(rf"{badge_id}  ✔ valid\s+Python Foundations — Open Learning Lab", lines[1])
+    [record] = Store(home).list_badges()
+    assert record.verification is not None and record.verification["status"] == "valid"
+    assert record.summary["name"] == "Python Foundations"  # refined from the fetched badge class
+
+    # --no-verify stores and prints one line per badge, and nothing else.
+    unverified = invoke(runner, "import", "--no-verify", str(path))
+    assert unverified.exit_code == 0
+    [line] = unverified.stdout.splitlines()
+    assert line.startswith(f"updated  {badge_id}  ") and line.endswith(f"  ({path})")
+    [record] = Store(home).list_badges()
+    assert record.verification is not None and record.verification["status"] == "valid"  # the last report is kept
 
 
-def test_import_a_folder(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> None:
+def test_reimport_without_verification_keeps_what_verification_learned(
+    runner: CliRunner, badge_files: dict[str, Path], demo_cache: Store
+) -> None:
+    path = str(badge_files["python-foundations.png"])
+    [badge_id] = imported_ids(invoke(runner, "import", path))
+    assert demo_cache.get_badge(badge_id).summary["name"] == "Python Foundations"
+    again = invoke(runner, "import", "--no-verify", path)
+    assert again.stdout.startswith(f"updated  {badge_id}  Python Foundations  ")
+    [record] = demo_cache.list_badges()
+    assert record.verification is not None and record.verification["status"] == "valid"
+    assert (record.summary["name"], record.summary["issuer_name"]) == ("Python Foundations", "Open Learning Lab")
+
+
+def test_import_a_folder(runner: CliRunner, badge_files: dict[str, Path], demo_cache: Store) -> None:
     folder = next(iter(badge_files.values())).parent
     result = invoke(runner, "import", str(folder))
-    assert result.exit_code == 0, result.output
-    assert len(imported_ids(result)) == 5
-    assert sorted(imported_ids(result)) == sorted(r.id for r in Store(home).list_badges())
+    assert result.exit_code == 1, result.output  # some of the demo badges are not valid
+    assert result.stderr == ""
+    ids = imported_ids(result)
+    assert len(ids) == 6
+    assert sorted(ids) == sorted(r.id for r in demo_cache.list_badges())
+    found = statuses(result.stdout)
+    assert sorted(found) == sorted(ids)  # one status line per badge
+    assert Counter(found.values()) == {"valid": 2, "expired": 1, "revoked": 1, "unverifiable": 2}
+    assert {r.id: r.verification["status"] for r in demo_cache.list_badges() if r.verification} == found
 
 
 def test_list_and_list_json(runner: CliRunner, badge_files: dict[str, Path]) -> None:
@@ -132,22 +207,24 @@ def test_list_and_list_json(runner: CliRunner, badge_files: dict[str, Path]) -> 
     assert empty.exit_code == 0 and "Your backpack is empty" in empty.stdout
     assert json.loads(invoke(runner, "list", "--json").stdout) == []
 
-    ids = imported_ids(invoke(runner, "import", *map(str, badge_files.values())))
-    assert len(ids) == 5
+    ids = imported_ids(invoke(runner, "import", "--no-verify", *map(str, badge_files.values())))
+    assert len(ids) == 6
     table = invoke(runner, "list")
     assert table.exit_code == 0
+    assert table.stdout.splitlines()[0].split() == ["ID", "STATUS", "FORMAT", "NAME", "ISSUER", "ISSUED", "CHECKED"]
     for badge_id in ids:
-        assert re.search(rf"^{badge_id}  ", table.stdout, re.MULTILINE)
+        assert re.search(rf"^{badge_id}  · unchecked\s+(OB \d\.\d|\?)\s.*  never$", table.stdout, re.MULTILINE)
     assert "Git Essentials" in table.stdout
-    assert "5 badges · not verified yet" in table.stdout
+    assert table.stdout.splitlines()[-1] == "6 badges · 6 not checked"
 
     listed = json.loads(invoke(runner, "list", "--json").stdout)
     assert sorted(row["id"] for row in listed) == sorted(ids)
     assert {row["version"] for row in listed} == {"ob2", "ob3", "unknown"}
     assert all(set(row["source"]) >= {"kind", "ref", "blob", "location"} for row in listed)
+    assert [row["verification"] for row in listed] == [None] * 6
 
 
-def test_show_and_show_json(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+def test_show_and_show_json(runner: CliRunner, badge_files: dict[str, Path], demo_cache: Store) -> None:
     [badge_id] = imported_ids(invoke(runner, "import", str(badge_files["python-foundations.png"])))
     shown = invoke(runner, "show", badge_id[:6])
     assert shown.exit_code == 0
@@ -155,24 +232,31 @@ def test_show_and_show_json(runner: CliRunner, badge_files: dict[str, Path]) -> 
     assert re.search(r"^Badge:\s+Python Foundations$", shown.stdout, re.MULTILINE)
     assert re.search(r"^Format:\s+OB 2\.0 · json$", shown.stdout, re.MULTILINE)
     assert f"Identifier:   {PYTHON_FOUNDATIONS_ID}" in shown.stdout
+    assert re.search(r"^Status:\s+✔ valid\s+\(checked \d{4}-\d\d-\d\dT", shown.stdout, re.MULTILINE)
+    assert f"  ✔ fetched      fetched from {PYTHON_FOUNDATIONS_ID} (cached copy from " in shown.stdout
+    assert f"  ✔ badge_class  Python Foundations (fetched from {PYTHON_FOUNDATIONS_CLASS})" in shown.stdout
+    assert "  ✔ revocation   not revoked" in shown.stdout
     assert "Payload:" in shown.stdout and '"issuedOn": "2026-03-14T10:00:00Z"' in shown.stdout
 
     data = json.loads(invoke(runner, "show", "--json", badge_id).stdout)
     assert data["id"] == badge_id
     assert data["key"] == f"id:{PYTHON_FOUNDATIONS_ID}"
     assert data["payload"]["id"] == PYTHON_FOUNDATIONS_ID
-    assert data["payload"]["badge"]["name"] == "Python Foundations"
+    assert data["payload"]["badge"] == PYTHON_FOUNDATIONS_CLASS  # the payload as baked: a reference
+    assert data["summary"]["name"] == "Python Foundations"  # refined by verification
+    assert data["verification"]["status"] == "valid"
+    assert data["verification"]["badge_id"] == PYTHON_FOUNDATIONS_ID
 
 
 def test_show_json_of_a_jws_badge_gives_the_compact_token(runner: CliRunner, badge_files: dict[str, Path]) -> None:
-    [badge_id] = imported_ids(invoke(runner, "import", str(badge_files["git-essentials.svg"])))
+    [badge_id] = imported_ids(invoke(runner, "import", "--no-verify", str(badge_files["git-essentials.svg"])))
     data = json.loads(invoke(runner, "show", "--json", badge_id).stdout)
     assert data["payload_kind"] == "jws"
     assert isinstance(data["payload"], str) and data["payload"].count(".") == 2
 
 
 def test_remove(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> None:
-    ids = imported_ids(invoke(runner, "import", *map(str, badge_files.values())))
+    ids = imported_ids(invoke(runner, "import", "--no-verify", *map(str, badge_files.values())))
     removed = invoke(runner, "remove", ids[0])
     assert removed.exit_code == 0
     assert removed.stdout.startswith(f"removed {ids[0]}  ")
@@ -181,7 +265,7 @@ def test_remove(runner: CliRunner, badge_files: dict[str, Path], home: Path) -> 
 
 
 def test_unknown_and_ambiguous_ids_exit_2(runner: CliRunner, badge_files: dict[str, Path]) -> None:
-    invoke(runner, "import", str(badge_files["python-foundations.png"]))
+    invoke(runner, "import", "--no-verify", str(badge_files["python-foundations.png"]))
     assert_one_line_error(invoke(runner, "show", "ffffffffff"), "no badge with id 'ffffffffff'")
     assert_one_line_error(invoke(runner, "show", "abc"), "too short")
 
@@ -195,16 +279,20 @@ def test_import_from_stdin(runner: CliRunner, home: Path) -> None:
         "badge": {"type": "BadgeClass", "name": "Piped Badge"},
         "verification": {"type": "hosted"},
     }
-    result = invoke(runner, "import", "-", input=json.dumps(assertion))
+    result = invoke(runner, "import", "--no-verify", "-", input=json.dumps(assertion))
     assert result.exit_code == 0, result.output
     [badge_id] = imported_ids(result)
-    assert "Piped Badge" in result.stdout
+    assert result.stdout == f"imported {badge_id}  Piped Badge  (-)\n"
     [record] = Store(home).list_badges()
     assert record.id == badge_id
     assert (record.source.kind, record.source.ref, record.source.container) == ("text", "<stdin>", "text")
+    assert record.verification is None
+    # Verified offline with nothing cached: the embedded badge class names it, the issuer cannot be asked.
+    offline = invoke(runner, "import", "--offline", "-", input=json.dumps(assertion))
+    assert offline.exit_code == 1
+    assert re.search(rf"^{badge_id}  \? unverifiable Piped Badge$", offline.stdout, re.MULTILINE)
     empty = invoke(runner, "import", "-", input="")
-    assert empty.exit_code == 2
-    assert "backpack: error: -: the input is empty" in empty.stderr
+    assert_one_line_error(empty, "backpack: error: -: the input is empty")
 
 
 # -- identities ------------------------------------------------------------------------------------------------------
@@ -245,7 +333,9 @@ def test_extract_prints_what_is_baked_and_stores_nothing(
     assert result.stdout.startswith(f"{path}: image/png, 1 payload(s)\n")
     assert "PNG iTXt 'openbadges': json, OB 2.0" in result.stdout
     assert f"  id: {PYTHON_FOUNDATIONS_ID}" in result.stdout
-    assert "  name: Python Foundations" in result.stdout
+    # The badge class is only referenced: extract shows the reference and fetches nothing (so no name).
+    assert f'    "badge": "{PYTHON_FOUNDATIONS_CLASS}"' in result.stdout
+    assert "  name:" not in result.stdout
     assert not home.exists()
 
 
@@ -298,11 +388,10 @@ def test_import_of_bad_input_exits_2(
 ) -> None:
     path = bad_files[name]
     result = invoke(runner, "import", str(path))
-    assert result.exit_code == 2
-    lines = result.stderr.splitlines()
-    assert lines[0].startswith(f"backpack: error: {path}: ") and fragment in lines[0]
-    assert lines[1:] == ["0 imported, 1 failed"]
-    assert "Traceback" not in result.output
+    # One source: its error is the only line on stderr (the "N imported, M failed" tally is for several).
+    assert_one_line_error(result, fragment)
+    assert result.stderr.startswith(f"backpack: error: {path}: ")
+    assert result.stdout == ""
     assert Store(home).list_badges() == []
 
 
@@ -357,7 +446,7 @@ def test_unexpected_errors_are_one_line_unless_debugging(runner: CliRunner, monk
 
 def test_home_option_is_respected(runner: CliRunner, badge_files: dict[str, Path], tmp_path: Path, home: Path) -> None:
     other = tmp_path / "other-home"
-    result = invoke(runner, "--home", str(other), "import", str(badge_files["python-foundations.png"]))
+    result = invoke(runner, "--home", str(other), "import", "--no-verify", str(badge_files["python-foundations.png"]))
     assert result.exit_code == 0
     [badge_id] = imported_ids(result)
     assert [r.id for r in Store(other).list_badges()] == [badge_id]
@@ -369,7 +458,7 @@ def test_home_option_is_respected(runner: CliRunner, badge_files: dict[str, Path
 def test_backpack_home_environment_is_respected(
     runner: CliRunner, badge_files: dict[str, Path], home: Path, xdg_data_home: Path
 ) -> None:
-    invoke(runner, "import", str(badge_files["python-foundations.png"]))
+    invoke(runner, "import", "--no-verify", str(badge_files["python-foundations.png"]))
     assert len(Store(home).list_badges()) == 1
     assert list(xdg_data_home.iterdir()) == []
 
@@ -383,16 +472,28 @@ def test_no_command_with_an_empty_default_home_shows_the_demo_backpack(
     default = xdg_data_home / "openbadges-backpack"
     demo = xdg_data_home / "openbadges-backpack-demo"
     assert f"Your backpack ({default}) is empty, so here is the demo backpack ({demo})." in result.stdout
-    assert "5 badges · not verified yet" in result.stdout
-    for name in ("Python Foundations", "Data Literacy", "Accessible Web Design", "Git Essentials"):
+    # Verified when seeded, offline against the demo issuer's cached documents.
+    assert result.stdout.splitlines()[-1] == DEMO_SUMMARY
+    for name in (
+        "Python Foundations",
+        "Data Literacy",
+        "Spreadsheet Basics",
+        "Community Mentor",
+        "Accessible Web Design",
+        "Git Essentials",
+    ):
         assert name in result.stdout
+    assert re.search(r"^[0-9a-f]{10}  ⌛ expired\s+OB 2\.0  Spreadsheet Basics ", result.stdout, re.MULTILINE)
+    assert re.search(r"^[0-9a-f]{10}  ⊘ revoked\s+OB 2\.0  Community Mentor ", result.stdout, re.MULTILINE)
     assert not default.exists()  # showing the demo does not create the user's own backpack
-    assert len(Store(demo).list_badges()) == 5
+    ids = sorted(r.id for r in Store(demo).list_badges())
+    assert len(ids) == 6
 
     stamp = (demo / "backpack.json").stat().st_mtime_ns
     second = invoke(runner)
-    assert "5 badges" in second.stdout
+    assert second.stdout.splitlines()[-1] == DEMO_SUMMARY
     assert (demo / "backpack.json").stat().st_mtime_ns == stamp  # seeded once, then only read
+    assert sorted(r.id for r in Store(demo).list_badges()) == ids
 
 
 def test_no_command_with_an_explicit_empty_home_says_it_is_empty(
@@ -408,31 +509,35 @@ def test_no_command_with_an_explicit_empty_home_says_it_is_empty(
 
 
 def test_no_command_with_badges_lists_them(runner: CliRunner, badge_files: dict[str, Path]) -> None:
-    [badge_id] = imported_ids(invoke(runner, "import", str(badge_files["git-essentials.svg"])))
+    imported = invoke(runner, "import", str(badge_files["git-essentials.svg"]))
+    assert imported.exit_code == 1  # OB 3.0 cannot be verified yet
+    [badge_id] = imported_ids(imported)
     result = invoke(runner)
     assert result.exit_code == 0
     assert "demo" not in result.stdout
-    assert re.search(rf"^{badge_id}  OB 3.0  Git Essentials", result.stdout, re.MULTILINE)
-    assert "1 badge · not verified yet" in result.stdout
+    assert re.search(rf"^{badge_id}  \? unverifiable\s+OB 3\.0  Git Essentials", result.stdout, re.MULTILINE)
+    assert result.stdout.splitlines()[-1] == "1 badge · 1 unverifiable"
 
 
 def test_demo_command_uses_the_explicit_home(runner: CliRunner, home: Path, xdg_data_home: Path) -> None:
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"Demo backpack at {home}: 5 sample badges.")
-    assert "5 badges · not verified yet" in result.stdout
-    assert len(Store(home).list_badges()) == 5
-    assert sorted(p.name for p in (home / "demo-files").iterdir()) == [
-        "accessible-web-design.png",
-        "community-mentor-card.jpg",
-        "data-literacy.svg",
-        "git-essentials.svg",
-        "python-foundations.png",
-    ]
+    assert result.stdout.startswith(f"Demo backpack at {home}: 6 sample badges.")
+    assert result.stdout.splitlines()[-1] == DEMO_SUMMARY
+    store = Store(home)
+    ids = sorted(r.id for r in store.list_badges())
+    assert len(ids) == 6
+    assert sorted(p.name for p in (home / "demo-files").iterdir()) == DEMO_FILES
+    # Its issuer exists only in its cache: the demo backpack is offline, and knows its earner.
+    assert store.get_setting("offline") is True
+    assert [row["value"] for row in store.list_identities()] == ["ada.lovelace@example.com"]
     assert list(xdg_data_home.iterdir()) == []
-    # Running it again refreshes the same five badges rather than adding more.
-    assert invoke(runner, "demo").exit_code == 0
-    assert len(Store(home).list_badges()) == 5
+    # Running it again refreshes the same six badges rather than adding more.
+    again = invoke(runner, "demo")
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[-1] == DEMO_SUMMARY
+    assert sorted(r.id for r in store.list_badges()) == ids
+    assert len(store.list_identities()) == 1
 
 
 def test_demo_command_without_a_home_uses_the_demo_folder(
@@ -441,8 +546,8 @@ def test_demo_command_without_a_home_uses_the_demo_folder(
     monkeypatch.delenv("BACKPACK_HOME")
     result = invoke(runner, "demo")
     demo = xdg_data_home / "openbadges-backpack-demo"
-    assert result.stdout.startswith(f"Demo backpack at {demo}: 5 sample badges.")
-    assert len(Store(demo).list_badges()) == 5
+    assert result.stdout.startswith(f"Demo backpack at {demo}: 6 sample badges.")
+    assert len(Store(demo).list_badges()) == 6
     assert not (xdg_data_home / "openbadges-backpack").exists()
 
 
@@ -456,7 +561,7 @@ def test_console_script_in_a_real_process(badge_files: dict[str, Path], bad_file
     env = {**os.environ, "BACKPACK_HOME": str(home)}
 
     ok = subprocess.run(
-        [str(script), "import", str(badge_files["python-foundations.png"])],
+        [str(script), "import", "--no-verify", str(badge_files["python-foundations.png"])],
         capture_output=True,
         text=True,
         env=env,
@@ -471,9 +576,21 @@ def test_console_script_in_a_real_process(badge_files: dict[str, Path], bad_file
     )
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [
-        "backpack: error: unrecognised file: not a PNG, SVG, raster image, JSON, JWS or URL"
+        f"backpack: error: {bad_files['random.bin']}: unrecognised file: not a PNG, SVG, raster image, JSON, JWS or URL"
     ]
     assert bad.stdout == ""
+
+    not_valid = subprocess.run(
+        [str(script), "verify", "--offline", str(badge_files["git-essentials.svg"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert not_valid.returncode == 1, not_valid.stderr
+    assert not_valid.stdout.startswith("? unverifiable ")
+    assert "    format: Open Badges 3.0 credentials cannot be verified by this version yet" in not_valid.stdout
+    assert not_valid.stderr == ""
 
     bad_import = subprocess.run(
         [str(script), "import", str(bad_files["random.bin"])], capture_output=True, text=True, env=env, timeout=60

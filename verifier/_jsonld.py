@@ -9,7 +9,10 @@ from typing import Any
 
 from pyld import jsonld
 
-__all__ = ["UnknownContext", "bundled_context_urls", "expand", "load_document"]
+__all__ = ["UnknownContext", "bundled_context_urls", "canonicalize", "expand", "load_document", "safe_mode_problems"]
+
+# Relative IRIs are resolved against this base, which cannot occur in a real document, so that they can be found.
+_RELATIVE_BASE = "https://relative-iri.invalid/"
 
 
 class UnknownContext(Exception):
@@ -53,14 +56,76 @@ def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, 
     return {"contextUrl": None, "documentUrl": url, "document": _document(file_name)}
 
 
+def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, UnknownContext):
+            return cause
+        cause = getattr(cause, "cause", None) or cause.__cause__
+    return exc
+
+
 def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Expand ``document`` with the bundled contexts. Raises ``UnknownContext`` or ``jsonld.JsonLdError``."""
     try:
         return jsonld.expand(document, {"documentLoader": load_document})  # type: ignore[no-any-return]
     except jsonld.JsonLdError as exc:
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, UnknownContext):
-                raise cause from exc
-            cause = getattr(cause, "cause", None) or cause.__cause__
-        raise
+        cause = _unwrap(exc)
+        if cause is exc:
+            raise
+        raise cause from exc
+
+
+def _relative_iris(node: Any, found: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _relative_iris(item, found)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key.startswith(_RELATIVE_BASE):
+            found.append(key.removeprefix(_RELATIVE_BASE))
+        if key == "@type":
+            found.extend(
+                t.removeprefix(_RELATIVE_BASE) for t in value if isinstance(t, str) and t.startswith(_RELATIVE_BASE)
+            )
+        elif key != "@value":
+            _relative_iris(value, found)
+
+
+def safe_mode_problems(document: dict[str, Any]) -> list[str]:
+    """What JSON-LD "safe mode" would refuse: terms the contexts do not define (dropped silently by expansion) and
+    types that are relative IRIs. An empty list means the document means exactly what it says.
+
+    PyLD has no safe mode, so it is done here: expansion reports every dropped property, and relative IRIs are
+    resolved against a base that cannot occur in a real document. Raises ``UnknownContext``.
+    """
+    dropped: list[str] = []
+    try:
+        expanded = jsonld.JsonLdProcessor(on_property_dropped=lambda term: dropped.append(str(term))).expand(
+            document, {"documentLoader": load_document, "base": _RELATIVE_BASE}
+        )
+    except jsonld.JsonLdError as exc:
+        cause = _unwrap(exc)
+        if cause is exc:
+            return [f"not valid JSON-LD: {str(exc).splitlines()[0]}"]
+        raise cause from exc
+    relative: list[str] = []
+    _relative_iris(expanded, relative)
+    problems = [f"the term {term!r} is not defined by any context" for term in dict.fromkeys(dropped)]
+    problems += [f"{iri!r} is not defined by any context (relative IRI)" for iri in dict.fromkeys(relative)]
+    return problems
+
+
+def canonicalize(document: dict[str, Any]) -> str:
+    """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only."""
+    try:
+        return jsonld.normalize(  # type: ignore[no-any-return]
+            document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": load_document}
+        )
+    except jsonld.JsonLdError as exc:
+        cause = _unwrap(exc)
+        if cause is exc:
+            raise
+        raise cause from exc

@@ -18,6 +18,12 @@ class VerifierPolicy:
     clock_skew: timedelta = timedelta(minutes=5)
     now: datetime | None = None
     """A pinned clock (tests, "as of" checks); None means the current time."""
+    trust_fragment_keys: bool = True
+    """OB 3.0: take a key from an http(s) verification method's fragment (``…/issuer#z6Mk…``) without fetching."""
+    status_list_issuer_must_match: bool = True
+    """OB 3.0: a status list signed by anyone but the credential's issuer says nothing (DCC's fixtures differ)."""
+    status_list_minimum_entries: int = 131_072
+    """Bitstring Status List minimum length; DCC publishes 100,000-entry lists."""
 
     def current_time(self) -> datetime:
         return self.now or datetime.now(UTC)

@@ -28,20 +28,25 @@ Status = Literal["valid", "expired", "revoked", "unverifiable", "invalid"]
 # unverifiable unless something worse is already known.
 CHECK_IDS: dict[str, str] = {
     "extracted": "a badge payload was found in the input (baked image, QR code, JSON, JWS or URL)",
-    "format": "the badge is in a format this verifier supports (Open Badges 2.0; 3.0 in a later release)",
+    "format": "the badge is in a format this verifier supports (Open Badges 2.0 and 3.0)",
     "fetched": "the hosted assertion was fetched from its id URL",
     "hosted_copy": "a baked or pasted copy of a hosted assertion matches the hosted original",
-    "json_ld": "the assertion is valid JSON-LD with a known Open Badges context and the Assertion type",
+    "json_ld": "the document is valid JSON-LD with known contexts; OB 3.0: every term defined (JSON-LD safe mode)",
+    "context": "OB 3.0: @context starts with the VC context and includes an Open Badges 3.0 context",
+    "type": "OB 3.0: type includes VerifiableCredential and OpenBadgeCredential (or Achievement/Endorsement)",
     "properties": "the assertion, badge class and issuer have the properties the spec requires",
     "badge_class": "the badge class was obtained (embedded or fetched)",
     "issuer": "the issuer profile was obtained (embedded or fetched)",
     "origin": "the hosted assertion is within the issuer's verification scope (allowed origins, startsWith)",
-    "signature": "the JWS signature is valid, with an allowed algorithm, under the issuer's key",
-    "key_owner": "the signing key belongs to the issuer (key owner and the issuer's publicKey list)",
+    "signature": "the signature (OB 2.0 JWS, OB 3.0 Data Integrity proof or VC-JWT) is valid, with an allowed alg",
+    "key_owner": "the signing key was resolved and belongs to the issuer (OB 2.0 key owner; OB 3.0 key controller)",
+    "jwt_claims": "OB 3.0 VC-JWT: the iss, jti, nbf, sub claims agree with the credential",
     "recipient": "the badge was issued to one of the earner's identities",
     "issued_on": "the issue date is valid and not in the future",
+    "valid_from": "OB 3.0: the credential is already valid (validFrom / issuanceDate not in the future)",
     "expiry": "the badge has not expired",
-    "revocation": "the badge has not been revoked (revoked flag, 410 Gone, the issuer's revocation list)",
+    "revocation": "the badge has not been revoked or suspended (revoked flag, 410 Gone, revocation or status list)",
+    "endorsements": "OB 3.0: the embedded endorsements verify (shown; they do not change the badge's status)",
 }
 
 _INTEGRITY_FAILURE_EXEMPT = {"revocation", "expiry"}

@@ -12,6 +12,7 @@ from ._errors import ExtractionError
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
 from ._ob2.verify import Run, verify_hosted, verify_signed
+from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._report import Report
@@ -60,8 +61,7 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
 async def _dispatch(run: Run, payload: Payload) -> None:
     report = run.report
     if payload.version == "ob3":
-        report.format = "ob3"
-        report.add("format", "error", "Open Badges 3.0 credentials cannot be verified by this version yet")
+        await verify_credential(run, payload)
         return
     if payload.version == "ob1":
         report.format = "ob1"

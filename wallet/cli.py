@@ -16,7 +16,16 @@ from urllib.parse import urlsplit
 
 import click
 
-from verifier import DEFAULT_LIMITS, Extraction, FetchPolicy, VerifierError, extract, summarize
+from verifier import (
+    DEFAULT_LIMITS,
+    Extraction,
+    FetchPolicy,
+    Report,
+    VerifierError,
+    classify_payload,
+    extract,
+    summarize,
+)
 
 from .demo import seed_demo
 from .errors import WalletError
@@ -24,8 +33,18 @@ from .identities import normalize_identity
 from .importer import import_sources, load_source
 from .paths import default_home, demo_home
 from .store import BadgeRecord, Store
+from .verification import verify_records, verify_sources
 
+EXIT_NOT_VALID = 1
 EXIT_INVALID_INPUT = 2
+_STATUS_MARKS = {
+    "valid": ("✔", "green"),
+    "expired": ("⌛", "yellow"),
+    "revoked": ("⊘", "red"),
+    "invalid": ("✘", "red"),
+    "unverifiable": ("?", "yellow"),
+    "unchecked": ("·", None),
+}
 _VERSION_LABELS = {"ob1": "OB 1.x", "ob2": "OB 2.0", "ob3": "OB 3.0", "unknown": "?"}
 
 
@@ -62,14 +81,26 @@ def _store(ctx: click.Context) -> Store:
     return ctx.ensure_object(_Context).store
 
 
-def _policy(allow_private_network: bool) -> FetchPolicy:
-    return FetchPolicy.from_env(allow_private_network=True if allow_private_network else None)
+def _policy(allow_private_network: bool, offline: bool = False, store: Store | None = None) -> FetchPolicy:
+    # A backpack may be marked offline-only (the demo backpack, whose issuers exist only in its cache).
+    offline = offline or bool(store is not None and store.exists() and store.get_setting("offline", False))
+    return FetchPolicy.from_env(allow_private_network=True if allow_private_network else None, offline=offline or None)
 
 
 _private_network_option = click.option(
     "--allow-private-network",
     is_flag=True,
     help="Allow fetching from loopback and private addresses (or set BACKPACK_ALLOW_PRIVATE_NETWORK=1).",
+)
+_offline_option = click.option(
+    "--offline", is_flag=True, help="Do not use the network: verify with the documents cached in the backpack."
+)
+_recipient_option = click.option(
+    "--recipient",
+    "recipients",
+    multiple=True,
+    metavar="ID",
+    help="An identity the badge must be issued to (repeatable); your stored identities are always used too.",
 )
 
 
@@ -118,23 +149,56 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _status(record: BadgeRecord) -> str:
+    return str(record.verification["status"]) if record.verification else "unchecked"
+
+
+def _mark(status: str) -> str:
+    symbol, colour = _STATUS_MARKS.get(status, ("?", None))
+    return click.style(f"{symbol} {status:<12}", fg=colour)
+
+
 def _print_table(records: list[BadgeRecord]) -> None:
     if not records:
         click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …  (or try: backpack demo)")
         return
-    header = f"{'ID':<10}  {'FORMAT':<6}  {'NAME':<32}  {'ISSUER':<24}  {'ISSUED':<10}  SOURCE"
+    header = f"{'ID':<10}  {'STATUS':<14}  {'FORMAT':<6}  {'NAME':<30}  {'ISSUER':<22}  {'ISSUED':<10}  CHECKED"
     click.echo(click.style(header, bold=True))
     for record in records:
         summary = record.summary
         issuer = summary.get("issuer_name") or summary.get("issuer_id") or ""
         issued = (summary.get("issued_on") or "")[:10]
-        source = Path(record.source.ref).name if record.source.kind == "file" else record.source.ref
-        click.echo(
-            f"{record.id:<10}  {_VERSION_LABELS.get(record.version, '?'):<6}  {_clip(_name(record), 32):<32}  "
-            f"{_clip(str(issuer), 24):<24}  {issued:<10}  {_clip(source, 40)}"
+        checked = (
+            str(record.verification.get("checked_at", ""))[:16].replace("T", " ") if record.verification else "never"
         )
+        click.echo(
+            f"{record.id:<10}  {_mark(_status(record))}  {_VERSION_LABELS.get(record.version, '?'):<6}  "
+            f"{_clip(_name(record), 30):<30}  {_clip(str(issuer), 22):<22}  {issued:<10}  {checked}"
+        )
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[_status(record)] = counts.get(_status(record), 0) + 1
     noun = "badge" if len(records) == 1 else "badges"
-    click.echo(f"\n{len(records)} {noun} · not verified yet")
+    parts = [f"{counts[s]} {s if s != 'unchecked' else 'not checked'}" for s in _STATUS_MARKS if counts.get(s)]
+    click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts))
+
+
+def _report_line(report: Report, name: str | None = None, suffix: str = "") -> str:
+    status = report.status
+    line = f"{_mark(status)} {name or report.badge.name or report.badge_id or report.source}"
+    if report.badge.issuer_name:
+        line += f" — {report.badge.issuer_name}"
+    line += suffix
+    decisive = report.decisive_check
+    if decisive is not None:
+        line += f"\n    {decisive.id}: {decisive.message}"
+    return line
+
+
+def _print_checks(report: Report) -> None:
+    for check in report.checks:
+        symbol = {"passed": "✔", "failed": "✘", "warning": "!", "skipped": "-", "error": "?"}[check.outcome]
+        click.echo(f"  {symbol} {check.id:<12} {check.message}")
 
 
 def _payload_json(store: Store, record: BadgeRecord) -> Any:
@@ -149,25 +213,45 @@ def _payload_json(store: Store, record: BadgeRecord) -> Any:
 
 @cli.command("import")
 @click.argument("sources", nargs=-1, required=True)
+@_recipient_option
+@_offline_option
+@click.option("--no-verify", is_flag=True, help="Store the badges without verifying them.")
 @_private_network_option
 @click.pass_context
-def import_command(ctx: click.Context, sources: tuple[str, ...], allow_private_network: bool) -> None:
-    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input)."""
+def import_command(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    recipients: tuple[str, ...],
+    offline: bool,
+    no_verify: bool,
+    allow_private_network: bool,
+) -> None:
+    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
     store = _store(ctx)
+    policy = _policy(allow_private_network, offline, store)
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in sources else None
     failures = 0
-    imported = 0
-    for result in import_sources(store, list(sources), policy=_policy(allow_private_network), stdin=stdin):
+    imported: list[BadgeRecord] = []
+    for result in import_sources(store, list(sources), policy=policy, stdin=stdin):
         if result.record is None:
             failures += 1
             click.echo(f"backpack: error: {result.source}: {result.error}", err=True)
             continue
-        imported += 1
+        imported.append(result.record)
         verb = "imported" if result.created else "updated "
         click.echo(f"{verb} {result.record.id}  {_name(result.record)}  ({result.source})")
+    not_valid = 0
+    if imported and not no_verify:
+        unique = list({record.id: record for record in imported}.values())
+        for record, report in verify_records(store, unique, fetch_policy=policy, recipients=recipients):
+            not_valid += report.status != "valid"
+            click.echo(f"{record.id}  {_report_line(report, _name(record))}")
+    if failures and len(imported) + failures > 1:
+        click.echo(f"{len(imported)} imported, {failures} failed", err=True)
     if failures:
-        click.echo(f"{imported} imported, {failures} failed", err=True)
         raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+    if not_valid:
+        raise click.exceptions.Exit(EXIT_NOT_VALID)
 
 
 @cli.command("list")
@@ -208,15 +292,27 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
         ("Source", f"{record.source.ref} ({record.source.location})"),
         ("Imported", record.imported_at),
         ("Updated", record.updated_at),
-        ("Verification", "not verified yet"),
     ]
     for label, value in rows:
         if value:
             click.echo(f"{label + ':':<14}{value}")
     for warning in record.warnings:
         click.echo(f"{'Warning:':<14}{warning}")
+    if record.verification:
+        report = Report.from_dict(record.verification)
+        click.echo(f"{'Status:':<14}{_mark(report.status)}  (checked {report.checked_at})")
+        _print_checks(report)
+    else:
+        click.echo(f"{'Status:':<14}not verified yet (run: backpack recheck {record.id})")
     click.echo("\nPayload:")
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if isinstance(payload, dict) else payload)
+    if isinstance(payload, dict):
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif record.payload_kind == "jws":
+        decoded = classify_payload(payload)
+        click.echo(f"JWS header (compact JWS of {len(payload)} characters): {json.dumps(decoded.jws_header)}")
+        click.echo(json.dumps(decoded.claims, indent=2, ensure_ascii=False))
+    else:
+        click.echo(payload)
 
 
 @cli.command("remove")
@@ -259,7 +355,10 @@ def extract_command(ctx: click.Context, source: str, as_json: bool, allow_privat
     """Show what is baked in an image or encoded in a QR code, without storing anything."""
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if source == "-" else None
     loaded = load_source(source, policy=_policy(allow_private_network), stdin=stdin)
-    extraction = extract(loaded.data)
+    try:
+        extraction = extract(loaded.data)
+    except VerifierError as exc:
+        _fail(f"{source}: {exc}")
     if as_json:
         click.echo(json.dumps(_extraction_json(extraction), indent=2, ensure_ascii=False))
     else:
@@ -287,6 +386,106 @@ def extract_command(ctx: click.Context, source: str, as_json: bool, allow_privat
     problems = [f.payload.problem for f in extraction.found[:1] if f.payload.problem]
     if problems:
         _fail(f"{source}: {problems[0]}")
+
+
+def _read_source_list(path: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+    except OSError as exc:
+        _fail(f"cannot read the source list {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        _fail(f"the source list {path} is not UTF-8 text")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@cli.command("verify")
+@click.argument("sources", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (an array for several sources).")
+@_recipient_option
+@_offline_option
+@click.option(
+    "--from", "from_file", metavar="FILE|-", help="Also verify the sources listed in FILE (one per line; - for stdin)."
+)
+@_private_network_option
+@click.pass_context
+def verify_command(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    as_json: bool,
+    recipients: tuple[str, ...],
+    offline: bool,
+    from_file: str | None,
+    allow_private_network: bool,
+) -> None:
+    """Verify badges (files, URLs, JSON/JWS on '-') without storing them.
+
+    Exit status: 0 when every badge is valid, 1 when any is not, 2 when an input cannot be read at all.
+    """
+    all_sources = list(sources) + (_read_source_list(from_file) if from_file else [])
+    if not all_sources:
+        raise click.UsageError("give at least one SOURCE (or --from FILE)")
+    if from_file == "-" and "-" in all_sources:
+        raise click.UsageError("standard input cannot hold both the source list and a badge")
+    store = _store(ctx)
+    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in all_sources else None
+    policy = _policy(allow_private_network, offline, store)
+    reports = verify_sources(store, all_sources, fetch_policy=policy, recipients=recipients, stdin=stdin)
+    unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
+    if as_json:
+        documents = [r.to_dict() for r in reports]
+        click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            if report not in unreadable:
+                click.echo(_report_line(report, suffix=f"  ({report.source})"))
+        if len(reports) > 1:
+            valid = sum(r.status == "valid" for r in reports)
+            click.echo(f"\n{valid} of {len(reports)} valid")
+    for report in unreadable:
+        click.echo(f"backpack: error: {report.source}: {report.check('extracted').message}", err=True)  # type: ignore[union-attr]
+    if unreadable:
+        raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+    if any(r.status != "valid" for r in reports):
+        raise click.exceptions.Exit(EXIT_NOT_VALID)
+
+
+@cli.command("recheck")
+@click.argument("badge_ids", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Recheck every badge in the backpack.")
+@_recipient_option
+@_offline_option
+@_private_network_option
+@click.pass_context
+def recheck_command(
+    ctx: click.Context,
+    badge_ids: tuple[str, ...],
+    check_all: bool,
+    recipients: tuple[str, ...],
+    offline: bool,
+    allow_private_network: bool,
+) -> None:
+    """Verify stored badges again (concurrently) and keep the new reports. Exit 1 when any is not valid."""
+    if not badge_ids and not check_all:
+        raise click.UsageError("give badge ids, or --all")
+    if badge_ids and check_all:
+        raise click.UsageError("give badge ids or --all, not both")
+    store = _store(ctx)
+    records = store.list_badges() if check_all else [store.get_badge(badge_id) for badge_id in badge_ids]
+    records = list({record.id: record for record in records}.values())  # two prefixes of one badge check it once
+    if not records:
+        click.echo("Your backpack is empty: nothing to recheck.")
+        return
+    before = {record.id: _status(record) for record in records}
+    results = verify_records(
+        store, records, fetch_policy=_policy(allow_private_network, offline, store), recipients=recipients
+    )
+    for record, report in results:
+        change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
+        click.echo(f"{record.id}  {_report_line(report, _name(record), change)}")
+    if len(results) > 1:
+        click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
+    if any(report.status != "valid" for _, report in results):
+        raise click.exceptions.Exit(EXIT_NOT_VALID)
 
 
 @cli.group("identity")

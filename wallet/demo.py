@@ -1,36 +1,55 @@
 """The demo backpack: sample badges the project generates itself, so a new user sees the product at work at once.
 
-Five badges in the forms a learner meets in practice: an OB 2.0 hosted assertion baked in a PNG, an OB 2.0 signed
-assertion (JWS) baked in an SVG, an OB 3.0 credential baked in a PNG, an OB 3.0 VC-JWT baked in an SVG, and a phone
-photo of a printed badge card with a QR code. The issuers live under ``.example`` domains, which never resolve.
+Six badges in the forms a learner meets in practice: OB 2.0 hosted assertions baked in PNGs (one valid, one
+expired), an OB 2.0 signed assertion (JWS) baked in an SVG, an OB 3.0 credential baked in a PNG, an OB 3.0 VC-JWT
+baked in an SVG, and a phone photo of a printed badge card whose QR code points at a revoked assertion.
+
+The issuer lives under an ``.example`` domain, which never resolves: its documents (profile, key, badge classes,
+hosted assertions, revocation list) are generated here and put in the demo backpack's cache, and the demo backpack is
+marked offline, so verification runs for real against them without any network.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import io
 import json
+import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import segno
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws
-from joserfc.jwk import ECKey, RSAKey
+from joserfc.jwk import OKPKey, RSAKey
 from PIL import Image, ImageDraw, ImageFilter
 
-from verifier import bake, classify_payload
+from verifier import CachedResponse, FetchPolicy, bake, classify_payload
+from verifier._ob3.integrity import sign_eddsa_rdfc_2022
+from verifier._ob3.keys import encode_multikey
 
+from .cache import StoreResponseCache
 from .importer import LoadedSource, import_bytes
 from .store import Store
+from .verification import verify_records
 
-__all__ = ["DEMO_IDENTITY", "demo_files", "seed_demo"]
+__all__ = ["DEMO_IDENTITY", "DemoContent", "demo_content", "demo_files", "seed_demo"]
 
 DEMO_IDENTITY = "ada.lovelace@example.com"
 _SALT = "demo-salt"
 _ISSUER = {
+    "@context": "https://w3id.org/openbadges/v2",
     "id": "https://badges.open-learning-lab.example/issuer.json",
-    "type": "Profile",
+    "type": "Issuer",
     "name": "Open Learning Lab",
     "url": "https://open-learning-lab.example",
+    "email": "badges@open-learning-lab.example",
+    "publicKey": ["https://badges.open-learning-lab.example/keys/1.json"],
+    "revocationList": "https://badges.open-learning-lab.example/revocations.json",
 }
 
 
@@ -60,64 +79,135 @@ def _badge_svg(label: str, colour: str) -> bytes:
     ).encode()
 
 
-def _ob2_assertion(slug: str, name: str, description: str, issued_on: str) -> dict[str, object]:
-    base = "https://badges.open-learning-lab.example"
+_BASE = "https://badges.open-learning-lab.example"
+_KEY_URL = f"{_BASE}/keys/1.json"
+_REVOCATIONS_URL = f"{_BASE}/revocations.json"
+_OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+
+
+def _badge_class(slug: str, name: str, description: str) -> dict[str, object]:
     return {
-        "@context": "https://w3id.org/openbadges/v2",
-        "type": "Assertion",
-        "id": f"{base}/assertions/{slug}.json",
-        "recipient": _hashed_recipient(),
-        "issuedOn": issued_on,
-        "verification": {"type": "hosted"},
-        "badge": {
-            "id": f"{base}/badges/{slug}.json",
-            "type": "BadgeClass",
-            "name": name,
-            "description": description,
-            "image": f"{base}/badges/{slug}.png",
-            "criteria": {"narrative": f"Completed the {name} course and its final project."},
-            "issuer": _ISSUER,
-        },
+        "@context": _OB2_CONTEXT,
+        "type": "BadgeClass",
+        "id": f"{_BASE}/badges/{slug}.json",
+        "name": name,
+        "description": description,
+        "image": f"{_BASE}/badges/{slug}.png",
+        "criteria": {"narrative": f"Completed the {name} course and its final project."},
+        "issuer": _ISSUER["id"],
+        "alignment": [
+            {
+                "targetName": "Digital competence",
+                "targetUrl": "http://data.europa.eu/esco/skill/S5",
+                "targetFramework": "ESCO",
+                "targetCode": "S5",
+            }
+        ],
     }
 
 
-def _ob3_credential(slug: str, name: str, description: str, valid_from: str, valid_until: str | None) -> dict:
+def _ob2_assertion(slug: str, issued_on: str, *, expires: str | None = None) -> dict[str, object]:
+    assertion: dict[str, object] = {
+        "@context": _OB2_CONTEXT,
+        "type": "Assertion",
+        "id": f"{_BASE}/assertions/{slug}.json",
+        "recipient": _hashed_recipient(),
+        "issuedOn": issued_on,
+        "verification": {"type": "hosted"},
+        "badge": f"{_BASE}/badges/{slug}.json",
+    }
+    if expires:
+        assertion["expires"] = expires
+    return assertion
+
+
+_ACADEMY = "https://european-skills-academy.example"
+_STATUS_LIST_URL = f"{_ACADEMY}/status/1"
+_STATUS_LIST_ENTRIES = 131_072
+
+
+def _ob3_credential(
+    issuer_did: str,
+    slug: str,
+    name: str,
+    description: str,
+    valid_from: str,
+    valid_until: str | None = None,
+    *,
+    status_index: int | None = None,
+) -> dict[str, object]:
+    digest = hashlib.sha256(slug.encode()).hexdigest()
     credential: dict[str, object] = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
         ],
-        "id": f"urn:uuid:{hashlib.sha256(slug.encode()).hexdigest()[:8]}-demo-4000-8000-{slug[:12]:0<12}",
+        "id": f"urn:uuid:{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": name,
-        "issuer": {
-            "id": "https://european-skills-academy.example/issuers/1",
-            "type": ["Profile"],
-            "name": "European Skills Academy",
-        },
+        "issuer": {"id": issuer_did, "type": ["Profile"], "name": "European Skills Academy", "url": _ACADEMY},
         "validFrom": valid_from,
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
                 {
                     "type": "IdentityObject",
-                    "identityHash": DEMO_IDENTITY,
+                    "identityHash": "sha256$" + hashlib.sha256((DEMO_IDENTITY + _SALT).encode()).hexdigest(),
                     "identityType": "emailAddress",
-                    "hashed": False,
+                    "hashed": True,
+                    "salt": _SALT,
                 }
             ],
             "achievement": {
-                "id": f"https://european-skills-academy.example/achievements/{slug}",
+                "id": f"{_ACADEMY}/achievements/{slug}",
                 "type": ["Achievement"],
+                "achievementType": "Competency",
                 "name": name,
                 "description": description,
                 "criteria": {"narrative": f"Passed the {name} assessment."},
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": "Digital competence",
+                        "targetUrl": "http://data.europa.eu/esco/skill/S5",
+                        "targetFramework": "ESCO",
+                        "targetCode": "S5",
+                    }
+                ],
             },
         },
     }
     if valid_until:
         credential["validUntil"] = valid_until
+    if status_index is not None:
+        credential["credentialStatus"] = {
+            "id": f"{_STATUS_LIST_URL}#{status_index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(status_index),
+            "statusListCredential": _STATUS_LIST_URL,
+        }
     return credential
+
+
+def _status_list(issuer_did: str, revoked: set[int]) -> dict[str, object]:
+    bits = bytearray(_STATUS_LIST_ENTRIES // 8)
+    for index in revoked:
+        bits[index // 8] |= 0x80 >> (index % 8)  # bit 0 is the most significant bit of byte 0
+    encoded = base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).decode().rstrip("=")
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": _STATUS_LIST_URL,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_did,
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{_STATUS_LIST_URL}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": "u" + encoded,
+        },
+    }
 
 
 def _qr_photo(url: str) -> bytes:
@@ -136,60 +226,156 @@ def _qr_photo(url: str) -> bytes:
     return out.getvalue()
 
 
-def demo_files() -> dict[str, bytes]:
-    """The demo badge files, by file name."""
-    hosted = _ob2_assertion(
-        "python-foundations",
-        "Python Foundations",
-        "Writes, tests and packages small Python programs.",
-        "2026-03-14T10:00:00Z",
-    )
-    signed = _ob2_assertion(
-        "data-literacy",
-        "Data Literacy",
-        "Reads, cleans and charts real-world data sets.",
-        "2026-05-02T09:30:00Z",
-    )
-    signed["verification"] = {
-        "type": "SignedBadge",
-        "creator": "https://badges.open-learning-lab.example/keys/1.json",
+@dataclass(frozen=True)
+class DemoContent:
+    files: dict[str, bytes]
+    """The badge files a learner would have, by file name."""
+    documents: dict[str, tuple[int, dict[str, object]]]
+    """What the demo issuer serves: URL -> (HTTP status, JSON document)."""
+
+
+def demo_content() -> DemoContent:
+    classes = {
+        "python-foundations": ("Python Foundations", "Writes, tests and packages small Python programs."),
+        "data-literacy": ("Data Literacy", "Reads, cleans and charts real-world data sets."),
+        "spreadsheet-basics": ("Spreadsheet Basics", "Formulas, tables and charts in a spreadsheet."),
+        "community-mentor": ("Community Mentor", "Mentored newcomers through their first contributions."),
     }
+    hosted = _ob2_assertion("python-foundations", "2026-03-14T10:00:00Z")
+    expired = _ob2_assertion("spreadsheet-basics", "2024-01-20T09:00:00Z", expires="2025-12-31T23:59:59Z")
+    mentor = _ob2_assertion("community-mentor", "2025-11-02T16:00:00Z")
+    signed = _ob2_assertion("data-literacy", "2026-05-02T09:30:00Z")
+    signed["id"] = "urn:uuid:6b0e5c1e-3f0a-4d8e-9a51-2f4c7a9d1e01"
+    signed["verification"] = {"type": "SignedBadge", "creator": _KEY_URL}
     rsa = RSAKey.generate_key(2048)
     signed_jws = jws.serialize_compact({"alg": "RS256"}, json.dumps(signed).encode(), rsa)
+    public_pem = rsa.as_pem(private=False).decode()
 
-    accessibility = _ob3_credential(
-        "accessible-web-design",
-        "Accessible Web Design",
-        "Builds web pages that meet WCAG 2.2 AA.",
-        "2025-09-01T00:00:00Z",
-        "2027-09-01T00:00:00Z",
+    documents: dict[str, tuple[int, dict[str, object]]] = {
+        str(_ISSUER["id"]): (200, _ISSUER),
+        _KEY_URL: (
+            200,
+            {
+                "@context": _OB2_CONTEXT,
+                "type": "CryptographicKey",
+                "id": _KEY_URL,
+                "owner": _ISSUER["id"],
+                "publicKeyPem": public_pem,
+            },
+        ),
+        _REVOCATIONS_URL: (
+            200,
+            {"@context": _OB2_CONTEXT, "type": "RevocationList", "id": _REVOCATIONS_URL, "revokedAssertions": []},
+        ),
+    }
+    for slug, (name, description) in classes.items():
+        documents[f"{_BASE}/badges/{slug}.json"] = (200, _badge_class(slug, name, description))
+    for assertion in (hosted, expired):
+        documents[str(assertion["id"])] = (200, assertion)
+    documents[str(mentor["id"])] = (
+        200,
+        {
+            "@context": _OB2_CONTEXT,
+            "id": mentor["id"],
+            "badge": mentor["badge"],
+            "revoked": True,
+            "revocationReason": "Issued in error",
+        },
     )
+
+    # OB 3.0: one did:key issuer signs Data Integrity credentials, a VC-JWT and its own status list.
+    academy_key = Ed25519PrivateKey.generate()
+    multikey = encode_multikey(academy_key.public_key())
+    academy, method = f"did:key:{multikey}", f"did:key:{multikey}#{multikey}"
+    signed_at = "2025-01-01T00:00:00Z"
+
+    def sign(document: dict[str, object]) -> dict[str, object]:
+        return sign_eddsa_rdfc_2022(document, academy_key, method, created=signed_at)
+
+    accessibility = sign(
+        _ob3_credential(
+            academy,
+            "accessible-web-design",
+            "Accessible Web Design",
+            "Builds web pages that meet WCAG 2.2 AA.",
+            "2025-09-01T00:00:00Z",
+            "2029-09-01T00:00:00Z",
+            status_index=3,
+        )
+    )
+    leadership = sign(
+        _ob3_credential(
+            academy,
+            "team-leadership",
+            "Team Leadership",
+            "Leads a small team through a project.",
+            "2025-03-01T00:00:00Z",
+            status_index=7,
+        )
+    )
+    cloud = sign(
+        _ob3_credential(
+            academy,
+            "cloud-fundamentals",
+            "Cloud Fundamentals",
+            "Deploys and monitors a small web service.",
+            "2024-02-01T00:00:00Z",
+            "2025-06-30T23:59:59Z",
+        )
+    )
+    documents[_STATUS_LIST_URL] = (200, sign(_status_list(academy, revoked={7})))
     git = _ob3_credential(
-        "git-essentials", "Git Essentials", "Branches, merges and reviews with Git.", "2026-02-10T00:00:00Z", None
+        academy, "git-essentials", "Git Essentials", "Branches, merges and reviews with Git.", "2026-02-10T00:00:00Z"
     )
-    p256 = ECKey.generate_key("P-256")
-    git_claims = {**git, "iss": git["issuer"]["id"], "jti": git["id"], "nbf": 1770681600}  # type: ignore[index]
-    git_jwt = jws.serialize_compact(
-        {"alg": "ES256", "typ": "JWT", "jwk": p256.as_dict(private=False)},
-        json.dumps(git_claims).encode(),
-        p256,
+    git_claims = {**git, "iss": academy, "jti": git["id"], "nbf": 1770681600}
+    jwk = OKPKey.import_key(
+        academy_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
-    return {
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # joserfc calls the "EdDSA" name deprecated (RFC 9864); verifiers expect it
+        git_jwt = jws.serialize_compact(
+            {"alg": "EdDSA", "typ": "JWT", "kid": method}, json.dumps(git_claims).encode(), jwk, algorithms=["EdDSA"]
+        )
+    files = {
         "python-foundations.png": bake(_badge_png("Py", "#3f6fb5"), classify_payload(json.dumps(hosted))),
+        "spreadsheet-basics.png": bake(_badge_png("XL", "#b58a3f"), classify_payload(json.dumps(expired))),
         "data-literacy.svg": bake(_badge_svg("DL", "#2f8f6b"), classify_payload(signed_jws)),
         "accessible-web-design.png": bake(_badge_png("A11y", "#8a3fb5"), classify_payload(json.dumps(accessibility))),
+        "team-leadership.svg": bake(_badge_svg("TL", "#8f2f5a"), classify_payload(json.dumps(leadership))),
+        "cloud-fundamentals.png": bake(_badge_png("☁", "#2f6f8f"), classify_payload(json.dumps(cloud))),
         "git-essentials.svg": bake(_badge_svg("Git", "#c2552f"), classify_payload(git_jwt)),
-        "community-mentor-card.jpg": _qr_photo("https://badges.open-learning-lab.example/assertions/mentor.json"),
+        "community-mentor-card.jpg": _qr_photo(str(mentor["id"])),
     }
+    return DemoContent(files, documents)
+
+
+def demo_files() -> dict[str, bytes]:
+    """The demo badge files, by file name."""
+    return demo_content().files
 
 
 def seed_demo(store: Store, *, folder: Path | None = None) -> int:
-    """Write the demo files (into ``folder``, default ``<home>/demo-files``) and import them. Returns the count."""
+    """Write the demo files (into ``folder``, default ``<home>/demo-files``), import and verify them.
+
+    Returns the number of badges. The backpack is marked offline: its issuer exists only in its cache.
+    """
+    content = demo_content()
     folder = folder or store.home / "demo-files"
     folder.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for name, data in demo_files().items():
+    cache = StoreResponseCache(store)
+    now = time.time()
+    for url, (status, document) in content.documents.items():
+        body = json.dumps(document, indent=2).encode()
+        cache.put(CachedResponse(url, status, "application/ld+json", body, fetched_at=now))
+    cache.flush()
+    store.set_setting("offline", True)
+    store.add_identity("email", DEMO_IDENTITY)
+    records = []
+    for name, data in content.files.items():
         path = folder / name
         path.write_bytes(data)
-        count += len(import_bytes(store, LoadedSource("file", str(path), data)))
-    return count
+        records.extend(record for record, _created in import_bytes(store, LoadedSource("file", str(path), data)))
+    verify_records(store, records, fetch_policy=FetchPolicy(offline=True))
+    return len(records)

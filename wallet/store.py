@@ -146,6 +146,24 @@ def compact_summary(summary: dict[str, str | None]) -> dict[str, str | None]:
     }
 
 
+_MAX_REPORT_ITEMS = 20
+
+
+def compact_report(report: dict[str, Any]) -> dict[str, Any]:
+    """A report as kept in the database: issuer-supplied text bounded, inline (data:) images dropped."""
+
+    def bounded(value: Any) -> Any:
+        if isinstance(value, str):
+            return None if value.startswith("data:") else value[:_MAX_SUMMARY_TEXT]
+        if isinstance(value, list):
+            return [bounded(item) for item in value[:_MAX_REPORT_ITEMS]]
+        if isinstance(value, dict):
+            return {key: bounded(item) for key, item in value.items()}
+        return value
+
+    return bounded(report)
+
+
 def badge_id_for_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
@@ -278,6 +296,12 @@ class Store:
                     # A QR code or link to a badge already held in full must not replace the full copy.
                     for name in ("version", "payload_kind", "payload_blob", "summary", "source", "warnings"):
                         incoming[name] = existing[name]
+                else:
+                    # What verification learned (the fetched badge class's name, the format of a bare URL) stays.
+                    learned = {k: v for k, v in incoming["summary"].items() if v is not None}
+                    incoming["summary"] = {**existing["summary"], **learned}
+                    if incoming["version"] == "unknown":
+                        incoming["version"] = existing["version"]
                 merged = BadgeRecord.from_dict(
                     {
                         **incoming,
@@ -303,15 +327,19 @@ class Store:
             rows = {row["id"]: row for row in table.all()}
             updates = []
             updated: list[BadgeRecord] = []
-            for badge_id, report in reports.items():
+            for badge_id, full_report in reports.items():
                 row = rows.get(badge_id)
                 if row is None:
                     continue  # removed meanwhile: a report never resurrects a badge
+                report = compact_report(full_report)
                 summary = dict(row["summary"])
                 for name, value in (report.get("badge") or {}).items():
                     if name in summary and isinstance(value, str) and value and not value.startswith("data:"):
                         summary[name] = value[:_MAX_SUMMARY_TEXT]
-                fields = {"verification": report, "summary": summary, "updated_at": now_iso()}
+                fields: dict[str, Any] = {"verification": report, "summary": summary, "updated_at": now_iso()}
+                report_format = str(report.get("format") or "")
+                if row.get("version") == "unknown" and report_format[:3] in ("ob1", "ob2", "ob3"):
+                    fields["version"] = report_format[:3]  # a bare URL's format is known once it was fetched
                 updates.append((fields, Query().id == badge_id))
                 updated.append(BadgeRecord.from_dict({**row, **fields}))
             if updates:
@@ -345,6 +373,17 @@ class Store:
             row = self._find(db, badge_id)
             db.table("badges").remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
             return BadgeRecord.from_dict(row)
+
+    # -- settings -------------------------------------------------------------------------------------------------
+
+    def get_setting(self, name: str, default: Any = None) -> Any:
+        with self.transaction() as db:
+            row = db.table("settings").get(Query().name == name)
+            return row["value"] if isinstance(row, dict) else default
+
+    def set_setting(self, name: str, value: Any) -> None:
+        with self.transaction(write=True) as db:
+            db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
 
     # -- identities -----------------------------------------------------------------------------------------------
 

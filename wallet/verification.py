@@ -67,7 +67,7 @@ def verify_records(
 
 def _read(source: str, stdin: bytes | None) -> Source:
     if source == "-":
-        return (stdin or b"").decode("utf-8", "replace")
+        return stdin or b""  # bytes: standard input may hold a baked image as well as text
     if source.startswith(("http://", "https://")):
         return source
     return read_file_limited(Path(source), DEFAULT_LIMITS)

@@ -301,7 +301,7 @@ def test_real_reports_match_the_schema(issuer_server: IssuerServer) -> None:
         "invalid": "invalid",
         "unverifiable": "unverifiable",
         "no-badge": "invalid",
-        "ob3": "unverifiable",
+        "ob3": "invalid",  # a VC with no proof
     }
     for report in reports:
         data = json.loads(json.dumps(report.to_dict()))
@@ -312,7 +312,7 @@ def test_real_reports_match_the_schema(issuer_server: IssuerServer) -> None:
     by_label = {r.source: r for r in reports}
     assert by_label["revoked-signed"].to_dict()["badge"]["revocation_reason"] == "Cheating"
     assert by_label["no-badge"].to_dict()["format"] is None
-    assert by_label["ob3"].to_dict()["format"] == "ob3"
+    assert by_label["ob3"].to_dict()["format"] == "ob3-data-integrity"
 
 
 def test_report_of_a_verify_call_round_trips(issuer: IssuerFixture) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "check_origin",
     "check_recipient",
     "display_data",
+    "hash_matches",
     "missing_properties",
     "node_id",
     "parse_datetime",
@@ -140,7 +141,7 @@ def check_origin(assertion_id: str, issuer: dict[str, Any]) -> CheckOutcome:
 _HASHED = re.compile(r"^(sha256|md5)\$[0-9a-fA-F]+$", re.IGNORECASE)
 
 
-def _hash_matches(expected: str, candidate: str, salt: str) -> bool:
+def hash_matches(expected: str, candidate: str, salt: str) -> bool:
     algorithm, _, digest = expected.partition("$")
     algorithm = algorithm.lower()
     if algorithm not in ("sha256", "md5") or not digest:
@@ -157,7 +158,7 @@ def check_recipient(recipient: Any, identities: Iterable[str]) -> CheckOutcome:
     identity = recipient["identity"].strip()
     kind = recipient.get("type", "email")
     if not identities:
-        return ("warning", f"not checked: no identity to compare with (the badge names a {kind} recipient)")
+        return ("warning", f"not checked: no identity to compare with (the badge names a recipient by {kind})")
     salt = recipient.get("salt") if isinstance(recipient.get("salt"), str) else ""
     flag = recipient.get("hashed")
     # Some issuers write "true" as a string; a sha256$/md5$ identity is a hash whatever the flag says.
@@ -165,7 +166,7 @@ def check_recipient(recipient: Any, identities: Iterable[str]) -> CheckOutcome:
     for candidate in identities:
         # Issuers disagree on lowercasing emails before hashing: try the address as given and lowercased.
         for variant in dict.fromkeys((candidate, candidate.lower())):
-            if hashed and _hash_matches(identity, variant, salt):
+            if hashed and hash_matches(identity, variant, salt):
                 return ("passed", f"issued to {candidate} (hashed {kind})")
             if not hashed and identity.lower() == variant.lower():
                 return ("passed", f"issued to {candidate}")

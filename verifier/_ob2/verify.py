@@ -18,6 +18,7 @@ from pyld.jsonld import JsonLdError
 from .._errors import FetchError, VerifierError
 from .._extract import extract
 from .._fetch import Fetcher
+from .._jose import jws_registry
 from .._jsonld import UnknownContext, expand
 from .._payload import Payload
 from .._policy import VerifierPolicy
@@ -359,7 +360,12 @@ async def _check_signature(
                 report.add("key_owner", "passed", f"the key {key_url} belongs to the issuer")
         try:
             key = RSAKey.import_key(pem)
-            jws.deserialize_compact(payload.text, key, algorithms=list(_ALLOWED_JWS_ALGORITHMS))
+            jws.deserialize_compact(
+                payload.text,
+                key,
+                algorithms=list(_ALLOWED_JWS_ALGORITHMS),
+                registry=jws_registry(_ALLOWED_JWS_ALGORITHMS),
+            )
         except (JoseError, ValueError, TypeError) as exc:
             problems.append(f"{type(exc).__name__} with {key_url}")
             continue

@@ -1,0 +1,119 @@
+"""VC-JWT proofs (OB 3.0 "JSON Web Token Proof"): compact JWS over the credential, keys by ``kid`` or ``jwk``.
+
+The signature is checked over the compact serialisation exactly as received; claims are cross-checked against the
+credential afterwards, and expiry is left to the validity checks so an expired credential is a status, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import UTC, datetime
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import import_key
+
+from .._jose import jws_registry
+from .keys import PublicKey, b64url_decode
+
+__all__ = ["ALLOWED_ALGORITHMS", "JwtProblem", "claim_checks", "credential_of", "parse_jwt", "verify_jwt_signature"]
+
+# RS256 and ES256 are what OB 3.0 certifies; EdDSA/Ed25519 appear in the wild. Never `none`, never HMAC.
+ALLOWED_ALGORITHMS = {"RS256": "RSA", "ES256": "P-256", "EdDSA": "Ed25519", "Ed25519": "Ed25519"}
+
+
+class JwtProblem(ValueError):
+    """The token cannot be a VC-JWT at all (encoding, algorithm, header)."""
+
+
+def parse_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims of a compact JWS, unverified. Raises ``JwtProblem``."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise JwtProblem("not a compact JWS (three base64url parts expected)")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+    except ValueError as exc:
+        raise JwtProblem(f"the JWS does not decode: {exc}") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise JwtProblem("the JWS header and payload must be JSON objects")
+    algorithm = header.get("alg")
+    if algorithm not in ALLOWED_ALGORITHMS:
+        raise JwtProblem(f"JWS algorithm {algorithm!r} is not allowed (allowed: {', '.join(ALLOWED_ALGORITHMS)})")
+    if "jwk" in header and isinstance(header["jwk"], dict) and ("d" in header["jwk"] or "k" in header["jwk"]):
+        raise JwtProblem("the JWS header carries private key material")
+    if not header.get("kid") and not isinstance(header.get("jwk"), dict):
+        raise JwtProblem("the JOSE header must carry a kid or a jwk")
+    typ = header.get("typ")
+    if typ is not None and str(typ).lower() not in ("jwt", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"):
+        raise JwtProblem(f"unexpected JWS typ {typ!r}")
+    return header, claims
+
+
+def credential_of(claims: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The credential in a VC-JWT payload and its data model: VC 1.1 keeps it in ``vc``, VC 2.0 is the payload."""
+    if isinstance(claims.get("vc"), dict):
+        return claims["vc"], "1.1"
+    return claims, "2.0"
+
+
+def verify_jwt_signature(token: str, key: PublicKey) -> bool:
+    header, _claims = parse_jwt(token)
+    algorithm = header["alg"]
+    if ALLOWED_ALGORITHMS[algorithm] != key.kind:
+        raise JwtProblem(f"algorithm {algorithm} does not fit a {key.kind} key")
+    if key.jwk is None:
+        raise JwtProblem("the key has no JWK form")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # joserfc flags the "EdDSA" name as deprecated by RFC 9864; it is still used
+        try:
+            jws.deserialize_compact(
+                token, import_key(dict(key.jwk)), algorithms=[algorithm], registry=jws_registry([algorithm])
+            )
+        except (JoseError, ValueError):
+            return False
+    return True
+
+
+def numeric_date(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def claim_checks(
+    claims: dict[str, Any], credential: dict[str, Any], *, issuer_id: str | None, valid_from: datetime | None
+) -> list[tuple[str, str]]:
+    """Problems between the registered claims and the credential: ``(outcome, message)`` with outcome failed/warning.
+
+    ``sub`` absent is a warning only: 1EdTech's own JWT fixtures omit it (and put the subject in ``aud``).
+    """
+    problems: list[tuple[str, str]] = []
+    if "iss" in claims and claims["iss"] != issuer_id:
+        problems.append(("failed", f"the iss claim ({claims['iss']}) is not the issuer ({issuer_id})"))
+    elif "iss" not in claims:
+        problems.append(("warning", "the JWT has no iss claim"))
+    if "jti" in claims and claims["jti"] != credential.get("id"):
+        problems.append(
+            ("failed", f"the jti claim ({claims['jti']}) is not the credential id ({credential.get('id')})")
+        )
+    nbf = numeric_date(claims.get("nbf"))
+    if "nbf" in claims and nbf is None:
+        problems.append(("failed", "the nbf claim is not a NumericDate"))
+    elif nbf is not None and valid_from is not None and abs((nbf - valid_from).total_seconds()) > 1:
+        problems.append(("failed", f"the nbf claim ({nbf.isoformat()}) is not validFrom ({valid_from.isoformat()})"))
+    subject = credential.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    if "sub" in claims and subject_id is not None and claims["sub"] != subject_id:
+        problems.append(("failed", f"the sub claim ({claims['sub']}) is not the subject ({subject_id})"))
+    elif "sub" not in claims and subject_id is not None:
+        problems.append(("warning", "the JWT has no sub claim"))
+    if "exp" in claims and numeric_date(claims["exp"]) is None:
+        problems.append(("failed", "the exp claim is not a NumericDate"))
+    return problems
