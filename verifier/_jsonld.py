@@ -7,9 +7,17 @@ import json
 from importlib import resources
 from typing import Any
 
-from pyld import jsonld
+from pyld import context_resolver, jsonld
 
-__all__ = ["UnknownContext", "bundled_context_urls", "canonicalize", "expand", "load_document", "safe_mode_problems"]
+__all__ = [
+    "UnknownContext",
+    "bundled_context_urls",
+    "canonicalize",
+    "expand",
+    "expand_safely",
+    "load_document",
+    "safe_mode_problems",
+]
 
 # Relative IRIs are resolved against this base, which cannot occur in a real document, so that they can be found.
 _RELATIVE_BASE = "https://relative-iri.invalid/"
@@ -37,7 +45,42 @@ def _index() -> dict[str, str]:
 
 @functools.cache
 def _document(file_name: str) -> Any:
-    return json.loads((resources.files("verifier") / "contexts" / file_name).read_text("utf-8"))
+    document = json.loads((resources.files("verifier") / "contexts" / file_name).read_text("utf-8"))
+    _register_bundled(document)
+    return document
+
+
+# PyLD keys its cache of scoped (type- and property-scoped) contexts by their JCS canonical form, recomputed on every
+# use: a third of a credential's verification. The scoped contexts of the bundled documents never change, so their
+# canonical form is remembered. Only dicts whose every value is an object of a bundled document qualify: those
+# objects live as long as the process (the documents are cached), so an id names one object forever, and input
+# documents can never match.
+_BUNDLED_OBJECT_IDS: set[int] = set()
+_canonical_forms: dict[tuple[tuple[str, int], ...], bytes] = {}
+_pyld_canonicalize = context_resolver.canonicalize
+
+
+def _register_bundled(node: Any) -> None:
+    _BUNDLED_OBJECT_IDS.add(id(node))
+    if isinstance(node, dict):
+        for value in node.values():
+            _register_bundled(value)
+    elif isinstance(node, list):
+        for value in node:
+            _register_bundled(value)
+
+
+def _canonicalize_scoped_context(context: Any) -> bytes:
+    if type(context) is dict and all(id(value) in _BUNDLED_OBJECT_IDS for value in context.values()):
+        key = tuple((name, id(value)) for name, value in context.items())
+        form = _canonical_forms.get(key)
+        if form is None:
+            form = _canonical_forms[key] = _pyld_canonicalize(context)
+        return form
+    return _pyld_canonicalize(context)  # type: ignore[no-any-return]
+
+
+context_resolver.canonicalize = _canonicalize_scoped_context
 
 
 def bundled_context_urls() -> frozenset[str]:
@@ -53,7 +96,8 @@ def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, 
     file_name = _index().get(_normalize(url))
     if file_name is None:
         raise UnknownContext(url)
-    return {"contextUrl": None, "documentUrl": url, "document": _document(file_name)}
+    # "tag" lets PyLD keep the processed context across operations: bundled contexts never change.
+    return {"contextUrl": None, "documentUrl": url, "document": _document(file_name), "tag": "static"}
 
 
 def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
@@ -94,9 +138,10 @@ def _relative_iris(node: Any, found: list[str]) -> None:
             _relative_iris(value, found)
 
 
-def safe_mode_problems(document: dict[str, Any]) -> list[str]:
-    """What JSON-LD "safe mode" would refuse: terms the contexts do not define (dropped silently by expansion) and
-    types that are relative IRIs. An empty list means the document means exactly what it says.
+def expand_safely(document: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Expand ``document`` and say what JSON-LD "safe mode" would refuse: terms the contexts do not define (which
+    expansion drops silently, so a signature would not cover them) and relative IRIs (types, ids, properties).
+    An empty problem list means the document means exactly what it says, and the expansion can be reused.
 
     PyLD has no safe mode, so it is done here: expansion reports every dropped property, and relative IRIs are
     resolved against a base that cannot occur in a real document. Raises ``UnknownContext``.
@@ -109,16 +154,20 @@ def safe_mode_problems(document: dict[str, Any]) -> list[str]:
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
-            return [f"not valid JSON-LD: {str(exc).splitlines()[0]}"]
+            return [], [f"not valid JSON-LD: {str(exc).splitlines()[0]}"]
         raise cause from exc
     relative: list[str] = []
     _relative_iris(expanded, relative)
     problems = [f"the term {term!r} is not defined by any context" for term in dict.fromkeys(dropped)]
     problems += [f"{iri!r} is not defined by any context (relative IRI)" for iri in dict.fromkeys(relative)]
-    return problems
+    return expanded, problems
 
 
-def canonicalize(document: dict[str, Any]) -> str:
+def safe_mode_problems(document: dict[str, Any]) -> list[str]:
+    return expand_safely(document)[1]
+
+
+def canonicalize(document: dict[str, Any] | list[dict[str, Any]]) -> str:
     """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only."""
     try:
         return jsonld.normalize(  # type: ignore[no-any-return]

@@ -56,16 +56,35 @@ def proof_problem(proof: Any) -> str | None:
     return None
 
 
-def hash_data(document: dict[str, Any], proof: dict[str, Any]) -> bytes:
+_PROOF_IRI = "https://w3id.org/security#proof"
+
+
+def expanded_without_proof(expanded: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The expanded credential minus its proofs: what the signature covers, reusable for canonicalization. Only
+    for an expansion without relative IRIs (safe mode passed), which every base expands the same way."""
+    if len(expanded) != 1 or not isinstance(expanded[0], dict):
+        return None
+    return [{key: value for key, value in expanded[0].items() if key != _PROOF_IRI}]
+
+
+def hash_data(
+    document: dict[str, Any], proof: dict[str, Any], *, expanded_unsecured: list[dict[str, Any]] | None = None
+) -> bytes:
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     config = {key: value for key, value in proof.items() if key != "proofValue"}
     config["@context"] = unsecured.get("@context")
     proof_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
-    document_hash = hashlib.sha256(canonicalize(unsecured).encode("utf-8")).digest()
-    return proof_hash + document_hash
+    canon_document = canonicalize(expanded_unsecured if expanded_unsecured is not None else unsecured)
+    return proof_hash + hashlib.sha256(canon_document.encode("utf-8")).digest()
 
 
-def verify_eddsa_proof(document: dict[str, Any], proof: dict[str, Any], public_key: Ed25519PublicKey) -> bool:
+def verify_eddsa_proof(
+    document: dict[str, Any],
+    proof: dict[str, Any],
+    public_key: Ed25519PublicKey,
+    *,
+    expanded_unsecured: list[dict[str, Any]] | None = None,
+) -> bool:
     """Whether ``proof`` is a valid Ed25519 signature over ``document`` (any other proof in it is ignored)."""
     problem = proof_problem(proof)
     if problem:
@@ -77,7 +96,7 @@ def verify_eddsa_proof(document: dict[str, Any], proof: dict[str, Any], public_k
     if len(signature) != 64:
         raise ProofProblem(f"the signature is {len(signature)} bytes, not 64")
     try:
-        public_key.verify(signature, hash_data(document, proof))
+        public_key.verify(signature, hash_data(document, proof, expanded_unsecured=expanded_unsecured))
     except InvalidSignature:
         return False
     return True

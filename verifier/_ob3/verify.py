@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._errors import FetchError
-from .._jsonld import UnknownContext, safe_mode_problems
+from .._jsonld import UnknownContext, expand_safely
 from .._ob2.checks import as_list, hash_matches, node_id, parse_datetime
 from .._ob2.verify import Run
 from .._payload import Payload, classify_payload
@@ -77,18 +77,19 @@ def _is_generic(report: Report) -> bool:
     return check is not None and check.outcome == "warning" and "not an Open Badge" in check.message
 
 
-def _check_json_ld(report: Report, credential: dict[str, Any]) -> bool:
+def _check_json_ld(report: Report, credential: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Safe-mode check; returns the expansion when the credential passes, for canonicalization to reuse."""
     try:
-        problems = safe_mode_problems(credential)
+        expanded, problems = expand_safely(credential)
     except UnknownContext as exc:
         report.add("json_ld", "error", str(exc))
-        return False
+        return None
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         report.add("json_ld", "failed", "; ".join(problems[:3]) + more)
-        return False
+        return None
     report.add("json_ld", "passed", "every term is defined by the credential's contexts")
-    return True
+    return expanded
 
 
 def _issuer_id(credential: dict[str, Any]) -> str | None:
@@ -168,7 +169,9 @@ async def _resolve(run: Run, vm_id: str) -> ResolvedKey | None:
     return None
 
 
-async def _check_embedded_proofs(run: Run, credential: dict[str, Any], issuer_id: str | None) -> bool:
+async def _check_embedded_proofs(
+    run: Run, credential: dict[str, Any], issuer_id: str | None, expanded: list[dict[str, Any]] | None = None
+) -> bool:
     report = run.report
     proofs = as_list(credential.get("proof"))
     if not proofs:
@@ -188,7 +191,12 @@ async def _check_embedded_proofs(run: Run, credential: dict[str, Any], issuer_id
             continue
         run.stage = "signature"
         try:
-            valid = integrity.verify_eddsa_proof(credential, proof, resolved.public_key.key)  # type: ignore[arg-type]
+            valid = integrity.verify_eddsa_proof(
+                credential,
+                proof,
+                resolved.public_key.key,  # type: ignore[arg-type]
+                expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
+            )
         except integrity.ProofProblem as exc:
             problems.append(str(exc))
             continue
@@ -454,9 +462,9 @@ async def _verify_json_credential(run: Run, credential: dict[str, Any], *, statu
         _check_type(report, credential)
     elif VC1_CONTEXT in as_list(credential.get("@context")):
         version = "1.1"
-    _check_json_ld(report, credential)
+    expanded = _check_json_ld(report, credential)
     _check_properties(report, credential, version)
-    await _check_embedded_proofs(run, credential, _issuer_id(credential))
+    await _check_embedded_proofs(run, credential, _issuer_id(credential), expanded)
     _check_validity(report, credential, version, run)
     if status_list:
         return
