@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 from importlib import resources
@@ -27,7 +28,9 @@ class UnknownContext(Exception):
     """A context URL that is not bundled: the document cannot be interpreted offline."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(f"the JSON-LD context {url} is not one the backpack knows (contexts are never fetched)")
+        super().__init__(
+            f"the JSON-LD context {url} is not one the backpack knows (contexts are not fetched unless allowed)"
+        )
         self.url = url
 
 
@@ -91,10 +94,20 @@ def _normalize(url: str) -> str:
     return url.split("#", 1)[0]
 
 
+# Contexts the user chose to fetch (``fetch_unknown_contexts``), for the verification running in this task only.
+fetched_contexts: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "fetched_contexts", default=None
+)
+
+
 def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """PyLD document loader serving the bundled contexts; anything else raises ``UnknownContext``."""
     file_name = _index().get(_normalize(url))
     if file_name is None:
+        extra = fetched_contexts.get()
+        if extra is not None and _normalize(url) in extra:
+            # No "tag": PyLD must not keep a fetched context for other verifications, which did not opt in.
+            return {"contextUrl": None, "documentUrl": url, "document": extra[_normalize(url)]}
         raise UnknownContext(url)
     # "tag" lets PyLD keep the processed context across operations: bundled contexts never change.
     return {"contextUrl": None, "documentUrl": url, "document": _document(file_name), "tag": "static"}

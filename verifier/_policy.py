@@ -24,6 +24,9 @@ class VerifierPolicy:
     """OB 3.0: a status list signed by anyone but the credential's issuer says nothing (DCC's fixtures differ)."""
     status_list_minimum_entries: int = 131_072
     """Bitstring Status List minimum length; DCC publishes 100,000-entry lists."""
+    fetch_unknown_contexts: bool = False
+    """OB 3.0: fetch a JSON-LD context that is not bundled (through the guarded fetcher) instead of reporting the
+    credential unverifiable. Off by default: a context decides what a signature covers."""
 
     def current_time(self) -> datetime:
         return self.now or datetime.now(UTC)

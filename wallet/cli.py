@@ -95,6 +95,11 @@ _private_network_option = click.option(
 _offline_option = click.option(
     "--offline", is_flag=True, help="Do not use the network: verify with the documents cached in the backpack."
 )
+_fetch_contexts_option = click.option(
+    "--fetch-contexts",
+    is_flag=True,
+    help="Fetch JSON-LD contexts the backpack does not bundle (otherwise such badges are unverifiable).",
+)
 _recipient_option = click.option(
     "--recipient",
     "recipients",
@@ -216,6 +221,7 @@ def _payload_json(store: Store, record: BadgeRecord) -> Any:
 @_recipient_option
 @_offline_option
 @click.option("--no-verify", is_flag=True, help="Store the badges without verifying them.")
+@_fetch_contexts_option
 @_private_network_option
 @click.pass_context
 def import_command(
@@ -224,6 +230,7 @@ def import_command(
     recipients: tuple[str, ...],
     offline: bool,
     no_verify: bool,
+    fetch_contexts: bool,
     allow_private_network: bool,
 ) -> None:
     """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
@@ -243,7 +250,10 @@ def import_command(
     not_valid = 0
     if imported and not no_verify:
         unique = list({record.id: record for record in imported}.values())
-        for record, report in verify_records(store, unique, fetch_policy=policy, recipients=recipients):
+        verified = verify_records(
+            store, unique, fetch_policy=policy, recipients=recipients, fetch_contexts=fetch_contexts
+        )
+        for record, report in verified:
             not_valid += report.status != "valid"
             click.echo(f"{record.id}  {_report_line(report, _name(record))}")
     if failures and len(imported) + failures > 1:
@@ -406,6 +416,7 @@ def _read_source_list(path: str) -> list[str]:
 @click.option(
     "--from", "from_file", metavar="FILE|-", help="Also verify the sources listed in FILE (one per line; - for stdin)."
 )
+@_fetch_contexts_option
 @_private_network_option
 @click.pass_context
 def verify_command(
@@ -415,6 +426,7 @@ def verify_command(
     recipients: tuple[str, ...],
     offline: bool,
     from_file: str | None,
+    fetch_contexts: bool,
     allow_private_network: bool,
 ) -> None:
     """Verify badges (files, URLs, JSON/JWS on '-') without storing them.
@@ -429,7 +441,9 @@ def verify_command(
     store = _store(ctx)
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in all_sources else None
     policy = _policy(allow_private_network, offline, store)
-    reports = verify_sources(store, all_sources, fetch_policy=policy, recipients=recipients, stdin=stdin)
+    reports = verify_sources(
+        store, all_sources, fetch_policy=policy, recipients=recipients, stdin=stdin, fetch_contexts=fetch_contexts
+    )
     unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
     if as_json:
         documents = [r.to_dict() for r in reports]
@@ -454,6 +468,7 @@ def verify_command(
 @click.option("--all", "check_all", is_flag=True, help="Recheck every badge in the backpack.")
 @_recipient_option
 @_offline_option
+@_fetch_contexts_option
 @_private_network_option
 @click.pass_context
 def recheck_command(
@@ -462,6 +477,7 @@ def recheck_command(
     check_all: bool,
     recipients: tuple[str, ...],
     offline: bool,
+    fetch_contexts: bool,
     allow_private_network: bool,
 ) -> None:
     """Verify stored badges again (concurrently) and keep the new reports. Exit 1 when any is not valid."""
@@ -477,7 +493,11 @@ def recheck_command(
         return
     before = {record.id: _status(record) for record in records}
     results = verify_records(
-        store, records, fetch_policy=_policy(allow_private_network, offline, store), recipients=recipients
+        store,
+        records,
+        fetch_policy=_policy(allow_private_network, offline, store),
+        recipients=recipients,
+        fetch_contexts=fetch_contexts,
     )
     for record, report in results:
         change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""

@@ -37,8 +37,12 @@ def stored_payload(store: Store, record: BadgeRecord) -> Payload:
     return classify_payload(text, hint=hint)
 
 
-def _policy(store: Store, fetch_policy: FetchPolicy, recipients: Iterable[str]) -> VerifierPolicy:
-    return VerifierPolicy(fetch=fetch_policy, recipients=earner_identities(store, recipients))
+def _policy(
+    store: Store, fetch_policy: FetchPolicy, recipients: Iterable[str], fetch_contexts: bool = False
+) -> VerifierPolicy:
+    return VerifierPolicy(
+        fetch=fetch_policy, recipients=earner_identities(store, recipients), fetch_unknown_contexts=fetch_contexts
+    )
 
 
 def verify_records(
@@ -47,6 +51,7 @@ def verify_records(
     *,
     fetch_policy: FetchPolicy,
     recipients: Iterable[str] = (),
+    fetch_contexts: bool = False,
 ) -> list[tuple[BadgeRecord, Report]]:
     """Verify stored badges concurrently, keep each report with its badge, and return both."""
     if not records:
@@ -54,7 +59,7 @@ def verify_records(
     cache = StoreResponseCache(store)
     reports = verify_many(
         [stored_payload(store, record) for record in records],
-        policy=_policy(store, fetch_policy, recipients),
+        policy=_policy(store, fetch_policy, recipients, fetch_contexts),
         labels=[record.source.ref for record in records],
         cache=cache,
     )
@@ -80,6 +85,7 @@ def verify_sources(
     fetch_policy: FetchPolicy,
     recipients: Iterable[str] = (),
     stdin: bytes | None = None,
+    fetch_contexts: bool = False,
 ) -> list[Report]:
     """Verify files, URLs or text without storing the badges (the HTTP cache is still used and refreshed)."""
     inputs: list[Source] = []
@@ -93,7 +99,9 @@ def verify_sources(
             unreadable[index] = report
             inputs.append(b"")
     cache = StoreResponseCache(store) if store.exists() else None
-    reports = verify_many(inputs, policy=_policy(store, fetch_policy, recipients), labels=list(sources), cache=cache)
+    reports = verify_many(
+        inputs, policy=_policy(store, fetch_policy, recipients, fetch_contexts), labels=list(sources), cache=cache
+    )
     if cache is not None:
         cache.flush()
     for index, report in unreadable.items():

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._errors import FetchError
-from .._jsonld import UnknownContext, expand_safely
+from .._jsonld import UnknownContext, expand_safely, fetched_contexts
 from .._ob2.checks import as_list, hash_matches, node_id, parse_datetime
 from .._ob2.verify import Run
 from .._payload import Payload, classify_payload
@@ -77,18 +77,39 @@ def _is_generic(report: Report) -> bool:
     return check is not None and check.outcome == "warning" and "not an Open Badge" in check.message
 
 
-def _check_json_ld(report: Report, credential: dict[str, Any]) -> list[dict[str, Any]] | None:
+_MAX_FETCHED_CONTEXTS = 8
+
+
+async def _check_json_ld(run: Run, credential: dict[str, Any]) -> list[dict[str, Any]] | None:
     """Safe-mode check; returns the expansion when the credential passes, for canonicalization to reuse."""
-    try:
-        expanded, problems = expand_safely(credential)
-    except UnknownContext as exc:
-        report.add("json_ld", "error", str(exc))
-        return None
+    report = run.report
+    while True:
+        try:
+            expanded, problems = expand_safely(credential)
+            break
+        except UnknownContext as exc:
+            extra = fetched_contexts.get()
+            if not run.policy.fetch_unknown_contexts or (extra is not None and len(extra) >= _MAX_FETCHED_CONTEXTS):
+                hint = "" if run.policy.fetch_unknown_contexts else "; --fetch-contexts allows fetching it"
+                report.add("json_ld", "error", f"{exc}{hint}")
+                return None
+            document = await run.fetch_json(exc.url, "json_ld", "JSON-LD context")
+            if document is None:
+                return None
+            fetched_contexts.set({**(extra or {}), exc.url.split("#", 1)[0]: document})
+            report.add("json_ld", "warning", f"fetched the JSON-LD context {exc.url}, which is not bundled")
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         report.add("json_ld", "failed", "; ".join(problems[:3]) + more)
         return None
-    report.add("json_ld", "passed", "every term is defined by the credential's contexts")
+    if fetched_contexts.get():
+        report.add(
+            "json_ld",
+            "warning",
+            f"every term is defined, using fetched contexts: {', '.join(fetched_contexts.get() or {})}",
+        )
+    else:
+        report.add("json_ld", "passed", "every term is defined by the credential's contexts")
     return expanded
 
 
@@ -462,7 +483,7 @@ async def _verify_json_credential(run: Run, credential: dict[str, Any], *, statu
         _check_type(report, credential)
     elif VC1_CONTEXT in as_list(credential.get("@context")):
         version = "1.1"
-    expanded = _check_json_ld(report, credential)
+    expanded = await _check_json_ld(run, credential)
     _check_properties(report, credential, version)
     await _check_embedded_proofs(run, credential, _issuer_id(credential), expanded)
     _check_validity(report, credential, version, run)
@@ -497,7 +518,7 @@ async def verify_credential(run: Run, payload: Payload) -> None:
     if version is not None and version != jwt_version:
         report.add("context", "failed", f"a VC {version} credential in a VC {jwt_version} JWT payload")
     _check_type(report, credential)
-    _check_json_ld(report, credential)
+    await _check_json_ld(run, credential)
     _check_properties(report, credential, version)
     await _check_jwt(run, payload.text, credential, claims, version)
     # exp/nbf claims bound the validity too when the credential itself does not say.
