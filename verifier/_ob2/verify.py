@@ -20,7 +20,7 @@ from .._extract import extract
 from .._fetch import Fetcher
 from .._jose import jws_registry
 from .._jsonld import UnknownContext, expand
-from .._payload import Payload
+from .._payload import Payload, classify_payload, detect_version
 from .._policy import VerifierPolicy
 from .._report import Report
 from . import checks
@@ -242,6 +242,10 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         except VerifierError as exc:
             report.add("fetched", "failed", f"{url} serves neither JSON nor a baked badge: {exc}")
             return
+        if payload.version == "ob3" and payload.problem is None:
+            report.add("fetched", "passed", f"fetched from {url}{when}: an OB 3.0 credential ({payload.kind})")
+            await _verify_ob3(run, payload)
+            return
         if payload.kind == "jws" and depth == 0:
             await verify_signed(run, payload)
             return
@@ -262,6 +266,10 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         return
     if not isinstance(assertion, dict):
         report.add("fetched", "failed", f"{url} does not serve a JSON object")
+        return
+    if detect_version(assertion) == "ob3":
+        report.add("fetched", "passed", f"fetched from {url}{when}: an OB 3.0 credential")
+        await _verify_ob3(run, classify_payload(body.decode("utf-8", "replace")))
         return
     declared = assertion.get("id")
     note = f"; it declares a different id ({declared})" if isinstance(declared, str) and declared != url else ""
@@ -286,6 +294,13 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         outcomes = [checks.check_origin(candidate, issuer) for candidate in scoped]
         report.add("origin", *next((o for o in outcomes if o[0] == "failed"), outcomes[-1]))
     report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
+
+
+async def _verify_ob3(run: Run, payload: Payload) -> None:
+    """A URL may serve an OB 3.0 credential (JSON or VC-JWT): it is then verified as one."""
+    from .._ob3.verify import verify_credential  # OB 3.0 builds on this module's Run: imported late
+
+    await verify_credential(run, payload)
 
 
 def _iso(timestamp: float) -> str:
