@@ -47,9 +47,11 @@ CHECK_IDS: dict[str, str] = {
     "expiry": "the badge has not expired",
     "revocation": "the badge has not been revoked or suspended (revoked flag, 410 Gone, revocation or status list)",
     "endorsements": "OB 3.0: the embedded endorsements verify (shown; they do not change the badge's status)",
+    "holder": "portfolio bundle: the presentation is signed by its holder's key (did:key), over the whole bundle",
 }
 
 _INTEGRITY_FAILURE_EXEMPT = {"revocation", "expiry"}
+_STATUS_ORDER: list[Status] = ["invalid", "revoked", "expired", "unverifiable", "valid"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Report:
     badge_id: str | None = None
     badge: BadgeDisplay = field(default_factory=BadgeDisplay)
     checks: list[CheckResult] = field(default_factory=list)
+    items: list[Report] = field(default_factory=list)
+    """For a portfolio bundle: one report per badge inside it."""
 
     def add(self, check_id: str, outcome: Outcome, message: str) -> CheckResult:
         result = CheckResult(check_id, outcome, message)
@@ -103,6 +107,13 @@ class Report:
 
     @property
     def status(self) -> Status:
+        own = self._own_status()
+        if own != "valid" or not self.items:
+            return own
+        # A bundle whose own proof holds is as good as its worst badge.
+        return min((item.status for item in self.items), key=_STATUS_ORDER.index, default="valid")
+
+    def _own_status(self) -> Status:
         failed = {c.id for c in self.checks if c.outcome == "failed"}
         if failed - _INTEGRITY_FAILURE_EXEMPT:
             return "invalid"
@@ -116,8 +127,9 @@ class Report:
 
     @property
     def decisive_check(self) -> CheckResult | None:
-        """The check that explains the status: the first failure of the deciding kind, or the first error."""
-        status = self.status
+        """The check that explains the status: the first failure of the deciding kind, or the first error.
+        For a bundle whose own checks hold, None: the explanation is in its items."""
+        status = self._own_status()
         for check in self.checks:
             if status == "invalid" and check.outcome == "failed" and check.id not in _INTEGRITY_FAILURE_EXEMPT:
                 return check
@@ -139,6 +151,7 @@ class Report:
             "checked_at": self.checked_at,
             "badge": asdict(self.badge),
             "checks": [asdict(c) for c in self.checks],
+            "items": [item.to_dict() for item in self.items],
         }
 
     @classmethod
@@ -151,4 +164,5 @@ class Report:
             badge_id=data.get("badge_id"),
             badge=BadgeDisplay(**{k: v for k, v in (data.get("badge") or {}).items() if k in badge_fields}),
             checks=[CheckResult(c["id"], c["outcome"], c["message"]) for c in data.get("checks", [])],
+            items=[cls.from_dict(item) for item in data.get("items", [])],
         )

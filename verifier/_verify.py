@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from ._bundle import is_bundle, verify_bundle
 from ._errors import ExtractionError
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
@@ -60,6 +61,9 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
 
 async def _dispatch(run: Run, payload: Payload) -> None:
     report = run.report
+    if payload.kind == "json" and payload.claims is not None and is_bundle(payload.claims):
+        await verify_bundle(run, payload.claims, _dispatch)
+        return
     if payload.version == "ob3":
         await verify_credential(run, payload)
         return

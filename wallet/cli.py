@@ -27,12 +27,14 @@ from verifier import (
     summarize,
 )
 
+from . import collections
+from .bundle import build_bundle
 from .demo import seed_demo
 from .errors import WalletError
 from .identities import normalize_identity
 from .importer import import_sources, load_source
 from .paths import default_home, demo_home
-from .store import BadgeRecord, Store
+from .store import BadgeRecord, Store, atomic_write
 from .verification import verify_records, verify_sources
 
 EXIT_NOT_VALID = 1
@@ -330,8 +332,11 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
 @click.pass_context
 def remove_command(ctx: click.Context, badge_id: str) -> None:
     """Remove a badge from your backpack."""
-    record = _store(ctx).remove_badge(badge_id)
+    store = _store(ctx)
+    record = store.remove_badge(badge_id)
     click.echo(f"removed {record.id}  {_name(record)}")
+    for name in collections.remove_badge_everywhere(store, record.id):
+        click.echo(f"also taken out of the collection {name!r}")
 
 
 def _extraction_json(extraction: Extraction) -> dict[str, Any]:
@@ -452,6 +457,8 @@ def verify_command(
         for report in reports:
             if report not in unreadable:
                 click.echo(_report_line(report, suffix=f"  ({report.source})"))
+                for item in report.items:  # a portfolio bundle: each badge inside it
+                    click.echo("    " + _report_line(item).replace("\n", "\n    "))
         if len(reports) > 1:
             valid = sum(r.status == "valid" for r in reports)
             click.echo(f"\n{valid} of {len(reports)} valid")
@@ -506,6 +513,159 @@ def recheck_command(
         click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
     if any(report.status != "valid" for _, report in results):
         raise click.exceptions.Exit(EXIT_NOT_VALID)
+
+
+# -- collections ----------------------------------------------------------------------------------------------
+
+
+@cli.group("collection")
+def collection_group() -> None:
+    """Collections: badges stacked into one story (a learning path, a job profile)."""
+
+
+def _print_collection(store: Store, collection: collections.Collection) -> None:
+    badges = {record.id: record for record in store.list_badges()}
+    click.echo(click.style(collection.name, bold=True) + f"  ({collection.id})")
+    if collection.description:
+        click.echo(collection.description)
+    if collection.tags:
+        click.echo("tags: " + ", ".join(collection.tags))
+    click.echo(collections.progress(collection, badges).text)
+    for step, badge_id in enumerate(collection.badge_ids, start=1):
+        record = badges.get(badge_id)
+        if record is None:
+            click.echo(f"{step:>3}. {badge_id}  (no longer in the backpack)")
+            continue
+        click.echo(f"{step:>3}. {record.id}  {_mark(_status(record))} {_name(record)}")
+    for step, planned in enumerate(collection.planned, start=len(collection.badge_ids) + 1):
+        click.echo(f"{step:>3}. {'':10}  ○ {'planned':<12} {planned}")
+
+
+@collection_group.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="What the collection shows.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--plan", "planned", multiple=True, metavar="STEP", help="A step not earned yet (repeatable).")
+@click.pass_context
+def collection_create(
+    ctx: click.Context, name: str, description: str, tags: tuple[str, ...], planned: tuple[str, ...]
+) -> None:
+    """Create a collection."""
+    created = collections.create_collection(
+        _store(ctx), name, description=description, tags=list(tags), planned=list(planned)
+    )
+    click.echo(f"created collection {created.name!r} ({created.id})")
+
+
+@collection_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def collection_list(ctx: click.Context, as_json: bool) -> None:
+    """List collections with their progress."""
+    store = _store(ctx)
+    found = collections.list_collections(store)
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo('No collections yet. Create one with: backpack collection create "My learning path"')
+        return
+    badges = {record.id: record for record in store.list_badges()}
+    for collection in found:
+        click.echo(f"{collection.id}  {collection.name}  ·  {collections.progress(collection, badges).text}")
+
+
+@collection_group.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def collection_show(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show a collection's badges in order, with their status."""
+    store = _store(ctx)
+    collection = collections.get_collection(store, name)
+    if as_json:
+        badges = {record.id: record for record in store.list_badges()}
+        progress = collections.progress(collection, badges)
+        document = {**collection.to_dict(), "progress": {"earned": progress.earned, "total": progress.total}}
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        _print_collection(store, collection)
+
+
+@collection_group.command("add")
+@click.argument("name")
+@click.argument("badge_ids", nargs=-1, required=True)
+@click.pass_context
+def collection_add(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) -> None:
+    """Add badges to a collection (at the end)."""
+    updated = collections.add_badges(_store(ctx), name, list(badge_ids))
+    click.echo(f"{updated.name!r} now holds {len(updated.badge_ids)} badges")
+
+
+@collection_group.command("remove")
+@click.argument("name")
+@click.argument("badge_ids", nargs=-1, required=True)
+@click.pass_context
+def collection_remove(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) -> None:
+    """Take badges out of a collection (they stay in the backpack)."""
+    updated = collections.remove_badges(_store(ctx), name, list(badge_ids))
+    click.echo(f"{updated.name!r} now holds {len(updated.badge_ids)} badges")
+
+
+@collection_group.command("order")
+@click.argument("name")
+@click.argument("badge_ids", nargs=-1, required=True)
+@click.pass_context
+def collection_order(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) -> None:
+    """Put the given badges first, in this order (the others follow in their current order)."""
+    store = _store(ctx)
+    _print_collection(store, collections.reorder(store, name, list(badge_ids)))
+
+
+@collection_group.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@click.pass_context
+def collection_rename(ctx: click.Context, name: str, new_name: str) -> None:
+    """Rename a collection."""
+    updated = collections.rename_collection(_store(ctx), name, new_name)
+    click.echo(f"renamed to {updated.name!r}")
+
+
+@collection_group.command("delete")
+@click.argument("name")
+@click.pass_context
+def collection_delete(ctx: click.Context, name: str) -> None:
+    """Delete a collection (its badges stay in the backpack)."""
+    deleted = collections.delete_collection(_store(ctx), name)
+    click.echo(f"deleted collection {deleted.name!r}")
+
+
+@cli.command("export")
+@click.argument("name")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["bundle"]),
+    default="bundle",
+    show_default=True,
+    help="bundle: a signed JSON-LD portfolio (a Verifiable Presentation).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@_offline_option
+@_private_network_option
+@click.pass_context
+def export_command(
+    ctx: click.Context, name: str, export_format: str, output: Path, offline: bool, allow_private_network: bool
+) -> None:
+    """Export a collection: a signed portfolio bundle anyone can verify with `backpack verify FILE`."""
+    store = _store(ctx)
+    collection = collections.get_collection(store, name)
+    bundle, problems = build_bundle(store, collection, fetch_policy=_policy(allow_private_network, offline, store))
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    atomic_write(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode=0o644)
+    click.echo(f"wrote {output}: {collection.name!r}, signed by {bundle['holder']}")
 
 
 @cli.group("identity")

@@ -1,0 +1,252 @@
+"""Collections: badges grouped into a stack that tells one story (a learning path, a job profile).
+
+A collection keeps badge ids in order (the order of a learning path, or the order to present a profile in), a name,
+a description, tags, and optionally planned steps: achievements of a learning path not earned yet, so that progress
+reads "3 of 5 earned". A badge may be in any number of collections. Stored in the ``collections`` table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tinydb import Query
+
+from .errors import NotFound, WalletError
+from .store import BadgeRecord, Store, now_iso
+
+__all__ = [
+    "Collection",
+    "CollectionError",
+    "add_badges",
+    "create_collection",
+    "delete_collection",
+    "get_collection",
+    "list_collections",
+    "progress",
+    "remove_badges",
+    "remove_badge_everywhere",
+    "rename_collection",
+    "reorder",
+    "update_collection",
+]
+
+_MAX_NAME = 200
+_MAX_DESCRIPTION = 5000
+
+
+class CollectionError(WalletError):
+    code = "collection_invalid"
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    name: str
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    badge_ids: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+    """Steps of a learning path not earned yet (achievement names), after the earned badges."""
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Collection:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise CollectionError("a collection needs a name")
+    if len(cleaned) > _MAX_NAME:
+        raise CollectionError(f"a collection name is at most {_MAX_NAME} characters")
+    return cleaned
+
+
+def _find(rows: list[dict[str, Any]], ref: str) -> dict[str, Any]:
+    wanted = ref.strip()
+    for row in rows:  # exact name first, then id or id prefix
+        if row["name"].casefold() == wanted.casefold():
+            return row
+    matches = [row for row in rows if len(wanted) >= 4 and row["id"].startswith(wanted.lower())]
+    if len(matches) == 1:
+        return matches[0]
+    raise NotFound(f"no collection named {ref!r}" + (" (the id prefix is ambiguous)" if matches else ""))
+
+
+def list_collections(store: Store) -> list[Collection]:
+    with store.transaction() as db:
+        return [Collection.from_dict(row) for row in db.table("collections").all()]
+
+
+def get_collection(store: Store, ref: str) -> Collection:
+    with store.transaction() as db:
+        return Collection.from_dict(_find(db.table("collections").all(), ref))
+
+
+def create_collection(
+    store: Store, name: str, *, description: str = "", tags: list[str] | None = None, planned: list[str] | None = None
+) -> Collection:
+    name = _clean_name(name)
+    with store.transaction(write=True) as db:
+        table = db.table("collections")
+        if any(row["name"].casefold() == name.casefold() for row in table.all()):
+            raise CollectionError(f"a collection named {name!r} already exists")
+        timestamp = now_iso()
+        collection = Collection(
+            id=secrets.token_hex(5),
+            name=name,
+            description=description[:_MAX_DESCRIPTION],
+            tags=sorted({t.strip() for t in tags or [] if t.strip()}),
+            planned=[p.strip() for p in planned or [] if p.strip()],
+            created_at=timestamp,
+            updated_at=timestamp,
+        )
+        table.insert(collection.to_dict())
+        return collection
+
+
+def _update(store: Store, ref: str, change: Any) -> Collection:
+    with store.transaction(write=True) as db:
+        table = db.table("collections")
+        row = _find(table.all(), ref)
+        updated = change(Collection.from_dict(row), db)
+        updated = Collection.from_dict({**updated.to_dict(), "updated_at": now_iso()})
+        table.update(updated.to_dict(), Query().id == row["id"])
+        return updated
+
+
+def rename_collection(store: Store, ref: str, new_name: str) -> Collection:
+    new_name = _clean_name(new_name)
+
+    def change(collection: Collection, db: Any) -> Collection:
+        taken = [r for r in db.table("collections").all() if r["name"].casefold() == new_name.casefold()]
+        if taken and taken[0]["id"] != collection.id:
+            raise CollectionError(f"a collection named {new_name!r} already exists")
+        return Collection.from_dict({**collection.to_dict(), "name": new_name})
+
+    return _update(store, ref, change)
+
+
+def update_collection(
+    store: Store,
+    ref: str,
+    *,
+    description: str | None = None,
+    tags: list[str] | None = None,
+    planned: list[str] | None = None,
+) -> Collection:
+    def change(collection: Collection, _db: Any) -> Collection:
+        data = collection.to_dict()
+        if description is not None:
+            data["description"] = description[:_MAX_DESCRIPTION]
+        if tags is not None:
+            data["tags"] = sorted({t.strip() for t in tags if t.strip()})
+        if planned is not None:
+            data["planned"] = [p.strip() for p in planned if p.strip()]
+        return Collection.from_dict(data)
+
+    return _update(store, ref, change)
+
+
+def _badge_ids(db: Any, refs: list[str]) -> list[str]:
+    rows = db.table("badges").all()
+    ids = []
+    for ref in refs:
+        wanted = ref.strip().lower()
+        matches = [row["id"] for row in rows if len(wanted) >= 4 and row["id"].startswith(wanted)]
+        if len(matches) != 1:
+            raise NotFound(
+                f"no badge with id {ref!r} in this backpack" if not matches else f"badge id {ref!r} is ambiguous"
+            )
+        ids.append(matches[0])
+    return ids
+
+
+def add_badges(store: Store, ref: str, badge_refs: list[str]) -> Collection:
+    def change(collection: Collection, db: Any) -> Collection:
+        new = [b for b in _badge_ids(db, badge_refs) if b not in collection.badge_ids]
+        return Collection.from_dict(
+            {**collection.to_dict(), "badge_ids": collection.badge_ids + list(dict.fromkeys(new))}
+        )
+
+    return _update(store, ref, change)
+
+
+def remove_badges(store: Store, ref: str, badge_refs: list[str]) -> Collection:
+    def change(collection: Collection, db: Any) -> Collection:
+        gone = set(_badge_ids(db, badge_refs))
+        missing = gone - set(collection.badge_ids)
+        if missing:
+            raise CollectionError(f"not in {collection.name!r}: {', '.join(sorted(missing))}")
+        return Collection.from_dict(
+            {**collection.to_dict(), "badge_ids": [b for b in collection.badge_ids if b not in gone]}
+        )
+
+    return _update(store, ref, change)
+
+
+def reorder(store: Store, ref: str, badge_refs: list[str]) -> Collection:
+    """Put the given badges first, in the given order; the others keep their relative order after them."""
+
+    def change(collection: Collection, db: Any) -> Collection:
+        first = list(dict.fromkeys(_badge_ids(db, badge_refs)))
+        outside = [b for b in first if b not in collection.badge_ids]
+        if outside:
+            raise CollectionError(f"not in {collection.name!r}: {', '.join(outside)}")
+        rest = [b for b in collection.badge_ids if b not in first]
+        return Collection.from_dict({**collection.to_dict(), "badge_ids": first + rest})
+
+    return _update(store, ref, change)
+
+
+def delete_collection(store: Store, ref: str) -> Collection:
+    with store.transaction(write=True) as db:
+        table = db.table("collections")
+        row = _find(table.all(), ref)
+        table.remove(Query().id == row["id"])
+        return Collection.from_dict(row)
+
+
+def remove_badge_everywhere(store: Store, badge_id: str) -> list[str]:
+    """Drop a removed badge from every collection; returns the names of the collections it was in."""
+    with store.transaction(write=True) as db:
+        table = db.table("collections")
+        touched = []
+        for row in table.all():
+            if badge_id in row["badge_ids"]:
+                table.update(
+                    {"badge_ids": [b for b in row["badge_ids"] if b != badge_id], "updated_at": now_iso()},
+                    Query().id == row["id"],
+                )
+                touched.append(row["name"])
+        return touched
+
+
+@dataclass(frozen=True)
+class Progress:
+    earned: int
+    total: int
+    statuses: dict[str, int]
+    """Badges of the collection by last verification status (``unchecked`` when never verified)."""
+
+    @property
+    def text(self) -> str:
+        parts = [f"{self.earned} of {self.total} earned"] if self.total > self.earned else [f"{self.earned} badges"]
+        parts += [f"{count} {status}" for status, count in sorted(self.statuses.items()) if status != "valid"]
+        return " · ".join(parts)
+
+
+def progress(collection: Collection, badges: dict[str, BadgeRecord]) -> Progress:
+    held = [badges[b] for b in collection.badge_ids if b in badges]
+    statuses: dict[str, int] = {}
+    for record in held:
+        status = str(record.verification["status"]) if record.verification else "unchecked"
+        statuses[status] = statuses.get(status, 0) + 1
+    return Progress(earned=len(held), total=len(held) + len(collection.planned), statuses=statuses)
