@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the wallet and CLI tests that verify badges: the real local issuer and the demo issuer.
+"""Fixtures and helpers for the wallet and CLI tests that verify badges: the real local issuer, the demo issuer's cache.
 
 Test modules import the fixtures with ``from cli_fixtures import *`` (the way the verifier tests use
 ``ob2_fixtures``): ``tests/`` is on ``sys.path`` because it holds a ``conftest.py`` and no ``__init__.py``.
@@ -18,13 +18,11 @@ from issuer import IssuerFixture, IssuerServer
 
 from verifier import CachedResponse, FetchPolicy
 from wallet.cache import StoreResponseCache
-from wallet.demo import DemoContent, demo_content
 from wallet.store import Store
 
 __all__ = [
     "EARNER",
     "ISSUED_ON",
-    "demo_issuer",
     "issuer",
     "issuer_server",
     "local_policy",
@@ -66,12 +64,6 @@ def prefill_cache(store: Store, documents: dict[str, tuple[int, dict[str, Any]]]
     cache.flush()
     if offline:
         store.set_setting("offline", True)
-
-
-@pytest.fixture(scope="session")
-def demo_issuer() -> DemoContent:
-    """One generation of the demo content: its files and the documents of its issuer, which verify them."""
-    return demo_content()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wallet.demo import demo_files
+from wallet.demo import DemoContent, demo_content
 from wallet.store import Store
 
 
@@ -46,14 +46,24 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def demo_file_bytes() -> dict[str, bytes]:
-    """The demo badge files, generated once per session (key generation is the slow part)."""
-    return demo_files()
+def demo_issuer() -> DemoContent:
+    """One generation of the demo content, once per session (key generation is the slow part).
+
+    Each ``demo_content()`` call makes new issuer keys (the OB 2.0 RSA key, the OB 3.0 did:key): files verify only
+    against the documents of the same call. Everything below derives from this one generation.
+    """
+    return demo_content()
+
+
+@pytest.fixture(scope="session")
+def demo_file_bytes(demo_issuer: DemoContent) -> dict[str, bytes]:
+    """The demo badge files, by file name: the files of ``demo_issuer``, so its documents verify them."""
+    return demo_issuer.files
 
 
 @pytest.fixture
 def badge_files(tmp_path: Path, demo_file_bytes: dict[str, bytes]) -> dict[str, Path]:
-    """The five demo badges written to a fresh folder: baked PNG/SVG (OB 2.0 and 3.0) and a QR photo."""
+    """The eight demo badges written to a fresh folder: baked PNG/SVG (OB 2.0 and 3.0) and a QR photo."""
     folder = tmp_path / "badge-files"
     folder.mkdir()
     paths: dict[str, Path] = {}

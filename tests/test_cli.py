@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from cli_fixtures import *  # noqa: F403 - the demo_issuer fixture
 from cli_fixtures import prefill_cache, statuses
 from click.testing import CliRunner, Result
 from PIL import Image
@@ -31,19 +30,28 @@ DEMO_HOST = "badges.open-learning-lab.example"
 IMPORTED = re.compile(r"^imported ([0-9a-f]{10})  ", re.MULTILINE)
 DEMO_FILES = [
     "accessible-web-design.png",
+    "cloud-fundamentals.png",
     "community-mentor-card.jpg",
     "data-literacy.svg",
     "git-essentials.svg",
     "python-foundations.png",
     "spreadsheet-basics.png",
+    "team-leadership.svg",
 ]
-DEMO_SUMMARY = "6 badges · 2 valid · 1 expired · 1 revoked · 2 unverifiable"
-
-
-@pytest.fixture(scope="session")
-def demo_file_bytes(demo_issuer: DemoContent) -> dict[str, bytes]:
-    """Overrides conftest's: the files of ``demo_issuer``, so that its documents (its signing key too) verify them."""
-    return demo_issuer.files
+DEMO_ROWS = [  # how the demo backpack lists its badges: status, format, name
+    ("✔ valid", "OB 2.0", "Python Foundations"),
+    ("✔ valid", "OB 2.0", "Data Literacy"),
+    ("⌛ expired", "OB 2.0", "Spreadsheet Basics"),
+    ("⊘ revoked", "OB 2.0", "Community Mentor"),
+    ("✔ valid", "OB 3.0", "Accessible Web Design"),
+    ("✔ valid", "OB 3.0", "Git Essentials"),
+    ("⌛ expired", "OB 3.0", "Cloud Fundamentals"),
+    ("⊘ revoked", "OB 3.0", "Team Leadership"),
+]
+DEMO_SUMMARY = "8 badges · 4 valid · 2 expired · 2 revoked"
+DEMO_STATUS_COUNTS = {"valid": 4, "expired": 2, "revoked": 2}
+# The badge files (conftest's demo_file_bytes) and demo_issuer's documents come from one demo_content() call, so the
+# documents verify the files: the same OB 2.0 RSA key and OB 3.0 did:key.
 
 
 @pytest.fixture
@@ -194,11 +202,11 @@ def test_import_a_folder(runner: CliRunner, badge_files: dict[str, Path], demo_c
     assert result.exit_code == 1, result.output  # some of the demo badges are not valid
     assert result.stderr == ""
     ids = imported_ids(result)
-    assert len(ids) == 6
+    assert len(ids) == len(DEMO_FILES) == 8
     assert sorted(ids) == sorted(r.id for r in demo_cache.list_badges())
     found = statuses(result.stdout)
     assert sorted(found) == sorted(ids)  # one status line per badge
-    assert Counter(found.values()) == {"valid": 2, "expired": 1, "revoked": 1, "unverifiable": 2}
+    assert Counter(found.values()) == DEMO_STATUS_COUNTS  # OB 3.0 too: verified offline against the cached documents
     assert {r.id: r.verification["status"] for r in demo_cache.list_badges() if r.verification} == found
 
 
@@ -208,20 +216,21 @@ def test_list_and_list_json(runner: CliRunner, badge_files: dict[str, Path]) -> 
     assert json.loads(invoke(runner, "list", "--json").stdout) == []
 
     ids = imported_ids(invoke(runner, "import", "--no-verify", *map(str, badge_files.values())))
-    assert len(ids) == 6
+    assert len(ids) == 8
     table = invoke(runner, "list")
     assert table.exit_code == 0
     assert table.stdout.splitlines()[0].split() == ["ID", "STATUS", "FORMAT", "NAME", "ISSUER", "ISSUED", "CHECKED"]
     for badge_id in ids:
         assert re.search(rf"^{badge_id}  · unchecked\s+(OB \d\.\d|\?)\s.*  never$", table.stdout, re.MULTILINE)
-    assert "Git Essentials" in table.stdout
-    assert table.stdout.splitlines()[-1] == "6 badges · 6 not checked"
+    assert "Git Essentials" in table.stdout and "Team Leadership" in table.stdout
+    assert table.stdout.splitlines()[-1] == "8 badges · 8 not checked"
 
     listed = json.loads(invoke(runner, "list", "--json").stdout)
     assert sorted(row["id"] for row in listed) == sorted(ids)
     assert {row["version"] for row in listed} == {"ob2", "ob3", "unknown"}
     assert all(set(row["source"]) >= {"kind", "ref", "blob", "location"} for row in listed)
-    assert [row["verification"] for row in listed] == [None] * 6
+    assert Counter(row["version"] for row in listed) == {"ob2": 3, "ob3": 4, "unknown": 1}  # the QR photo: a URL
+    assert [row["verification"] for row in listed] == [None] * 8
 
 
 def test_show_and_show_json(runner: CliRunner, badge_files: dict[str, Path], demo_cache: Store) -> None:
@@ -340,17 +349,26 @@ def test_extract_prints_what_is_baked_and_stores_nothing(
 
 
 @pytest.mark.parametrize(
-    ("name", "container", "kind", "version"),
+    ("name", "container", "kind", "version", "alg"),
     [
-        ("python-foundations.png", "png", "json", "ob2"),
-        ("data-literacy.svg", "svg", "jws", "ob2"),
-        ("accessible-web-design.png", "png", "json", "ob3"),
-        ("git-essentials.svg", "svg", "jws", "ob3"),
-        ("community-mentor-card.jpg", "image", "url", "unknown"),
+        ("python-foundations.png", "png", "json", "ob2", None),
+        ("spreadsheet-basics.png", "png", "json", "ob2", None),
+        ("data-literacy.svg", "svg", "jws", "ob2", "RS256"),
+        ("accessible-web-design.png", "png", "json", "ob3", None),
+        ("cloud-fundamentals.png", "png", "json", "ob3", None),
+        ("team-leadership.svg", "svg", "json", "ob3", None),
+        ("git-essentials.svg", "svg", "jws", "ob3", "EdDSA"),
+        ("community-mentor-card.jpg", "image", "url", "unknown", None),
     ],
 )
 def test_extract_json(
-    runner: CliRunner, badge_files: dict[str, Path], name: str, container: str, kind: str, version: str
+    runner: CliRunner,
+    badge_files: dict[str, Path],
+    name: str,
+    container: str,
+    kind: str,
+    version: str,
+    alg: str | None,
 ) -> None:
     result = invoke(runner, "extract", "--json", str(badge_files[name]))
     assert result.exit_code == 0, result.output
@@ -360,8 +378,21 @@ def test_extract_json(
     assert (found["kind"], found["version"]) == (kind, version)
     assert found["problem"] is None
     if kind == "jws":
-        assert found["jws_header"]["alg"] in ("RS256", "ES256")
+        assert found["jws_header"]["alg"] == alg
         assert found["claims"]["id"] == found["badge_id"]
+    else:
+        assert found["jws_header"] is None
+    if version == "ob3":
+        # Signed by the demo's did:key issuer: a Data Integrity proof in the JSON, the key id in the VC-JWT header.
+        issuer_did = found["summary"]["issuer_id"]
+        assert issuer_did.startswith("did:key:z6Mk")
+        if kind == "jws":
+            assert found["jws_header"]["kid"].startswith(f"{issuer_did}#")
+            assert found["claims"]["iss"] == issuer_did and found["claims"]["jti"] == found["badge_id"]
+        else:
+            proof = json.loads(found["text"])["proof"]
+            assert (proof["type"], proof["cryptosuite"]) == ("DataIntegrityProof", "eddsa-rdfc-2022")
+            assert proof["verificationMethod"].startswith(f"{issuer_did}#")
 
 
 def test_extract_of_a_payload_that_does_not_parse_exits_2(runner: CliRunner, tmp_path: Path) -> None:
@@ -474,20 +505,13 @@ def test_no_command_with_an_empty_default_home_shows_the_demo_backpack(
     assert f"Your backpack ({default}) is empty, so here is the demo backpack ({demo})." in result.stdout
     # Verified when seeded, offline against the demo issuer's cached documents.
     assert result.stdout.splitlines()[-1] == DEMO_SUMMARY
-    for name in (
-        "Python Foundations",
-        "Data Literacy",
-        "Spreadsheet Basics",
-        "Community Mentor",
-        "Accessible Web Design",
-        "Git Essentials",
-    ):
-        assert name in result.stdout
-    assert re.search(r"^[0-9a-f]{10}  ⌛ expired\s+OB 2\.0  Spreadsheet Basics ", result.stdout, re.MULTILINE)
-    assert re.search(r"^[0-9a-f]{10}  ⊘ revoked\s+OB 2\.0  Community Mentor ", result.stdout, re.MULTILINE)
+    for status, version, name in DEMO_ROWS:
+        line = rf"^[0-9a-f]{{10}}  {status}\s+{re.escape(version)}  {name} "
+        assert re.search(line, result.stdout, re.MULTILINE), name
+    assert "European Skills Acade" in result.stdout  # the OB 3.0 issuer, named from the signed credentials
     assert not default.exists()  # showing the demo does not create the user's own backpack
     ids = sorted(r.id for r in Store(demo).list_badges())
-    assert len(ids) == 6
+    assert len(ids) == 8
 
     stamp = (demo / "backpack.json").stat().st_mtime_ns
     second = invoke(runner)
@@ -509,30 +533,32 @@ def test_no_command_with_an_explicit_empty_home_says_it_is_empty(
 
 
 def test_no_command_with_badges_lists_them(runner: CliRunner, badge_files: dict[str, Path]) -> None:
+    # A VC-JWT signed by a did:key, with no status to check: verified without any document, in any backpack.
     imported = invoke(runner, "import", str(badge_files["git-essentials.svg"]))
-    assert imported.exit_code == 1  # OB 3.0 cannot be verified yet
+    assert imported.exit_code == 0, imported.output
     [badge_id] = imported_ids(imported)
     result = invoke(runner)
     assert result.exit_code == 0
     assert "demo" not in result.stdout
-    assert re.search(rf"^{badge_id}  \? unverifiable\s+OB 3\.0  Git Essentials", result.stdout, re.MULTILINE)
-    assert result.stdout.splitlines()[-1] == "1 badge · 1 unverifiable"
+    assert re.search(rf"^{badge_id}  ✔ valid\s+OB 3\.0  Git Essentials\s+European Skills", result.stdout, re.M)
+    assert result.stdout.splitlines()[-1] == "1 badge · 1 valid"
 
 
 def test_demo_command_uses_the_explicit_home(runner: CliRunner, home: Path, xdg_data_home: Path) -> None:
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"Demo backpack at {home}: 6 sample badges.")
+    assert result.stdout.startswith(f"Demo backpack at {home}: 8 sample badges.")
     assert result.stdout.splitlines()[-1] == DEMO_SUMMARY
     store = Store(home)
     ids = sorted(r.id for r in store.list_badges())
-    assert len(ids) == 6
+    assert len(ids) == 8
+    assert Counter(r.verification["status"] for r in store.list_badges() if r.verification) == DEMO_STATUS_COUNTS
     assert sorted(p.name for p in (home / "demo-files").iterdir()) == DEMO_FILES
     # Its issuer exists only in its cache: the demo backpack is offline, and knows its earner.
     assert store.get_setting("offline") is True
     assert [row["value"] for row in store.list_identities()] == ["ada.lovelace@example.com"]
     assert list(xdg_data_home.iterdir()) == []
-    # Running it again refreshes the same six badges rather than adding more.
+    # Running it again refreshes the same eight badges rather than adding more (with a new did:key issuer).
     again = invoke(runner, "demo")
     assert again.exit_code == 0
     assert again.stdout.splitlines()[-1] == DEMO_SUMMARY
@@ -546,8 +572,8 @@ def test_demo_command_without_a_home_uses_the_demo_folder(
     monkeypatch.delenv("BACKPACK_HOME")
     result = invoke(runner, "demo")
     demo = xdg_data_home / "openbadges-backpack-demo"
-    assert result.stdout.startswith(f"Demo backpack at {demo}: 6 sample badges.")
-    assert len(Store(demo).list_badges()) == 6
+    assert result.stdout.startswith(f"Demo backpack at {demo}: 8 sample badges.")
+    assert len(Store(demo).list_badges()) == 8
     assert not (xdg_data_home / "openbadges-backpack").exists()
 
 
@@ -580,16 +606,19 @@ def test_console_script_in_a_real_process(badge_files: dict[str, Path], bad_file
     ]
     assert bad.stdout == ""
 
+    # Offline, in a backpack that never fetched the OB 3.0 issuer's status list: signed, but not concluded.
     not_valid = subprocess.run(
-        [str(script), "verify", "--offline", str(badge_files["git-essentials.svg"])],
+        [str(script), "verify", "--offline", str(badge_files["accessible-web-design.png"])],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
     assert not_valid.returncode == 1, not_valid.stderr
-    assert not_valid.stdout.startswith("? unverifiable ")
-    assert "    format: Open Badges 3.0 credentials cannot be verified by this version yet" in not_valid.stdout
+    assert not_valid.stdout.startswith("? unverifiable Accessible Web Design — European Skills Academy ")
+    assert not_valid.stdout.splitlines()[1].startswith(
+        "    revocation: could not fetch the status list: offline, and this document was never fetched before"
+    )
     assert not_valid.stderr == ""
 
     bad_import = subprocess.run(

@@ -6,6 +6,7 @@ against the demo issuer's documents cached in the backpack.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -19,7 +20,9 @@ from cli_fixtures import EARNER, ISSUED_ON, statuses
 from click.testing import CliRunner, Result
 from issuer import IssuerFixture, IssuerServer, bake_png, closed_port_url, json_text, qr_photo
 
+from verifier import extract
 from wallet.cli import cli
+from wallet.demo import seed_demo
 from wallet.store import Store
 
 LOCAL = "--allow-private-network"
@@ -408,9 +411,23 @@ DEMO_STATUSES = {
     "Data Literacy": "valid",
     "Spreadsheet Basics": "expired",
     "Community Mentor": "revoked",
-    "Accessible Web Design": "unverifiable",
-    "Git Essentials": "unverifiable",
+    "Accessible Web Design": "valid",
+    "Git Essentials": "valid",
+    "Cloud Fundamentals": "expired",
+    "Team Leadership": "revoked",
 }
+DEMO_FORMATS = {
+    "Python Foundations": "ob2-hosted",
+    "Data Literacy": "ob2-signed",
+    "Spreadsheet Basics": "ob2-hosted",
+    "Community Mentor": "ob2-hosted",
+    "Accessible Web Design": "ob3-data-integrity",
+    "Git Essentials": "ob3-jwt",
+    "Cloud Fundamentals": "ob3-data-integrity",
+    "Team Leadership": "ob3-data-integrity",
+}
+ACADEMY = "European Skills Academy"
+STATUS_LIST = "https://european-skills-academy.example/status/1"
 
 
 def test_the_demo_backpack_is_verified_once_and_rechecks_offline(
@@ -419,17 +436,31 @@ def test_the_demo_backpack_is_verified_once_and_rechecks_offline(
     monkeypatch.delenv("BACKPACK_HOME")
     first = invoke(runner)
     assert first.exit_code == 0, first.output
-    assert first.stdout.splitlines()[-1] == "6 badges · 2 valid · 1 expired · 1 revoked · 2 unverifiable"
+    assert first.stdout.splitlines()[-1] == "8 badges · 4 valid · 2 expired · 2 revoked"
     demo = xdg_data_home / "openbadges-backpack-demo"
     rows = {
         row["summary"]["name"]: row for row in json.loads(invoke(runner, "--home", str(demo), "list", "--json").stdout)
     }
     assert {name: row["verification"]["status"] for name, row in rows.items()} == DEMO_STATUSES
-    # Verified as its earner (the demo identity), and the signed badge by its signature.
-    checks = {c["id"]: c for c in rows["Data Literacy"]["verification"]["checks"]}
-    assert checks["recipient"]["outcome"] == "passed" and "ada.lovelace@example.com" in checks["recipient"]["message"]
-    assert checks["signature"]["outcome"] == "passed"
+    assert {name: row["verification"]["format"] for name, row in rows.items()} == DEMO_FORMATS
+    # Verified as its earner (the demo identity), and the signed badges by their signatures.
+    for name in ("Data Literacy", "Accessible Web Design", "Git Essentials", "Cloud Fundamentals", "Team Leadership"):
+        checks = {c["id"]: c for c in rows[name]["verification"]["checks"]}
+        assert checks["recipient"]["outcome"] == "passed", name
+        assert "ada.lovelace@example.com" in checks["recipient"]["message"], name
+        assert checks["signature"]["outcome"] == "passed", name
     assert rows["Community Mentor"]["verification"]["badge"]["revocation_reason"] == "Issued in error"
+    # OB 3.0: one did:key issuer; its revocation is read from its signed status list, cached in the demo backpack.
+    issuers = {rows[name]["summary"]["issuer_id"] for name in DEMO_STATUSES if DEMO_FORMATS[name].startswith("ob3")}
+    [academy] = issuers
+    assert academy.startswith("did:key:z6Mk")
+    leadership = {c["id"]: c for c in rows["Team Leadership"]["verification"]["checks"]}
+    assert leadership["revocation"]["outcome"] == "failed"
+    assert leadership["revocation"]["message"] == f"revoked (bit 7 of {STATUS_LIST})"
+    accessible = {c["id"]: c for c in rows["Accessible Web Design"]["verification"]["checks"]}
+    assert accessible["revocation"]["outcome"] == "passed" and "bit 3 " in accessible["revocation"]["message"]
+    cloud = {c["id"]: c for c in rows["Cloud Fundamentals"]["verification"]["checks"]}
+    assert (cloud["expiry"]["outcome"], cloud["expiry"]["message"]) == ("failed", "expired on 2025-06-30")
     ids = sorted(row["id"] for row in rows.values())
 
     second = invoke(runner)
@@ -442,3 +473,159 @@ def test_the_demo_backpack_is_verified_once_and_rechecks_offline(
     assert Counter(statuses(rechecked.stdout).values()) == Counter(DEMO_STATUSES.values())
     assert "(was" not in rechecked.stdout
     assert "cannot resolve" not in rechecked.stdout
+    assert "never fetched" not in rechecked.stdout
+
+
+# -- OB 3.0 on the command line, in the demo backpack (its did:key issuer, its cached status list) --------------------
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo backpack, seeded once for the module: its files, and the documents that verify them, from one generation.
+
+    The tests below only read it (``verify`` stores no badge; ``show`` reads), so they can share it.
+    """
+    home = tmp_path_factory.mktemp("demo") / "backpack"
+    assert seed_demo(Store(home)) == 8
+    return home
+
+
+def demo_badge(home: Path, name: str) -> tuple[str, Path]:
+    """The id and the file of the demo badge called ``name``."""
+    [record] = [r for r in Store(home).list_badges() if r.summary["name"] == name]
+    return record.id, Path(record.source.ref)
+
+
+def test_verify_ob3_badges_offline_in_the_demo_backpack(runner: CliRunner, demo_home: Path) -> None:
+    png = demo_home / "demo-files" / "accessible-web-design.png"  # Data Integrity, with a status list entry
+    jwt = demo_home / "demo-files" / "git-essentials.svg"  # VC-JWT, kid = the issuer's did:key
+    result = invoke(runner, "--home", str(demo_home), "verify", "--offline", str(png), str(jwt))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        f"✔ valid        Accessible Web Design — {ACADEMY}  ({png})",
+        f"✔ valid        Git Essentials — {ACADEMY}  ({jwt})",
+        "",
+        "2 of 2 valid",
+    ]
+
+    report = json.loads(invoke(runner, "--home", str(demo_home), "verify", "--json", "--offline", str(png)).stdout)
+    assert (report["status"], report["format"]) == ("valid", "ob3-data-integrity")
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["signature"]["message"] == "valid DataIntegrityProof/eddsa-rdfc-2022 proof"
+    assert checks["revocation"]["outcome"] == "passed"
+    assert "bit 3 of the issuer's status list is 0" in checks["revocation"]["message"]
+
+    # The status list is what the demo backpack's cache adds: in a backpack that never fetched it, offline, the
+    # same credential cannot be concluded (while the VC-JWT, which has no status, needs nothing).
+    elsewhere = invoke(runner, "verify", "--offline", str(png), str(jwt))
+    assert elsewhere.exit_code == 1, elsewhere.output
+    lines = elsewhere.stdout.splitlines()
+    assert lines[0].startswith(f"? unverifiable Accessible Web Design — {ACADEMY}  ")
+    assert lines[1].startswith("    revocation: could not fetch the status list: offline, and this document was never")
+    assert lines[1].endswith(f"({STATUS_LIST})")
+    assert lines[2].startswith("✔ valid        Git Essentials ")
+    assert lines[-1] == "1 of 2 valid"
+
+
+def test_verify_json_of_a_revoked_ob3_badge(runner: CliRunner, demo_home: Path) -> None:
+    _badge_id, path = demo_badge(demo_home, "Team Leadership")
+    result = invoke(runner, "--home", str(demo_home), "verify", "--json", "--offline", str(path))
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert (report["source"], report["status"], report["format"]) == (str(path), "revoked", "ob3-data-integrity")
+    assert report["badge"]["name"] == "Team Leadership"
+    assert report["badge"]["issuer_name"] == ACADEMY
+    outcomes = {c["id"]: c["outcome"] for c in report["checks"]}
+    assert outcomes["signature"] == outcomes["key_owner"] == "passed"  # authentic: revoked, not forged
+    [revocation] = [c for c in report["checks"] if c["id"] == "revocation"]
+    assert revocation == {"id": "revocation", "outcome": "failed", "message": f"revoked (bit 7 of {STATUS_LIST})"}
+
+    human = invoke(runner, "--home", str(demo_home), "verify", "--offline", str(path))
+    assert human.exit_code == 1
+    assert human.stdout.splitlines() == [
+        f"⊘ revoked      Team Leadership — {ACADEMY}  ({path})",
+        f"    revocation: revoked (bit 7 of {STATUS_LIST})",
+    ]
+
+
+def shown_checks(output: str) -> dict[str, tuple[str, str]]:
+    """Check id -> (mark, message), from the check lines of ``show``."""
+    return {check_id: (mark, message) for mark, check_id, message in re.findall(r"^  (\S) (\w+) +(.*)$", output, re.M)}
+
+
+def test_show_of_an_ob3_badge_prints_its_checks(runner: CliRunner, demo_home: Path) -> None:
+    badge_id, path = demo_badge(demo_home, "Accessible Web Design")
+    shown = invoke(runner, "--home", str(demo_home), "show", badge_id)
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"^Format:\s+OB 3\.0 · json$", shown.stdout, re.MULTILINE)
+    assert re.search(rf"^Issuer:\s+{ACADEMY} · did:key:z6Mk\w+$", shown.stdout, re.MULTILINE)
+    assert re.search(r"^Status:\s+✔ valid\s+\(checked \d{4}-\d\d-\d\dT[\d:]+Z\)$", shown.stdout, re.MULTILINE)
+    checks = shown_checks(shown.stdout)
+    ob3_checks = ["context", "type", "json_ld", "signature", "key_owner"]
+    assert [c for c in checks if c in ob3_checks] == ob3_checks  # in this order
+    assert all(checks[c][0] == "✔" for c in ob3_checks), checks
+    assert checks["context"][1] == "VC 2.0 with context-3.0.3.json"
+    assert checks["type"][1] == "OpenBadgeCredential"
+    assert checks["signature"][1] == "valid DataIntegrityProof/eddsa-rdfc-2022 proof"
+    issuer = re.search(r"^Issuer:.* · (did:key:\S+)$", shown.stdout, re.MULTILINE)
+    assert issuer is not None
+    assert checks["key_owner"][1].startswith(f"signed by the issuer's key {issuer.group(1)}#")
+    assert checks["revocation"][0] == "✔" and "bit 3 " in checks["revocation"][1]
+    assert '"cryptosuite": "eddsa-rdfc-2022"' in shown.stdout.split("\nPayload:\n", 1)[1]  # the proof, as baked
+    assert f"Source:       {path} (PNG iTXt 'openbadgecredential')" in shown.stdout
+
+
+def _b64url_json(part: str) -> dict[str, Any]:
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def test_show_of_a_jwt_badge_prints_its_decoded_claims(runner: CliRunner, demo_home: Path) -> None:
+    badge_id, _path = demo_badge(demo_home, "Git Essentials")
+    token = json.loads(invoke(runner, "--home", str(demo_home), "show", "--json", badge_id).stdout)["payload"]
+    header_part, claims_part, _signature = token.split(".")
+
+    shown = invoke(runner, "--home", str(demo_home), "show", badge_id)
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"^Format:\s+OB 3\.0 · jws$", shown.stdout, re.MULTILINE)
+    checks = shown_checks(shown.stdout)
+    assert checks["signature"] == ("✔", "valid EdDSA VC-JWT signature")
+    assert checks["key_owner"][0] == "✔" and checks["jwt_claims"][0] == "✔"
+    # The payload is decoded: the JOSE header on one line, then the claims as JSON (the credential and iss/jti/nbf).
+    header_line, claims_text = shown.stdout.split("\nPayload:\n", 1)[1].split("\n", 1)
+    assert header_line == (
+        f"JWS header (compact JWS of {len(token)} characters): {json.dumps(_b64url_json(header_part))}"
+    )
+    assert json.loads(header_line.split(": ", 1)[1])["kid"].startswith("did:key:z6Mk")
+    claims = json.loads(claims_text)
+    assert claims == _b64url_json(claims_part)
+    assert claims["name"] == "Git Essentials" and claims["jti"] == claims["id"]
+    assert claims["iss"] == claims["issuer"]["id"]
+    assert claims_part not in shown.stdout  # the decoded claims, not the compact token
+
+
+def test_tampering_one_character_of_an_ob3_credential_breaks_its_signature(
+    runner: CliRunner, demo_home: Path, tmp_path: Path
+) -> None:
+    _badge_id, path = demo_badge(demo_home, "Accessible Web Design")
+    [found] = extract(path.read_bytes()).found
+    text = found.payload.text
+    original = tmp_path / "credential.json"
+    original.write_text(text, encoding="utf-8")
+    credential = json.loads(text)
+    achievement = credential["credentialSubject"]["achievement"]
+    assert achievement["name"] == "Accessible Web Design"
+    achievement["name"] = "Accessible Web Desigm"  # one character
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(credential), encoding="utf-8")
+
+    home = ("--home", str(demo_home))
+    untouched = invoke(runner, *home, "verify", "--offline", str(original))
+    assert untouched.exit_code == 0, untouched.output  # the JSON text on its own verifies
+    result = invoke(runner, *home, "verify", "--offline", str(tampered))
+    assert result.exit_code == 1, result.output
+    assert result.stderr == ""
+    first, decisive = result.stdout.splitlines()
+    assert first == f"✘ invalid      Accessible Web Desigm — {ACADEMY}  ({tampered})"
+    assert decisive.startswith("    signature: ")
+    assert "does not match" in decisive

@@ -1,12 +1,15 @@
 """The demo backpack: sample badges the project generates itself, so a new user sees the product at work at once.
 
-Six badges in the forms a learner meets in practice: OB 2.0 hosted assertions baked in PNGs (one valid, one
-expired), an OB 2.0 signed assertion (JWS) baked in an SVG, an OB 3.0 credential baked in a PNG, an OB 3.0 VC-JWT
-baked in an SVG, and a phone photo of a printed badge card whose QR code points at a revoked assertion.
+Eight badges in the forms a learner meets in practice. OB 2.0 (issuer "Open Learning Lab"): hosted assertions baked
+in PNGs (one valid, one expired), a signed assertion (JWS) baked in an SVG, and a phone photo of a printed badge card
+whose QR code points at a revoked assertion. OB 3.0 (a did:key issuer, "European Skills Academy", made afresh on each
+call): eddsa-rdfc-2022 credentials baked in PNG/SVG (one valid with a status-list entry, one expired, one revoked
+through the issuer's signed status list) and an EdDSA VC-JWT baked in an SVG.
 
-The issuer lives under an ``.example`` domain, which never resolves: its documents (profile, key, badge classes,
-hosted assertions, revocation list) are generated here and put in the demo backpack's cache, and the demo backpack is
-marked offline, so verification runs for real against them without any network.
+The OB 2.0 issuer lives under an ``.example`` domain, which never resolves: its documents (profile, key, badge
+classes, hosted assertions, revocation list) and the OB 3.0 issuer's status list are generated here and put in the
+demo backpack's cache, and the demo backpack is marked offline, so verification runs for real against them without
+any network.
 """
 
 from __future__ import annotations

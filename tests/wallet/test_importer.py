@@ -60,24 +60,41 @@ def only_ok(results: list[ImportResult]) -> list[ImportResult]:
 
 # The demo's OB 2.0 assertions reference their badge class by URL: their summary has no name until verification
 # fetches it (see tests/wallet/test_verification.py); OB 3.0 credentials embed their achievement.
+DEMO_FILE_CASES = [
+    ("python-foundations.png", "ob2", "json", "png", "image/png", "PNG iTXt 'openbadges'", None),
+    ("spreadsheet-basics.png", "ob2", "json", "png", "image/png", "PNG iTXt 'openbadges'", None),
+    ("data-literacy.svg", "ob2", "jws", "svg", "image/svg+xml", "SVG <assertion> verify", None),
+    (
+        "accessible-web-design.png",
+        "ob3",
+        "json",
+        "png",
+        "image/png",
+        "PNG iTXt 'openbadgecredential'",
+        "Accessible Web Design",
+    ),
+    (
+        "cloud-fundamentals.png",
+        "ob3",
+        "json",
+        "png",
+        "image/png",
+        "PNG iTXt 'openbadgecredential'",
+        "Cloud Fundamentals",
+    ),
+    ("team-leadership.svg", "ob3", "json", "svg", "image/svg+xml", "SVG <credential> body", "Team Leadership"),
+    ("git-essentials.svg", "ob3", "jws", "svg", "image/svg+xml", "SVG <credential> verify", "Git Essentials"),
+    ("community-mentor-card.jpg", "unknown", "url", "image", "image/jpeg", "QR code 1", None),
+]
+
+
+def test_the_cases_cover_every_demo_file(demo_file_bytes: dict[str, bytes]) -> None:
+    assert sorted(case[0] for case in DEMO_FILE_CASES) == sorted(demo_file_bytes)
+    assert len(DEMO_FILE_CASES) == 8
+
+
 @pytest.mark.parametrize(
-    ("name", "version", "payload_kind", "container", "media_type", "location", "title"),
-    [
-        ("python-foundations.png", "ob2", "json", "png", "image/png", "PNG iTXt 'openbadges'", None),
-        ("spreadsheet-basics.png", "ob2", "json", "png", "image/png", "PNG iTXt 'openbadges'", None),
-        ("data-literacy.svg", "ob2", "jws", "svg", "image/svg+xml", "SVG <assertion> verify", None),
-        (
-            "accessible-web-design.png",
-            "ob3",
-            "json",
-            "png",
-            "image/png",
-            "PNG iTXt 'openbadgecredential'",
-            "Accessible Web Design",
-        ),
-        ("git-essentials.svg", "ob3", "jws", "svg", "image/svg+xml", "SVG <credential> verify", "Git Essentials"),
-        ("community-mentor-card.jpg", "unknown", "url", "image", "image/jpeg", "QR code 1", None),
-    ],
+    ("name", "version", "payload_kind", "container", "media_type", "location", "title"), DEMO_FILE_CASES
 )
 def test_each_demo_file_imports_as_one_badge(
     store: Store,
@@ -116,15 +133,15 @@ def test_each_demo_file_imports_as_one_badge(
 
 def test_reimport_is_idempotent(store: Store, badge_files: dict[str, Path]) -> None:
     sources = [str(p) for p in badge_files.values()]
-    assert len(sources) == 6
+    assert len(sources) == 8
     first = only_ok(list(import_sources(store, sources)))
-    assert [r.created for r in first] == [True] * 6
+    assert [r.created for r in first] == [True] * 8
     before = {r.id: r.imported_at for r in store.list_badges()}
     second = only_ok(list(import_sources(store, sources)))
-    assert [r.created for r in second] == [False] * 6
+    assert [r.created for r in second] == [False] * 8
     assert [r.record.id for r in second] == [r.record.id for r in first]  # type: ignore[union-attr]
     assert {r.id: r.imported_at for r in store.list_badges()} == before
-    assert len(store.list_badges()) == 6
+    assert len(store.list_badges()) == 8
 
 
 def test_folder_import_walks_subfolders_and_skips_hidden_files(store: Store, badge_files: dict[str, Path]) -> None:
@@ -139,9 +156,9 @@ def test_folder_import_walks_subfolders_and_skips_hidden_files(store: Store, bad
     assert expanded == sorted(str(p) for p in badge_files.values()) + [str(folder / "more" / "nested.png")]
 
     results = only_ok(list(import_sources(store, [str(folder)])))
-    assert len(results) == len(badge_files) + 1 == 7
+    assert len(results) == len(badge_files) + 1 == 9
     keys = {r.key for r in store.list_badges()}
-    assert len(keys) == 7
+    assert len(keys) == 9
     assert "id:https://issuer.example/assertions/nested.json" in keys
     assert not any("hidden" in key for key in keys)
 

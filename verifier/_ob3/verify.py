@@ -352,7 +352,7 @@ async def _verify_status_list(run: Run, entry: status.StatusEntry, issuer_id: st
         word = "revoked" if result.revoked else "suspended"
         report.add("revocation", "failed", f"{word} (bit {entry.index} of {entry.list_url})")
     else:
-        report.add("revocation", "passed", f"not {entry.purpose}d: bit {entry.index} of the issuer's status list is 0")
+        report.add("revocation", "passed", f"{result.message}: bit {entry.index} of the issuer's status list is 0")
 
 
 async def _check_status(run: Run, credential: dict[str, Any]) -> None:
