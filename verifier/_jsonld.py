@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from pyld import context_resolver, jsonld
+from pyld import nquads as pyld_nquads
 
 __all__ = [
     "UnknownContext",
@@ -84,6 +85,19 @@ def _canonicalize_scoped_context(context: Any) -> bytes:
 
 
 context_resolver.canonicalize = _canonicalize_scoped_context
+
+# RDFC-1.0 writes literals in canonical N-Quads: \b \t \n \f \r \" \\ as such, every other control character
+# (U+0000-U+001F, U+007F) as \u00XX. PyLD 3.3 escapes only five of them, so a description holding a vertical tab
+# or a form feed canonicalized differently here than in every other implementation, and honest signatures failed.
+_ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_NQUADS_ESCAPES = {code: _ECHAR.get(chr(code), f"\\u{code:04X}") for code in [*range(0x20), 0x22, 0x5C, 0x7F]}
+
+
+def _escape_rdfc(value: str) -> str:
+    return value.translate(_NQUADS_ESCAPES)
+
+
+pyld_nquads.escape = _escape_rdfc
 
 
 def bundled_context_urls() -> frozenset[str]:
