@@ -10,6 +10,7 @@ then verified on its own, as if given alone.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from typing import Any
 
@@ -83,6 +84,7 @@ def _items(document: dict[str, Any]) -> list[tuple[str, Payload, dict[str, Any] 
     found: list[tuple[str, Payload, dict[str, Any] | None]] = []
     for credential in as_list(document.get("verifiableCredential")):
         if not isinstance(credential, dict):
+            found.append(("unreadable entry", classify_payload(json.dumps({"entry": credential})), None))
             continue
         identifier = credential.get("id")
         if "EnvelopedVerifiableCredential" in as_list(credential.get("type")) and isinstance(identifier, str):
@@ -132,7 +134,8 @@ async def verify_bundle(run: Run, document: dict[str, Any], verify_item: Any) ->
 
     async def one(label: str, payload: Payload, snapshot: dict[str, Any] | None) -> Report:
         item = Report(source=label, checked_at=report.checked_at)
-        item_run = Run(item, run.fetcher, run.policy)
+        # The badges are the holder's, not the verifier's: whoever checks the bundle, the recipient is not theirs.
+        item_run = Run(item, run.fetcher, dataclasses.replace(run.policy, recipients=()))
         if snapshot is not None:
             # A hosted badge is verified online; its snapshot only shows what it said at export time.
             assertion = snapshot.get("assertion") if isinstance(snapshot.get("assertion"), dict) else None

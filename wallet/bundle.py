@@ -72,6 +72,9 @@ def build_bundle(
     for record in records:
         payload = stored_payload(store, record)
         name = record.summary.get("name")
+        if record.version == "ob1":
+            warnings.append(f"{record.id} ({name or 'unnamed'}) is an Open Badges 1.x badge: it cannot be verified")
+            continue
         if payload.version == "ob3" and payload.kind == "json" and payload.claims is not None:
             credentials.append(payload.claims)
             order.append({"badge": record.id, "name": name, "credential": payload.claims.get("id")})
@@ -97,6 +100,8 @@ def build_bundle(
             order.append({"badge": record.id, "name": name, "assertion": url})
         else:
             warnings.append(f"{record.id} ({name or 'unnamed'}) cannot be put in a bundle: no verifiable form")
+    if not credentials and not open_badges_2:
+        raise BundleError(f"none of the badges of {collection.name!r} can be put in a bundle: {'; '.join(warnings)}")
     portfolio = {
         "collection": {
             "name": collection.name,

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import traceback
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from verifier import (
     summarize,
 )
 
-from . import collections
+from . import collections, exporting
 from .bundle import build_bundle
 from .demo import seed_demo
 from .errors import WalletError
@@ -165,7 +166,7 @@ def _mark(status: str) -> str:
     return click.style(f"{symbol} {status:<12}", fg=colour)
 
 
-def _print_table(records: list[BadgeRecord]) -> None:
+def _print_table(records: list[BadgeRecord], *, notes: list[str] | None = None) -> None:
     if not records:
         click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …  (or try: backpack demo)")
         return
@@ -187,7 +188,7 @@ def _print_table(records: list[BadgeRecord]) -> None:
         counts[_status(record)] = counts.get(_status(record), 0) + 1
     noun = "badge" if len(records) == 1 else "badges"
     parts = [f"{counts[s]} {s if s != 'unchecked' else 'not checked'}" for s in _STATUS_MARKS if counts.get(s)]
-    click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts))
+    click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
 
 
 def _report_line(report: Report, name: str | None = None, suffix: str = "") -> str:
@@ -266,16 +267,40 @@ def import_command(
         raise click.exceptions.Exit(EXIT_NOT_VALID)
 
 
+def _expiry_window(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
+    try:
+        return None if value is None else exporting.parse_window(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--expiring-within",
+    "window",
+    metavar="DURATION",
+    callback=_expiry_window,
+    help="Only the badges that expire within DURATION from now: 30d, 4w, or a number of days.",
+)
 @click.pass_context
-def list_command(ctx: click.Context, as_json: bool) -> None:
+def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) -> None:
     """List the badges in your backpack."""
     records = _store(ctx).list_badges()
+    now = datetime.now(UTC)
+    if window is not None:
+        records = exporting.expiring_within(records, window, now=now)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
-    else:
+    elif window is not None and not records:
+        click.echo(f"No badge expires within {exporting.describe_window(window)}.")
+    elif window is not None:
         _print_table(records)
+    else:
+        default = exporting.DEFAULT_EXPIRY_WINDOW
+        soon = len(exporting.expiring_within(records, default, now=now))
+        notes = [f"{soon} expiring within {exporting.describe_window(default)}"] if soon else []
+        _print_table(records, notes=notes)
 
 
 @cli.command("show")
@@ -332,10 +357,9 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
 @click.pass_context
 def remove_command(ctx: click.Context, badge_id: str) -> None:
     """Remove a badge from your backpack."""
-    store = _store(ctx)
-    record = store.remove_badge(badge_id)
+    record, collection_names = collections.remove_badge(_store(ctx), badge_id)
     click.echo(f"removed {record.id}  {_name(record)}")
-    for name in collections.remove_badge_everywhere(store, record.id):
+    for name in collection_names:
         click.echo(f"also taken out of the collection {name!r}")
 
 
@@ -642,30 +666,96 @@ def collection_delete(ctx: click.Context, name: str) -> None:
 
 
 @cli.command("export")
-@click.argument("name")
+@click.argument("name", metavar="COLLECTION|ID")
 @click.option(
     "--format",
     "export_format",
-    type=click.Choice(["bundle"]),
+    type=click.Choice(["bundle", "images", "card"]),
     default="bundle",
     show_default=True,
-    help="bundle: a signed JSON-LD portfolio (a Verifiable Presentation).",
+    help="bundle: a signed JSON-LD portfolio (a Verifiable Presentation) of a collection; "
+    "images: baked badge images in a folder or a .zip; card: printable cards (.png, or .pdf with a page per badge).",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File to write (a folder or FILE.zip for images; FILE.png or FILE.pdf for cards).",
+)
 @_offline_option
 @_private_network_option
 @click.pass_context
 def export_command(
     ctx: click.Context, name: str, export_format: str, output: Path, offline: bool, allow_private_network: bool
 ) -> None:
-    """Export a collection: a signed portfolio bundle anyone can verify with `backpack verify FILE`."""
+    """Export a collection (or, for images and cards, one badge).
+
+    A bundle is a signed portfolio anyone can verify with `backpack verify FILE`; images are the badges baked in
+    PNG/SVG files any backpack imports; cards are printable, with a QR code that leads to the badge's verification.
+    """
     store = _store(ctx)
-    collection = collections.get_collection(store, name)
-    bundle, problems = build_bundle(store, collection, fetch_policy=_policy(allow_private_network, offline, store))
-    for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
-    atomic_write(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode=0o644)
-    click.echo(f"wrote {output}: {collection.name!r}, signed by {bundle['holder']}")
+    if export_format == "bundle":
+        if output.is_dir():
+            _fail(f"{output} is a folder: give the bundle's file name")
+        collection = collections.get_collection(store, name)
+        bundle, problems = build_bundle(store, collection, fetch_policy=_policy(allow_private_network, offline, store))
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
+        atomic_write(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode=0o644)
+        click.echo(f"wrote {output}: {collection.name!r}, signed by {bundle['holder']}")
+        return
+    suffix = output.suffix.lower()
+    if export_format == "card" and suffix not in (".png", ".pdf"):
+        _fail(f"a card file name ends in .png or .pdf, not {output.name!r}")
+    selection = exporting.select(store, name)
+    for missing in selection.missing:
+        click.echo(f"warning: badge {missing} of {selection.label} is no longer in the backpack: skipped", err=True)
+    if export_format == "images":
+        written = exporting.write_images(exporting.baked_images(store, selection), output)
+        for path in [f"{output}: {member}" for member in written] if suffix == ".zip" else written:
+            click.echo(f"wrote {path}")
+        return
+    links: list[str | None] = []
+    targets: list[str] = []
+    if suffix == ".pdf":
+        data, links = exporting.cards_pdf(store, selection.records)
+        exporting.write_file(output, data)
+        targets = [f"{output} page {page}" for page in range(1, len(links) + 1)]
+    else:
+        single = selection.collection is None
+        for step, record in enumerate(selection.records, start=1):
+            data, link = exporting.card_png(store, record)
+            target = output if single else output.with_name(f"{output.stem}-{step}{output.suffix}")
+            exporting.write_file(target, data)
+            links.append(link)
+            targets.append(str(target))
+    for record, target, link in zip(selection.records, targets, links, strict=True):
+        note = "QR code: " + _clip(link, 100) if link else "no QR code: " + exporting.NO_LINK_TEXT
+        click.echo(f"wrote {target}: {_name(record)}  ({note})")
+
+
+@cli.command("bake")
+@click.argument("badge_id")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File to write (.png or .svg, as the badge's image is), or a folder. Default: a file named after the badge.",
+)
+@click.pass_context
+def bake_command(ctx: click.Context, badge_id: str, output: Path | None) -> None:
+    """Write one badge baked in its image (PNG or SVG), ready to import into any backpack."""
+    store = _store(ctx)
+    filename, data = exporting.baked_image(store, store.get_badge(badge_id))
+    produced = Path(filename).suffix
+    if output is None or output.is_dir():
+        output = (output or Path()) / filename
+    elif output.suffix.lower() != produced:
+        kind = "a PNG" if produced == ".png" else "an SVG"
+        _fail(f"this badge bakes into {kind}: name the file {output.stem}{produced}")
+    exporting.write_file(output, data)
+    click.echo(f"wrote {output}")
 
 
 @cli.group("identity")

@@ -26,6 +26,7 @@ __all__ = [
     "list_collections",
     "progress",
     "remove_badges",
+    "remove_badge",
     "remove_badge_everywhere",
     "rename_collection",
     "reorder",
@@ -70,7 +71,7 @@ def _clean_name(name: str) -> str:
 
 
 def _find(rows: list[dict[str, Any]], ref: str) -> dict[str, Any]:
-    wanted = ref.strip()
+    wanted = " ".join(ref.split())  # as names are stored: whitespace collapsed
     for row in rows:  # exact name first, then id or id prefix
         if row["name"].casefold() == wanted.casefold():
             return row
@@ -217,16 +218,30 @@ def delete_collection(store: Store, ref: str) -> Collection:
 def remove_badge_everywhere(store: Store, badge_id: str) -> list[str]:
     """Drop a removed badge from every collection; returns the names of the collections it was in."""
     with store.transaction(write=True) as db:
-        table = db.table("collections")
-        touched = []
-        for row in table.all():
-            if badge_id in row["badge_ids"]:
-                table.update(
-                    {"badge_ids": [b for b in row["badge_ids"] if b != badge_id], "updated_at": now_iso()},
-                    Query().id == row["id"],
-                )
-                touched.append(row["name"])
-        return touched
+        return _drop_from_collections(db, badge_id)
+
+
+def remove_badge(store: Store, badge_ref: str) -> tuple[BadgeRecord, list[str]]:
+    """Remove a badge from the backpack and from every collection, in one transaction: no collection is ever left
+    pointing at a badge that is gone. Returns the badge and the names of the collections it was taken out of."""
+    with store.transaction(write=True) as db:
+        [badge_id] = _badge_ids(db, [badge_ref])
+        row = db.table("badges").get(Query().id == badge_id)
+        db.table("badges").remove(Query().id == badge_id)
+        return BadgeRecord.from_dict(row), _drop_from_collections(db, badge_id)  # type: ignore[arg-type]
+
+
+def _drop_from_collections(db: Any, badge_id: str) -> list[str]:
+    table = db.table("collections")
+    touched = []
+    for row in table.all():
+        if badge_id in row["badge_ids"]:
+            table.update(
+                {"badge_ids": [b for b in row["badge_ids"] if b != badge_id], "updated_at": now_iso()},
+                Query().id == row["id"],
+            )
+            touched.append(row["name"])
+    return touched
 
 
 @dataclass(frozen=True)
@@ -238,7 +253,8 @@ class Progress:
 
     @property
     def text(self) -> str:
-        parts = [f"{self.earned} of {self.total} earned"] if self.total > self.earned else [f"{self.earned} badges"]
+        noun = "badge" if self.earned == 1 else "badges"
+        parts = [f"{self.earned} of {self.total} earned"] if self.total > self.earned else [f"{self.earned} {noun}"]
         parts += [f"{count} {status}" for status, count in sorted(self.statuses.items()) if status != "valid"]
         return " · ".join(parts)
 

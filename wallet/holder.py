@@ -48,7 +48,7 @@ def holder(store: Store) -> Holder:
         pem = candidate.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        temp = path.with_name(f".{_KEY_FILE}.{os.getpid()}.tmp")
+        temp = path.with_name(f".{_KEY_FILE}.{os.getpid()}.{os.urandom(6).hex()}.tmp")  # unique per call: threads too
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)

@@ -152,7 +152,17 @@ def full_report() -> Report:
 
 def test_to_dict_shape() -> None:
     data = full_report().to_dict()
-    assert list(data) == ["schema_version", "source", "format", "badge_id", "status", "checked_at", "badge", "checks", "items"]
+    assert list(data) == [
+        "schema_version",
+        "source",
+        "format",
+        "badge_id",
+        "status",
+        "checked_at",
+        "badge",
+        "checks",
+        "items",
+    ]
     assert data["schema_version"] == REPORT_SCHEMA_VERSION == 1
     assert data["status"] == "revoked"
     assert list(data["badge"]) == [f.name for f in fields(BadgeDisplay)]

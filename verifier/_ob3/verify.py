@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +20,13 @@ from .._ob2.verify import Run
 from .._payload import Payload, classify_payload
 from .._report import BadgeDisplay, Report
 from . import integrity, status, vcjwt
-from .did import DidResolutionError, ResolvedKey, resolve_verification_method
+from .did import (
+    DidResolutionError,
+    ResolvedKey,
+    UnsupportedDidMethod,
+    VerificationMethodNotFound,
+    resolve_verification_method,
+)
 from .keys import InvalidKey, UnsupportedKey, public_key_from_jwk
 
 __all__ = ["verify_credential"]
@@ -126,7 +133,8 @@ def _dates(credential: dict[str, Any], version: str | None) -> tuple[Any, Any]:
 def _check_properties(report: Report, credential: dict[str, Any], version: str | None) -> None:
     missing = [name for name in ("id", "issuer", "credentialSubject") if not credential.get(name)]
     valid_from, _ = _dates(credential, version)
-    if valid_from is None:
+    types = {t for t in as_list(credential.get("type")) if isinstance(t, str)}
+    if valid_from is None and (version == "1.1" or types & _CREDENTIAL_TYPES):  # VC 2.0 itself makes it optional
         missing.append("issuanceDate" if version == "1.1" else "validFrom")
     if _issuer_id(credential) is None and "issuer" not in missing:
         missing.append("issuer.id")
@@ -161,10 +169,14 @@ def _check_validity(report: Report, credential: dict[str, Any], version: str | N
         report.add("expiry", "passed", f"valid until {end.date().isoformat()}")
 
 
+def _is_issuers(resolved: ResolvedKey, issuer_id: str | None) -> bool:
+    return issuer_id is not None and resolved.controller.split("#", 1)[0] == issuer_id.split("#", 1)[0]
+
+
 def _check_binding(report: Report, resolved: ResolvedKey, issuer_id: str | None) -> None:
     controller = resolved.controller
     where = {"fragment": " (key taken from the method's fragment)"}.get(resolved.source, "")
-    if issuer_id is not None and controller.split("#", 1)[0] == issuer_id.split("#", 1)[0]:
+    if _is_issuers(resolved, issuer_id):
         report.add("key_owner", "passed", f"signed by the issuer's key {resolved.vm_id}{where}")
     elif issuer_id is not None and not issuer_id.startswith(("did:", "http://", "https://")):
         report.add("key_owner", "warning", f"the issuer id {issuer_id} cannot control keys; signed by {controller}")
@@ -183,7 +195,7 @@ async def _resolve(run: Run, vm_id: str) -> ResolvedKey | None:
     except FetchError as exc:
         run.report.add("key_owner", "error", f"could not resolve the key {vm_id}: {exc}")
     except DidResolutionError as exc:
-        outcome = "error" if "not supported" not in str(exc) else "failed"
+        outcome = "failed" if isinstance(exc, UnsupportedDidMethod | VerificationMethodNotFound) else "error"
         run.report.add("key_owner", outcome, f"cannot use the key {vm_id}: {exc}")
     except (InvalidKey, UnsupportedKey) as exc:
         run.report.add("key_owner", "failed", f"cannot use the key {vm_id}: {exc}")
@@ -199,6 +211,8 @@ async def _check_embedded_proofs(
         report.add("signature", "failed", "the credential has no proof")
         return False
     problems: list[str] = []
+    verified: list[tuple[dict[str, Any], ResolvedKey]] = []
+    key_problem = None
     for proof in proofs:
         problem = integrity.proof_problem(proof)
         if problem:
@@ -206,7 +220,8 @@ async def _check_embedded_proofs(
             continue
         resolved = await _resolve(run, proof["verificationMethod"])
         if resolved is None:
-            return False
+            key_problem = key_problem or report.check("key_owner")  # another proof may still verify
+            continue
         if resolved.public_key.kind != "Ed25519":
             problems.append(f"the key {resolved.vm_id} is {resolved.public_key.kind}, not Ed25519")
             continue
@@ -225,10 +240,20 @@ async def _check_embedded_proofs(
             report.add("signature", "error", str(exc))
             return False
         if valid:
-            report.add("signature", "passed", f"valid {integrity.describe_proof(proof)} proof")
-            _check_binding(report, resolved, issuer_id)
-            return True
+            verified.append((proof, resolved))
+            if _is_issuers(resolved, issuer_id):
+                break
+            continue
         problems.append(f"the {integrity.describe_proof(proof)} signature does not match the credential")
+    if verified:
+        # Any one valid proof is enough: the issuer's own if there is one, else the first (its binding is reported).
+        proof, resolved = next(((p, r) for p, r in verified if _is_issuers(r, issuer_id)), verified[0])
+        report.add("signature", "passed", f"valid {integrity.describe_proof(proof)} proof")
+        _check_binding(report, resolved, issuer_id)
+        return True
+    if key_problem is not None:
+        report.add(key_problem.id, key_problem.outcome, key_problem.message)
+        return False
     report.add("signature", "failed", "; ".join(dict.fromkeys(problems)))
     return False
 
@@ -317,6 +342,9 @@ async def _verify_status_list(run: Run, entry: status.StatusEntry, issuer_id: st
     report = run.report
     document = await run.fetch_json(entry.list_url, "revocation", "status list")
     if document is None:
+        unusable = report.check("revocation")
+        if unusable is not None and unusable.outcome == "failed":  # not a JSON object: says nothing of revocation
+            report.add("revocation", "error", unusable.message)
         return
     if entry.method == "1edtech":
         try:
@@ -365,7 +393,7 @@ async def _check_status(run: Run, credential: dict[str, Any]) -> None:
     try:
         entries = status.parse_status_entries(raw)
     except status.StatusError as exc:
-        report.add("revocation", "failed", f"the credentialStatus is malformed: {exc}")
+        report.add("revocation", "error", f"the credentialStatus is malformed: {exc}")
         return
     known = [e for e in entries if isinstance(e, status.StatusEntry)]
     if not known:
@@ -461,7 +489,7 @@ async def _check_endorsements(run: Run, credential: dict[str, Any]) -> None:
     valid = 0
     for item in (embedded + jwts)[:_MAX_ENDORSEMENTS]:
         nested = Report(source="endorsement", checked_at=run.report.checked_at)
-        nested_run = Run(nested, run.fetcher, run.policy)
+        nested_run = Run(nested, run.fetcher, replace(run.policy, recipients=()))
         if isinstance(item, str):
             await verify_credential(nested_run, classify_payload(item))
         else:
@@ -518,7 +546,8 @@ async def verify_credential(run: Run, payload: Payload) -> None:
     if version is not None and version != jwt_version:
         report.add("context", "failed", f"a VC {version} credential in a VC {jwt_version} JWT payload")
     _check_type(report, credential)
-    await _check_json_ld(run, credential)
+    registered = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti") if jwt_version == "2.0" else ()
+    await _check_json_ld(run, {k: v for k, v in credential.items() if k not in registered})
     _check_properties(report, credential, version)
     await _check_jwt(run, payload.text, credential, claims, version)
     # exp/nbf claims bound the validity too when the credential itself does not say.
