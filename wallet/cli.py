@@ -6,8 +6,10 @@ Every error is one line on stderr; ``BACKPACK_DEBUG=1`` adds the traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import signal
 import sys
 import traceback
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
+import segno
 
 from verifier import (
     DEFAULT_LIMITS,
@@ -28,7 +31,7 @@ from verifier import (
     summarize,
 )
 
-from . import collections, exporting
+from . import collections, exporting, shares
 from .bundle import build_bundle
 from .demo import seed_demo
 from .errors import WalletError
@@ -758,6 +761,80 @@ def bake_command(ctx: click.Context, badge_id: str, output: Path | None) -> None
     click.echo(f"wrote {output}")
 
 
+# -- sharing and the web view -------------------------------------------------------------------------------------
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return exporting.parse_window(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@cli.command("share")
+@click.argument("name")
+@click.option("--expires", callback=_duration, metavar="DURATION", help="Expire the link after 90d, 12w, …")
+@click.pass_context
+def share_command(ctx: click.Context, name: str, expires: Any) -> None:
+    """Publish a collection (by name) or one badge (by id) at an unguessable link, with a QR code."""
+    store = _store(ctx)
+    created = shares.create_share(store, name, expires_in=expires)
+    url = shares.share_url(store, created)
+    what = "collection" if created.kind == "collection" else "badge"
+    until = f", until {created.expires_at}" if created.expires_at else ""
+    click.echo(f"shared the {what} {created.label!r}{until}:\n{url}\n")
+    text = io.StringIO()
+    segno.make_qr(url, error="m").terminal(out=text, compact=True)
+    click.echo(text.getvalue())
+    if shares.public_url(store) == shares.DEFAULT_PUBLIC_URL:
+        click.echo("The link works while `backpack serve` runs here; set BACKPACK_PUBLIC_URL when it is deployed.")
+
+
+@cli.command("unshare")
+@click.argument("ref")
+@click.pass_context
+def unshare_command(ctx: click.Context, ref: str) -> None:
+    """Revoke a share at once: by its URL or token, or every share of a collection or badge."""
+    for revoked in shares.revoke_share(_store(ctx), ref):
+        click.echo(f"revoked the share of {revoked.label!r} ({revoked.token[:8]}…)")
+
+
+@cli.command("shares")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def shares_command(ctx: click.Context, as_json: bool) -> None:
+    """List share links and their state."""
+    store = _store(ctx)
+    found = shares.list_shares(store)
+    if as_json:
+        rows = [{**s.to_dict(), "state": s.state(), "url": shares.share_url(store, s)} for s in found]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("Nothing is shared. Share a collection with: backpack share NAME")
+    for share in found:
+        until = f" until {share.expires_at}" if share.expires_at and share.state() == "active" else ""
+        click.echo(
+            f"{share.state():<8} {share.kind:<10} {share.label}{until}\n         {shares.share_url(store, share)}"
+        )
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the share pages and the verify page (Werkzeug, for local use; see the README for deployment)."""
+    from webview import create_app  # the web layer is loaded only when serving
+
+    store = _store(ctx)
+    app = create_app({"BACKPACK_HOME": str(store.home)})
+    click.echo(f"Serving {store.home} on http://{host}:{port}/ (public URL: {shares.public_url(store)})")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
 @cli.group("identity")
 def identity_group() -> None:
     """Your identities (emails, URLs, telephone numbers, DIDs), used to check badges were issued to you."""
@@ -809,6 +886,8 @@ def demo_command(ctx: click.Context) -> None:
 
 
 def main() -> None:
+    # Piped into `head` and the like: stop quietly when the reader goes away, as Unix tools do.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         cli.main(prog_name="backpack")
     except KeyboardInterrupt:

@@ -33,6 +33,7 @@ from verifier._qr import decode_raster
 
 from . import collections
 from .errors import NotFound, WalletError
+from .shares import active_share_for_badge, share_url
 from .store import BadgeRecord, Store, atomic_write
 from .verification import stored_payload
 
@@ -349,9 +350,13 @@ def _hosted_url(payload: Payload) -> str | None:
 def verification_link(store: Store, record: BadgeRecord) -> str | None:
     """What the card's QR code encodes so that a scan leads to the badge's verification, or ``None``.
 
-    The hosted assertion URL for hosted badges (and any badge held as a URL); for signed badges the compact
-    JWS/VC-JWT when it fits in a QR code; else the credential's id when it is an https URL.
+    The badge's share page when it is shared (``backpack share ID``); else the hosted assertion URL for hosted badges
+    (and any badge held as a URL); for signed badges the compact JWS/VC-JWT when it fits in a QR code; else the
+    credential's id when it is an https URL.
     """
+    share = active_share_for_badge(store, record.id)
+    if share is not None:  # the badge's own share page: a verified view a phone opens directly
+        return share_url(store, share)
     payload = stored_payload(store, record)
     candidates: list[str | None] = []
     if payload.kind == "url":
