@@ -1,0 +1,76 @@
+"""The Textual app: the backpack's state (store, network policy) and the work that changes it, in workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from verifier import FetchPolicy, Report
+
+from ..store import BadgeRecord, Store
+from ..verification import verify_records
+
+__all__ = ["BackpackApp", "make_app"]
+
+Verify = Callable[..., list[tuple[BadgeRecord, Report]]]
+
+
+class BackpackApp(App[None]):
+    CSS_PATH = Path(__file__).parent / "app.tcss"
+    TITLE = "Open Badges backpack"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
+
+    def __init__(self, store: Store, *, verify: Verify = verify_records, fetch_policy: FetchPolicy | None = None):
+        super().__init__()
+        self.store = store
+        self.verify = verify
+        self._fetch_policy = fetch_policy
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        """The policy for verification: the explicit one, else from the environment and the backpack's settings."""
+        if self._fetch_policy is not None:
+            return self._fetch_policy
+        offline = bool(self.store.exists() and self.store.get_setting("offline", False))
+        allow_private = bool(self.store.exists() and self.store.get_setting("allow_private_network", False))
+        return FetchPolicy.from_env(offline=offline or None, allow_private_network=allow_private or None)
+
+    def on_mount(self) -> None:
+        from .screens.home import HomeScreen
+
+        self.sub_title = str(self.store.home)
+        self.push_screen(HomeScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        home = self._home()
+        if home is None:
+            return
+        yield SystemCommand("Import badges", "Import files, folders, URLs or pasted JSON/JWT", home.action_import)
+        yield SystemCommand("Recheck all badges", "Verify every badge again", home.action_recheck_all)
+        yield SystemCommand("Collections", "Create, order, export and share collections", home.action_collections)
+        yield SystemCommand(
+            "Identities and settings", "Your identities, network policy, public URL", home.action_settings
+        )
+
+    def _home(self) -> Any:
+        from .screens.home import HomeScreen
+
+        return next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+
+    def recheck(self, records: Sequence[BadgeRecord]) -> list[tuple[BadgeRecord, Report]]:
+        """Verify ``records`` now (call from a worker thread, never from a handler)."""
+        return self.verify(self.store, list(records), fetch_policy=self.fetch_policy)
+
+
+def make_app(store: Store, verify: Verify = verify_records, *, fetch_policy: FetchPolicy | None = None) -> BackpackApp:
+    """The TUI for ``store``; ``verify`` verifies stored badges (tests inject their own)."""
+    return BackpackApp(store, verify=verify, fetch_policy=fetch_policy)

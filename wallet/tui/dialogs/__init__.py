@@ -1,0 +1,1 @@
+"""Modal dialogs: each a ``ModalScreen[T]`` that dismisses with its typed result."""

@@ -1,0 +1,152 @@
+"""What the TUI shows, computed from the store without Textual: rows, the summary line, filters and sorting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..collections import Collection
+from ..store import BadgeRecord
+
+__all__ = ["STATUS_ICONS", "Row", "filter_rows", "rows", "sort_rows", "status_of", "summary_line"]
+
+STATUS_ICONS = {
+    "valid": "✔",
+    "expired": "⌛",
+    "revoked": "⊘",
+    "invalid": "✘",
+    "unverifiable": "?",
+    "unchecked": "·",
+}
+STATUSES = tuple(STATUS_ICONS)
+_EXPIRY_WINDOW = timedelta(days=30)
+
+
+def status_of(record: BadgeRecord) -> str:
+    return str(record.verification["status"]) if record.verification else "unchecked"
+
+
+def _parse(moment: str | None) -> datetime | None:
+    if not moment:
+        return None
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(moment[:10])
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    status: str
+    name: str
+    issuer: str
+    issued: str
+    expires: str
+    checked: str
+    version: str
+    collections: tuple[str, ...]
+
+    @property
+    def status_cell(self) -> str:
+        return f"{STATUS_ICONS.get(self.status, '?')} {self.status}"
+
+
+def _name(record: BadgeRecord) -> str:
+    name = record.summary.get("name")
+    if name:
+        return str(name)
+    key = record.key.removeprefix("id:")
+    return f"(hosted: {key.split('/')[2]})" if key.startswith("http") and key.count("/") >= 2 else "(unnamed badge)"
+
+
+def rows(records: list[BadgeRecord], collections: list[Collection] | None = None) -> list[Row]:
+    member: dict[str, list[str]] = {}
+    for collection in collections or []:
+        for badge_id in collection.badge_ids:
+            member.setdefault(badge_id, []).append(collection.name)
+    result = []
+    for record in records:
+        summary = record.summary
+        checked = str((record.verification or {}).get("checked_at") or "")
+        result.append(
+            Row(
+                id=record.id,
+                status=status_of(record),
+                name=_name(record),
+                issuer=str(summary.get("issuer_name") or summary.get("issuer_id") or ""),
+                issued=str(summary.get("issued_on") or "")[:10],
+                expires=str(summary.get("expires") or "")[:10],
+                checked=checked[:16].replace("T", " ") if checked else "never",
+                version={"ob1": "OB 1", "ob2": "OB 2.0", "ob3": "OB 3.0"}.get(record.version, "?"),
+                collections=tuple(member.get(record.id, [])),
+            )
+        )
+    return result
+
+
+def filter_rows(
+    all_rows: list[Row],
+    *,
+    text: str = "",
+    status: str | None = None,
+    issuer: str | None = None,
+    collection: str | None = None,
+) -> list[Row]:
+    needle = text.strip().casefold()
+    kept = []
+    for row in all_rows:
+        if status and row.status != status:
+            continue
+        if issuer and row.issuer != issuer:
+            continue
+        if collection and collection not in row.collections:
+            continue
+        haystack = " ".join((row.name, row.issuer, row.id, row.status, *row.collections)).casefold()
+        if needle and not all(word in haystack for word in needle.split()):
+            continue
+        kept.append(row)
+    return kept
+
+
+SORT_KEYS = ("status", "name", "issuer", "issued", "expires", "checked")
+
+
+def sort_rows(all_rows: list[Row], key: str, *, reverse: bool = False) -> list[Row]:
+    if key == "status":
+        order = {
+            status: index
+            for index, status in enumerate(("revoked", "invalid", "expired", "unverifiable", "unchecked", "valid"))
+        }
+        return sorted(all_rows, key=lambda r: (order.get(r.status, 9), r.name.casefold()), reverse=reverse)
+    return sorted(all_rows, key=lambda r: (str(getattr(r, key)).casefold(), r.name.casefold()), reverse=reverse)
+
+
+def summary_line(records: list[BadgeRecord], *, now: datetime | None = None) -> str:
+    """``23 badges · 21 valid · 1 expiring in 12 days · 1 revoked``."""
+    if not records:
+        return "No badges yet: press i to import"
+    now = now or datetime.now(UTC)
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[status_of(record)] = counts.get(status_of(record), 0) + 1
+    parts = [f"{len(records)} badge{'s' if len(records) != 1 else ''}"]
+    if counts.get("valid"):
+        parts.append(f"{counts['valid']} valid")
+    soon = []
+    for record in records:
+        expires = _parse(record.summary.get("expires"))
+        if expires is not None and now < expires <= now + _EXPIRY_WINDOW and status_of(record) == "valid":
+            soon.append((expires - now).days)
+    if soon:
+        days = min(soon)
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        parts.append(f"{len(soon)} expiring {when}" if len(soon) == 1 else f"{len(soon)} expiring within 30 days")
+    for status in ("expired", "revoked", "invalid", "unverifiable", "unchecked"):
+        if counts.get(status):
+            parts.append(f"{counts[status]} {'not checked' if status == 'unchecked' else status}")
+    return " · ".join(parts)

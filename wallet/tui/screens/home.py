@@ -1,0 +1,315 @@
+"""Home: every badge in a sortable, filterable table, a summary line, and the selected badge's details beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from ... import collections as collections_lib
+from ...store import BadgeRecord
+from .. import model
+from ..dialogs.confirm import ConfirmDialog
+from ..messages import BadgesChanged
+from ..widgets.badge_image import BadgeImage
+
+__all__ = ["HomeScreen", "badge_details"]
+
+_COLUMNS = (
+    ("status", "Status"),
+    ("name", "Name"),
+    ("issuer", "Issuer"),
+    ("issued", "Issued"),
+    ("expires", "Expires"),
+    ("checked", "Last checked"),
+)
+_RECHECK_CHUNK = 4
+
+
+def badge_details(record: BadgeRecord) -> str:
+    """The side panel's text (Rich markup escaped by the caller's Static with markup off)."""
+    summary = record.summary
+    lines = [str(summary.get("name") or "(unnamed badge)"), ""]
+    for label, key in (
+        ("Issuer", "issuer_name"),
+        ("Issued", "issued_on"),
+        ("Expires", "expires"),
+        ("Recipient", "recipient"),
+    ):
+        if summary.get(key):
+            lines.append(f"{label}: {summary[key]}")
+    lines.append(f"Status: {model.STATUS_ICONS.get(model.status_of(record), '?')} {model.status_of(record)}")
+    verification = record.verification or {}
+    for check in verification.get("checks", []):
+        if check.get("outcome") in ("failed", "error"):
+            lines.append(f"  {check['id']}: {check['message']}")
+    if summary.get("description"):
+        lines += ["", str(summary["description"])]
+    lines += ["", f"id {record.id}"]
+    return "\n".join(lines)
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("i", "import", "Import"),
+        Binding("enter", "open", "Details", show=True),
+        Binding("r", "recheck", "Recheck"),
+        Binding("R", "recheck_all", "Recheck all"),
+        Binding("c", "collections", "Collections"),
+        Binding("s", "settings", "Settings"),
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("f", "cycle_status", "Status filter"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("x", "remove", "Remove"),
+        Binding("escape", "escape", "Cancel", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, BadgeRecord] = {}
+        self.all_rows: list[model.Row] = []
+        self.status_filter: str | None = None
+        self.sort_index = 0
+        self.recheck_worker: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="summary", markup=False)
+        with Horizontal(id="body"):
+            with Vertical(id="list"):
+                yield Input(placeholder="Type to search · f: status filter · o: sort", id="filter")
+                yield DataTable(id="badges", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="side"):
+                yield BadgeImage(id="picture")
+                yield Static("", id="details", markup=False)
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#badges", DataTable)
+        for key, label in _COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#progress").display = False
+        self.reload()
+        table.focus()
+
+    # -- data ----------------------------------------------------------------------------------------------------
+
+    def reload(self, selected: str | None = None) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        records = store.list_badges()
+        self.records = {r.id: r for r in records}
+        self.all_rows = model.rows(records, collections_lib.list_collections(store))
+        self.query_one("#summary", Static).update(model.summary_line(records))
+        self.refresh_table(selected)
+
+    def visible_rows(self) -> list[model.Row]:
+        text = self.query_one("#filter", Input).value
+        kept = model.filter_rows(self.all_rows, text=text, status=self.status_filter)
+        return model.sort_rows(kept, model.SORT_KEYS[self.sort_index])
+
+    def refresh_table(self, selected: str | None = None) -> None:
+        table = self.query_one("#badges", DataTable)
+        current = selected or self.selected_id()
+        table.clear()
+        for row in self.visible_rows():
+            table.add_row(
+                row.status_cell, row.name, row.issuer, row.issued, row.expires or "—", row.checked, key=row.id
+            )
+        if current is not None and current in {str(k.value) for k in table.rows}:
+            table.move_cursor(row=table.get_row_index(current))
+        self.show_selected()
+
+    def selected_id(self) -> str | None:
+        table = self.query_one("#badges", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:  # noqa: BLE001 - an empty or refreshing table has no cursor row
+            return None
+
+    def show_selected(self) -> None:
+        badge_id = self.selected_id()
+        record = self.records.get(badge_id or "")
+        details = self.query_one("#details", Static)
+        picture = self.query_one("#picture", BadgeImage)
+        if record is None:
+            details.update("No badge selected." if self.all_rows else "Your backpack is empty: press i to import.")
+            picture.show(None)
+            return
+        details.update(badge_details(record))
+        try:
+            data = self.app.store.read_blob(record.source.blob)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a missing blob shows as no picture
+            data = None
+        picture.show(data if record.source.container in ("png", "svg") else None)
+
+    @on(DataTable.RowHighlighted, "#badges")
+    def _highlighted(self) -> None:
+        self.show_selected()
+
+    @on(DataTable.RowSelected, "#badges")
+    def _selected(self) -> None:
+        self.action_open()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.refresh_table()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one("#badges", DataTable).focus()
+
+    @on(DataTable.HeaderSelected, "#badges")
+    def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key in model.SORT_KEYS:
+            self.sort_index = model.SORT_KEYS.index(key)
+            self.notify(f"Sorted by {key}")
+            self.refresh_table()
+
+    def on_badges_changed(self, message: BadgesChanged) -> None:
+        self.reload(message.selected)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_key(self, event: Any) -> None:
+        # Type to search: printable keys typed on the table go to the filter.
+        table = self.query_one("#badges", DataTable)
+        char = getattr(event, "character", None)
+        if self.focused is table and char and char.isprintable() and char.isalnum() and event.key not in self._bound:
+            field = self.query_one("#filter", Input)
+            field.focus()
+            field.insert_text_at_cursor(char)
+            event.stop()
+
+    @property
+    def _bound(self) -> set[str]:
+        return {binding.key for binding in self.BINDINGS if isinstance(binding, Binding)}
+
+    # -- actions -------------------------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_escape(self) -> None:
+        if self.recheck_worker is not None and self.recheck_worker.is_running:
+            self.recheck_worker.cancel()
+            self.notify("Recheck cancelled")
+            return
+        field = self.query_one("#filter", Input)
+        if field.value or self.status_filter:
+            field.value = ""
+            self.status_filter = None
+            self.refresh_table()
+        self.query_one("#badges", DataTable).focus()
+
+    def action_cycle_status(self) -> None:
+        present = [s for s in model.STATUSES if any(r.status == s for r in self.all_rows)]
+        options: list[str | None] = [None, *present]
+        index = options.index(self.status_filter) if self.status_filter in options else 0
+        self.status_filter = options[(index + 1) % len(options)]
+        self.notify(f"Showing {self.status_filter or 'all'} badges")
+        self.refresh_table()
+
+    def action_cycle_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(model.SORT_KEYS)
+        self.notify(f"Sorted by {model.SORT_KEYS[self.sort_index]}")
+        self.refresh_table()
+
+    def action_open(self) -> None:
+        record = self.records.get(self.selected_id() or "")
+        if record is not None:
+            from .detail import BadgeScreen
+
+            self.app.push_screen(BadgeScreen(record.id))
+
+    def action_import(self) -> None:
+        from ..dialogs.import_dialog import ImportDialog
+
+        def done(imported: list[str] | None) -> None:
+            if imported:
+                self.reload(imported[-1])
+
+        self.app.push_screen(ImportDialog(), done)
+
+    def action_collections(self) -> None:
+        from .collections import CollectionsScreen
+
+        self.app.push_screen(CollectionsScreen())
+
+    def action_settings(self) -> None:
+        from .settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())
+
+    def action_remove(self) -> None:
+        record = self.records.get(self.selected_id() or "")
+        if record is None:
+            return
+        name = record.summary.get("name") or record.id
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                collections_lib.remove_badge(self.app.store, record.id)  # type: ignore[attr-defined]
+                self.notify(f"Removed {name}")
+                self.reload()
+
+        self.app.push_screen(ConfirmDialog(f"Remove {name!s} from your backpack?", yes="Remove"), done)
+
+    def action_recheck(self) -> None:
+        record = self.records.get(self.selected_id() or "")
+        if record is not None:
+            self.recheck_worker = self._recheck([record])
+
+    def action_recheck_all(self) -> None:
+        if self.records:
+            self.recheck_worker = self._recheck(list(self.records.values()))
+
+    @work(thread=True, exclusive=True, group="recheck")
+    def _recheck(self, records: list[BadgeRecord]) -> None:
+        worker = get_current_worker()
+        self.app.call_from_thread(self._progress_start, len(records))
+        done = 0
+        for start in range(0, len(records), _RECHECK_CHUNK):
+            if worker.is_cancelled:
+                return
+            chunk = records[start : start + _RECHECK_CHUNK]
+            try:
+                results = self.app.recheck(chunk)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - shown as a notification, never a traceback
+                self.app.call_from_thread(self.notify, f"Recheck failed: {exc}", severity="error")
+                break
+            done += len(chunk)
+            self.app.call_from_thread(self._progress_step, done, [r.id for r, _ in results])
+        self.app.call_from_thread(self._progress_end, done)
+
+    def _progress_start(self, total: int) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=total, progress=0)
+        bar.display = True
+        offline = self.app.fetch_policy.offline  # type: ignore[attr-defined]
+        self.notify(
+            f"Checking {total} badge{'s' if total != 1 else ''}"
+            + (" offline, from cached documents" if offline else "")
+            + "… (Esc cancels)"
+        )
+
+    def _progress_step(self, done: int, changed: list[str]) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=done)
+        self.reload()
+
+    def _progress_end(self, done: int) -> None:
+        self.query_one("#progress", ProgressBar).display = False
+        self.reload()
+        self.notify(
+            f"Checked {done} badge{'s' if done != 1 else ''}: {model.summary_line(list(self.records.values()))}"
+        )

@@ -1,0 +1,47 @@
+"""A badge's picture drawn with half-block characters (two pixels per cell), so it shows in any colour terminal."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+__all__ = ["BadgeImage", "render_half_blocks"]
+
+
+def render_half_blocks(data: bytes | None, *, width: int = 24) -> Text:
+    """The image as rows of '▀' whose foreground is the upper pixel and background the lower one."""
+    if not data:
+        return Text("(no picture)", style="dim")
+    try:
+        with Image.open(io.BytesIO(data)) as source:
+            source.draft("RGB", (width * 4, width * 4))
+            image = source.convert("RGBA")
+    except Exception:  # noqa: BLE001 - SVG or an unreadable image: no picture, not an error
+        return Text("(picture not shown: SVG)", style="dim")
+    image.thumbnail((width, width * 2))
+    background = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    image = Image.alpha_composite(background, image)
+    pixels = image.load()
+    assert pixels is not None
+    text = Text()
+    for y in range(0, image.height - 1, 2):
+        for x in range(image.width):
+            top, bottom = pixels[x, y], pixels[x, y + 1]
+            fg = f"rgb({top[0]},{top[1]},{top[2]})" if top[3] > 64 else "default"
+            bg = f"rgb({bottom[0]},{bottom[1]},{bottom[2]})" if bottom[3] > 64 else "default"
+            text.append("▀", Style.parse(f"{fg} on {bg}"))
+        text.append("\n")
+    return text
+
+
+class BadgeImage(Static):
+    DEFAULT_CSS = """
+    BadgeImage { width: auto; height: auto; }
+    """
+
+    def show(self, data: bytes | None) -> None:
+        self.update(render_half_blocks(data))
