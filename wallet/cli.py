@@ -134,15 +134,27 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 
 
 def _open_backpack(context: _Context) -> None:
+    """The main job: the TUI in a terminal, the badge table otherwise (pipes, scripts)."""
     store = context.store
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("BACKPACK_NO_TUI")
     if not context.explicit_home and not store.list_badges():
         demo = Store(demo_home())
         if not demo.list_badges():
             seed_demo(demo)
-        click.echo(f"Your backpack ({store.home}) is empty, so here is the demo backpack ({demo.home}).")
-        click.echo("Add your own badges with: backpack import FILE|URL …\n")
+        if not interactive:
+            click.echo(f"Your backpack ({store.home}) is empty, so here is the demo backpack ({demo.home}).")
+            click.echo("Add your own badges with: backpack import FILE|URL …\n")
         store = demo
-    _print_table(store.list_badges())
+    if interactive:
+        _run_tui(store)
+    else:
+        _print_table(store.list_badges())
+
+
+def _run_tui(store: Store) -> None:
+    from .tui import make_app  # Textual is loaded only for the TUI
+
+    make_app(store).run()
 
 
 # -- rendering ----------------------------------------------------------------------------------------------------
@@ -220,6 +232,13 @@ def _payload_json(store: Store, record: BadgeRecord) -> Any:
 
 
 # -- commands -----------------------------------------------------------------------------------------------------
+
+
+@cli.command("tui")
+@click.pass_context
+def tui_command(ctx: click.Context) -> None:
+    """Open the terminal UI on this backpack (what `backpack` alone does in a terminal)."""
+    _run_tui(_store(ctx))
 
 
 @cli.command("import")
