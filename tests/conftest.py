@@ -21,6 +21,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
     monkeypatch.delenv("BACKPACK_ALLOW_PRIVATE_NETWORK", raising=False)
     monkeypatch.delenv("BACKPACK_DEBUG", raising=False)
+    monkeypatch.delenv("BACKPACK_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("BACKPACK_NO_TUI", raising=False)
     return home
 
 

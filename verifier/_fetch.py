@@ -13,6 +13,7 @@ makes ``--offline`` and cheap rechecks work.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import ipaddress
 import os
@@ -167,8 +168,7 @@ def check_destination(url: str, policy: FetchPolicy) -> None:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if _blocked(address):
             raise BlockedAddress(
-                f"refused to fetch from a private or local address ({address}); "
-                "use --allow-private-network to allow it",
+                f"refused to fetch from a private or local address ({address})",
                 url=url,
             )
 
@@ -367,12 +367,18 @@ class Fetcher:
 
 
 def run_sync(awaitable: Awaitable[T]) -> T:
-    """Run a coroutine from synchronous code (the CLI, the importer)."""
+    """Run a coroutine from synchronous code (the CLI, the importer), even when the calling thread already runs an
+    event loop (a Textual handler, Playwright's sync API): then in a thread of its own."""
 
     async def _wrapper() -> T:
         return await awaitable
 
-    return asyncio.run(_wrapper())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_wrapper())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _wrapper()).result()
 
 
 def fetch_url(url: str, *, policy: FetchPolicy | None = None, kind: DocumentKind = "any") -> FetchResult:

@@ -215,6 +215,8 @@ def _report_line(report: Report, name: str | None = None, suffix: str = "") -> s
     decisive = report.decisive_check
     if decisive is not None:
         line += f"\n    {decisive.id}: {decisive.message}"
+        if "private or local address" in decisive.message:
+            line += " (use --allow-private-network to allow it)"
     return line
 
 

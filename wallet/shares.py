@@ -16,7 +16,7 @@ from typing import Any, Literal
 from tinydb import Query
 
 from . import collections
-from .errors import NotFound, WalletError
+from .errors import AmbiguousId, NotFound, WalletError
 from .store import Store, now_iso
 
 __all__ = [
@@ -87,7 +87,12 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
         collection = collections.get_collection(store, ref)
         kind, target, label = "collection", collection.id, collection.name
     except NotFound:
-        record = store.get_badge(ref)  # raises NotFound with the badge wording
+        try:
+            record = store.get_badge(ref)
+        except AmbiguousId:
+            raise
+        except NotFound:
+            raise NotFound(f"no collection named {ref!r} and no badge with that id in this backpack") from None
         kind, target, label = "badge", record.id, str(record.summary.get("name") or record.id)
     if expires_in is not None and expires_in <= timedelta(0):
         raise ShareError("the expiry must be in the future")

@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ALLOW_PRIVATE_NETWORK=False,  # public fetching keeps the SSRF guard on; tests with loopback issuers lift it
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        TRUSTED_PROXIES=int(os.environ.get("BACKPACK_TRUSTED_PROXIES", "0") or 0),
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -60,10 +61,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(home)
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy every request comes from it: trust its X-Forwarded-For for client addresses.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     security.init_app(app)
     from . import share
 
     app.register_blueprint(share.bp)
+    from . import verify_page
+
+    app.register_blueprint(verify_page.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -15,7 +16,7 @@ from urllib.parse import urlencode
 import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
-from verifier import FetchPolicy, Report
+from verifier import CheckResult, FetchPolicy, Report
 from wallet import collections, shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
@@ -28,7 +29,7 @@ bp = Blueprint("share", __name__)
 
 _STATUS_WORDS = {
     "valid": ("✔", "Verified"),
-    "expired": ("⌛", "Expired"),
+    "expired": ("◷", "Expired"),
     "revoked": ("⊘", "Revoked"),
     "invalid": ("✘", "Not valid"),
     "unverifiable": ("?", "Could not verify"),
@@ -98,8 +99,26 @@ def _linkedin(record: BadgeRecord, page_url: str) -> str:
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
+_RECIPIENT_WORDS = {
+    "passed": "issued to the owner of this portfolio (their identity is not shown)",
+    "failed": "not issued to the owner of this portfolio",
+}
+
+
+def _public(report: Report) -> Report:
+    """The report as the public sees it: the earner's identities (emails, DIDs) in the recipient check stay private."""
+    report.badge.recipient = None
+    report.checks = [
+        CheckResult(c.id, c.outcome, _RECIPIENT_WORDS.get(c.outcome, "the recipient was not checked"))
+        if c.id == "recipient"
+        else c
+        for c in report.checks
+    ]
+    return report
+
+
 def _badge_view(store: Store, record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
-    report = Report.from_dict(record.verification) if record.verification else None
+    report = _public(Report.from_dict(record.verification)) if record.verification else None
     status = report.status if report else "unchecked"
     symbol, word = _STATUS_WORDS.get(status, ("?", status))
     media = record.source.media_type
@@ -203,29 +222,35 @@ def page(token: str) -> Any:
     views = [_badge_view(store, record, page_url, now) for record in records]
     progress = collections.progress(collection, {r.id: r for r in records}) if collection else None
     display_name = store.get_setting("display_name", "") if store.exists() else ""
-    first_image = next((v for v in views if v.has_image), None)
+    # Link previews (LinkedIn, Twitter/X, Facebook) do not render SVG: prefer a raster picture.
+    first_image = next((v for v in views if v.has_image and v.record.source.media_type != "image/svg+xml"), None)
+    first_image = first_image or next((v for v in views if v.has_image), None)
     og_image = (
         shares.public_url(store) + url_for("share.image", token=token, badge_id=first_image.record.id)
         if first_image
         else None
     )
     title = collection.name if collection else str(records[0].summary.get("name") or "Open Badge")
-    return render_template(
-        "share/page.html",
-        share=share,
-        token=token,
-        title=title,
-        collection=collection,
-        planned=collection.planned if collection else [],
-        progress=progress,
-        views=views,
-        page_url=page_url,
-        og_image=og_image,
-        display_name=display_name,
-        checking=bool(g.get("checking")),
-        social_url="https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page_url}),
-        embed_url=shares.public_url(store) + url_for("share.embed", token=token),
+    response = Response(
+        render_template(
+            "share/page.html",
+            share=share,
+            token=token,
+            title=title,
+            collection=collection,
+            planned=collection.planned if collection else [],
+            progress=progress,
+            views=views,
+            page_url=page_url,
+            og_image=og_image,
+            display_name=display_name,
+            checking=bool(g.get("checking")),
+            social_url="https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page_url}),
+            embed_url=shares.public_url(store) + url_for("share.embed", token=token),
+        )
     )
+    response.vary.add("Accept")  # the same URL serves the signed bundle to `Accept: application/ld+json`
+    return response
 
 
 @bp.get("/s/<token>/embed")
@@ -283,8 +308,10 @@ def bundle(token: str) -> Any:
 @bp.get("/s/<token>/qr.svg")
 def qr(token: str) -> Any:
     share = _active_share(token)
-    svg = segno.make_qr(shares.share_url(get_store(), share), error="m").svg_inline(scale=6, border=2)
-    response = Response(svg, mimetype="image/svg+xml")
+    # A standalone SVG document (with its xmlns), not ``svg_inline``: browsers refuse an <img> of an SVG without it.
+    svg = io.BytesIO()
+    segno.make_qr(shares.share_url(get_store(), share), error="m").save(svg, kind="svg", scale=6, border=2)
+    response = Response(svg.getvalue(), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 
@@ -297,8 +324,8 @@ def image(token: str, badge_id: str) -> Any:
     share = _active_share(token)
     records, _ = _records(share)
     record = next((r for r in records if r.id == badge_id), None)
-    if record is None or record.source.media_type not in _IMAGE_TYPES:
-        abort(404, description="No such image.")
+    if record is None or record.source.media_type not in _IMAGE_TYPES or record.source.container == "image":
+        abort(404, description="No such image.")  # a QR photo is not the badge's picture (and may carry EXIF data)
     data = get_store().read_blob(record.source.blob)
     response = Response(data, mimetype=record.source.media_type)
     # Served as an image only: an SVG's scripts and links stay inert even when opened directly.

@@ -1,0 +1,113 @@
+"""Shared fixtures for the web view tests: a demo backpack (seeded once per module, copied per test), the Flask app
+and its test client.
+
+* ``web_template`` — the demo backpack (``wallet.demo.seed_demo``: 8 badges, 4 valid / 2 expired / 2 revoked,
+  verified offline from its own cache; setting ``offline=True``), made once per test module. Do not write to it.
+* ``web_home`` (alias ``demo_home``) — this test's own copy of it; ``web_store`` is a ``Store`` on it and
+  ``badge_ids`` maps badge names to ids.
+* ``make_app(**config)`` — an app serving ``web_home`` (``TESTING``, a fixed secret key), config overrides as keyword
+  arguments; ``app`` and ``client`` are the defaults. After each test, background re-verifications the app started
+  are waited for, so no thread outlives its test's backpack; ``background_checks()`` waits for them mid-test.
+* ``age_reports(seconds)`` — backdate every stored verification report (its ``checked_at``) of ``web_home``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import wait
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from wallet.demo import seed_demo
+from wallet.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _no_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page URLs are built from the default public URL unless a test sets ``BACKPACK_PUBLIC_URL`` itself."""
+    monkeypatch.delenv("BACKPACK_PUBLIC_URL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("web-demo") / "home"
+    assert seed_demo(Store(home)) == 8
+    return home
+
+
+@pytest.fixture
+def web_home(web_template: Path, tmp_path: Path) -> Path:
+    home = tmp_path / "web-home"
+    shutil.copytree(web_template, home)
+    return home
+
+
+@pytest.fixture
+def demo_home(web_home: Path) -> Path:
+    return web_home
+
+
+@pytest.fixture
+def web_store(web_home: Path) -> Store:
+    return Store(web_home)
+
+
+@pytest.fixture
+def badge_ids(web_store: Store) -> dict[str, str]:
+    """Badge name -> badge id, for the demo badges."""
+    return {str(record.summary["name"]): record.id for record in web_store.list_badges()}
+
+
+def _wait_for_background_checks(timeout: float = 15.0) -> None:
+    from webview import share
+
+    with share._running_lock:
+        running = list(share._running.values())
+    wait(running, timeout=timeout)
+
+
+@pytest.fixture
+def background_checks() -> Callable[[], None]:
+    """Wait for the background re-verifications started so far (the share pages start them on view)."""
+    return _wait_for_background_checks
+
+
+@pytest.fixture
+def make_app(web_home: Path) -> Iterator[Callable[..., Flask]]:
+    def make(**config: Any) -> Flask:
+        from webview import create_app
+
+        return create_app({"BACKPACK_HOME": str(web_home), "TESTING": True, "SECRET_KEY": "test-secret", **config})
+
+    yield make
+    _wait_for_background_checks()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def age_reports(web_store: Store) -> Callable[[float], None]:
+    def age(seconds: float) -> None:
+        checked = (datetime.now(UTC) - timedelta(seconds=seconds)).replace(microsecond=0)
+        stamp = checked.isoformat().replace("+00:00", "Z")
+        with web_store.transaction(write=True) as db:
+            table = db.table("badges")
+            for row in table.all():
+                if row.get("verification"):
+                    table.update({"verification": {**row["verification"], "checked_at": stamp}}, doc_ids=[row.doc_id])
+
+    return age
