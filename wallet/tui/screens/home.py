@@ -67,6 +67,7 @@ class HomeScreen(Screen[None]):
         Binding("f", "cycle_status", "Status filter"),
         Binding("o", "cycle_sort", "Sort"),
         Binding("x", "remove", "Remove"),
+        Binding("ctrl+b", "toggle_panel", "Side panel", show=False),
         Binding("escape", "escape", "Cancel", show=False),
     ]
 
@@ -83,7 +84,11 @@ class HomeScreen(Screen[None]):
         yield Static("", id="summary", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="list"):
-                yield Input(placeholder="Type to search · f: status filter · o: sort", id="filter")
+                # No select-on-focus: type-to-search focuses the field and inserts the first character at once, which a
+                # selection made by the (later) focus event would swallow with the next key.
+                yield Input(
+                    placeholder="Type to search · f: status filter · o: sort", id="filter", select_on_focus=False
+                )
                 yield DataTable(id="badges", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="side"):
                 yield BadgeImage(id="picture")
@@ -197,11 +202,23 @@ class HomeScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------------------------------------
 
+    _PANEL_MIN_WIDTH = 140
+    """Below this terminal width the side panel starts hidden, so the table's six columns fit; ctrl+b shows it."""
+
+    def on_resize(self, event: Any) -> None:
+        if not getattr(self, "_panel_chosen", False):
+            self.query_one("#side").display = event.size.width >= self._PANEL_MIN_WIDTH
+
+    def action_toggle_panel(self) -> None:
+        self._panel_chosen = True
+        side = self.query_one("#side")
+        side.display = not side.display
+
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 
     def action_escape(self) -> None:
-        if self.recheck_worker is not None and self.recheck_worker.is_running:
+        if self.recheck_worker is not None and self.recheck_worker.is_running and not self.recheck_worker.is_cancelled:
             self.recheck_worker.cancel()
             self.notify("Recheck cancelled")
             return
@@ -279,18 +296,22 @@ class HomeScreen(Screen[None]):
         worker = get_current_worker()
         self.app.call_from_thread(self._progress_start, len(records))
         done = 0
+        outcome = "done"
         for start in range(0, len(records), _RECHECK_CHUNK):
             if worker.is_cancelled:
-                return
+                outcome = "cancelled"
+                break
             chunk = records[start : start + _RECHECK_CHUNK]
             try:
                 results = self.app.recheck(chunk)  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001 - shown as a notification, never a traceback
                 self.app.call_from_thread(self.notify, f"Recheck failed: {exc}", severity="error")
+                outcome = "failed"
                 break
             done += len(chunk)
-            self.app.call_from_thread(self._progress_step, done, [r.id for r, _ in results])
-        self.app.call_from_thread(self._progress_end, done)
+            self.app.call_from_thread(self._progress_step, done, [r.id for r, _ in results], worker)
+        # Always hide the progress bar, also after Esc (the cancelling key already said so) or an error.
+        self.app.call_from_thread(self._progress_end, done, outcome, worker)
 
     def _progress_start(self, total: int) -> None:
         bar = self.query_one("#progress", ProgressBar)
@@ -303,13 +324,19 @@ class HomeScreen(Screen[None]):
             + "… (Esc cancels)"
         )
 
-    def _progress_step(self, done: int, changed: list[str]) -> None:
-        self.query_one("#progress", ProgressBar).update(progress=done)
+    def _progress_step(self, done: int, changed: list[str], worker: Any = None) -> None:
+        if worker is None or worker is self.recheck_worker:  # a cancelled run finishing late leaves a new run's bar
+            self.query_one("#progress", ProgressBar).update(progress=done)
         self.reload()
 
-    def _progress_end(self, done: int) -> None:
+    def _progress_end(self, done: int, outcome: str = "done", worker: Any = None) -> None:
+        if worker is not None and worker is not self.recheck_worker:
+            self.reload()  # a cancelled run's last chunk, finished after a new recheck began: the new run owns the bar
+            return
         self.query_one("#progress", ProgressBar).display = False
         self.reload()
+        if outcome != "done":
+            return  # "Recheck cancelled" or "Recheck failed: …" was said already
         self.notify(
             f"Checked {done} badge{'s' if done != 1 else ''}: {model.summary_line(list(self.records.values()))}"
         )

@@ -30,12 +30,22 @@ def render_half_blocks(data: bytes | None, *, width: int = 24) -> Text:
     text = Text()
     for y in range(0, image.height - 1, 2):
         for x in range(image.width):
-            top, bottom = pixels[x, y], pixels[x, y + 1]
-            fg = f"rgb({top[0]},{top[1]},{top[2]})" if top[3] > 64 else "default"
-            bg = f"rgb({bottom[0]},{bottom[1]},{bottom[2]})" if bottom[3] > 64 else "default"
-            text.append("▀", Style.parse(f"{fg} on {bg}"))
+            top, bottom = _colour(pixels[x, y]), _colour(pixels[x, y + 1])
+            # A transparent half must show the background: never draw it with the '▀' glyph's foreground colour
+            # (the terminal's default foreground would paint stripes around a round badge).
+            if top is None and bottom is None:
+                text.append(" ")
+            elif top is None:
+                text.append("▄", Style(color=bottom))
+            else:
+                text.append("▀", Style(color=top, bgcolor=bottom))
         text.append("\n")
     return text
+
+
+def _colour(pixel: tuple[int, ...]) -> str | None:
+    """The pixel's colour, or None when it is (mostly) transparent."""
+    return f"rgb({pixel[0]},{pixel[1]},{pixel[2]})" if pixel[3] > 64 else None
 
 
 class BadgeImage(Static):
