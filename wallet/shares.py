@@ -68,6 +68,14 @@ class Share:
         return "active"
 
 
+def _new_token() -> str:
+    """256 random bits, url-safe; never starting with "-", which a command line would take for an option."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def public_url(store: Store | None = None) -> str:
     """The web view's public base URL: ``BACKPACK_PUBLIC_URL``, else the backpack's setting, else the local one."""
     value = os.environ.get("BACKPACK_PUBLIC_URL", "").strip()
@@ -100,7 +108,7 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
     if expires_in is not None:
         expires_at = (datetime.now(UTC) + expires_in).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     share = Share(
-        token=secrets.token_urlsafe(32),
+        token=_new_token(),
         kind=kind,
         target=target,
         label=label,

@@ -55,8 +55,10 @@ def test_tokens_are_256_bits_of_url_safe_randomness(demo: Store, monkeypatch: py
 
     monkeypatch.setattr(shares.secrets, "token_urlsafe", spy)
     tokens = [shares.create_share(demo, "Job profile").token for _ in range(20)]
-    assert asked == [32] * 20  # from `secrets`, 32 bytes = 256 bits (at least 128 are required)
+    # from `secrets`, 32 bytes = 256 bits (at least 128 are required); drawn again when one starts with "-"
+    assert len(asked) >= 20 and set(asked) == {32}
     assert len(set(tokens)) == 20
+    assert not any(token.startswith("-") for token in tokens)
     for token in tokens:
         assert TOKEN.fullmatch(token), token
         assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) == 32
@@ -209,3 +211,9 @@ def test_the_card_s_verification_link_becomes_the_badge_s_share_page(
 
     shares.revoke_share(demo, share.token)
     assert exporting.verification_link(demo, record) == hosted
+
+
+def test_a_token_never_starts_with_a_dash(demo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter(["-leading-dash-" + "a" * 29, "b" * 43])
+    monkeypatch.setattr(shares.secrets, "token_urlsafe", lambda nbytes=None: next(draws))
+    assert shares.create_share(demo, "Job profile").token == "b" * 43
