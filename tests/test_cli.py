@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from cli_fixtures import prefill_cache, statuses
+from cli_helpers import assert_one_line_error
 from click.testing import CliRunner, Result
 from PIL import Image
 
@@ -64,16 +65,6 @@ def demo_cache(home: Path, demo_issuer: DemoContent) -> Store:
 
 def invoke(runner: CliRunner, *args: str, **kwargs: object) -> Result:
     return runner.invoke(cli, list(args), catch_exceptions=False, **kwargs)  # type: ignore[arg-type]
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("backpack: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert "Traceback" not in result.output
 
 
 def imported_ids(result: Result) -> list[str]:

@@ -9,7 +9,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import assert_quiet_error as assert_one_line_error
+from cli_helpers import ok, run
+from click.testing import CliRunner
 
 from wallet.cli import cli
 from wallet.holder import holder
@@ -39,27 +41,6 @@ def demo_home(demo_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def ids(demo_home: Path) -> dict[str, str]:
     return {str(record.summary["name"]): record.id for record in Store(demo_home).list_badges()}
-
-
-def run(runner: CliRunner, home: Path, *args: str) -> Result:
-    return runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("backpack: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
 
 
 def steps(output: str) -> list[tuple[str, str]]:

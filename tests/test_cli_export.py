@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_one_line_error
 from click.testing import CliRunner, Result
 from PIL import Image
 
@@ -22,16 +23,6 @@ IMPORTED = re.compile(r"^(?:imported|updated ) ([0-9a-f]{10})  ", re.MULTILINE)
 
 def invoke(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(cli, list(args), catch_exceptions=False)
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("backpack: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert "Traceback" not in result.output
 
 
 def import_files(runner: CliRunner, *paths: Path, home: Path | None = None) -> list[str]:

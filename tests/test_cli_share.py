@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import assert_quiet_error as assert_one_line_error
+from cli_helpers import ok, run
+from click.testing import CliRunner
 from PIL import Image
 from pyzbar import pyzbar
 
 from wallet import collections, shares
-from wallet.cli import cli
 from wallet.demo import seed_demo
 from wallet.store import Store
 
@@ -43,27 +44,6 @@ def demo_home(demo_template: Path, tmp_path: Path) -> Path:
     home = tmp_path / "demo-home"
     shutil.copytree(demo_template, home)
     return home
-
-
-def run(runner: CliRunner, home: Path, *args: str) -> Result:
-    return runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("backpack: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
 
 
 def terminal_qr(output: str) -> str | None:
