@@ -59,10 +59,10 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
     return payload
 
 
-async def _dispatch(run: Run, payload: Payload) -> None:
+async def dispatch(run: Run, payload: Payload) -> None:
     report = run.report
     if payload.kind == "json" and payload.claims is not None and is_bundle(payload.claims):
-        await verify_bundle(run, payload.claims, _dispatch)
+        await verify_bundle(run, payload.claims, dispatch)
         return
     if payload.version == "ob3":
         await verify_credential(run, payload)
@@ -99,7 +99,7 @@ async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, 
     run = Run(report, fetcher, policy)
     try:
         async with asyncio.timeout(policy.fetch.deadline):
-            await _dispatch(run, payload)
+            await dispatch(run, payload)
     except TimeoutError:
         report.add(run.stage, "error", f"gave up after {policy.fetch.deadline:g} s waiting for the issuer")
     return report

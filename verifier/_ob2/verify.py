@@ -267,6 +267,11 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
     if not isinstance(assertion, dict):
         report.add("fetched", "failed", f"{url} does not serve a JSON object")
         return
+    if "VerifiablePresentation" in checks.as_list(assertion.get("type")):
+        # A share page answers a machine's Accept: application/ld+json with its signed portfolio bundle.
+        report.add("fetched", "passed", f"fetched from {url}{when}: a portfolio bundle")
+        await _verify_bundle(run, assertion)
+        return
     if detect_version(assertion) == "ob3":
         report.add("fetched", "passed", f"fetched from {url}{when}: an OB 3.0 credential")
         await _verify_ob3(run, classify_payload(body.decode("utf-8", "replace")))
@@ -294,6 +299,13 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         outcomes = [checks.check_origin(candidate, issuer) for candidate in scoped]
         report.add("origin", *next((o for o in outcomes if o[0] == "failed"), outcomes[-1]))
     report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
+
+
+async def _verify_bundle(run: Run, document: dict[str, Any]) -> None:
+    from .._bundle import verify_bundle  # built on this module's Run: imported late
+    from .._verify import dispatch
+
+    await verify_bundle(run, document, dispatch)
 
 
 async def _verify_ob3(run: Run, payload: Payload) -> None:
