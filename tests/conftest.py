@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from wallet.demo import DemoContent, demo_content
+from wallet.demo import DemoContent, demo_content, seed_demo
 from wallet.store import Store
 
 
@@ -74,3 +75,19 @@ def badge_files(tmp_path: Path, demo_file_bytes: dict[str, bytes]) -> dict[str, 
         path.write_bytes(data)
         paths[name] = path
     return paths
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded demo backpack per module (seeding generates keys and verifies); tests work on copies (``demo``)."""
+    home = tmp_path_factory.mktemp("demo-template") / "home"
+    seed_demo(Store(home))
+    return home
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Store:
+    """A fresh copy of the module's demo backpack: 8 badges, verified offline from its cache."""
+    home = tmp_path / "demo-home"
+    shutil.copytree(demo_template, home)
+    return Store(home)

@@ -21,7 +21,6 @@ from verifier._ob3.keys import encode_multikey
 from wallet import collections
 from wallet.bundle import BundleError, build_bundle
 from wallet.cache import StoreResponseCache
-from wallet.demo import seed_demo
 from wallet.holder import holder
 from wallet.importer import LoadedSource, import_bytes
 from wallet.store import Store
@@ -36,21 +35,6 @@ DATA_INTEGRITY = "Accessible Web Design"  # OB 3.0 eddsa-rdfc-2022
 JWT = "Git Essentials"  # OB 3.0 VC-JWT
 FOUR_FORMS = [HOSTED, JWT, SIGNED, DATA_INTEGRITY]
 FORMATS = {HOSTED: "ob2-hosted", SIGNED: "ob2-signed", DATA_INTEGRITY: "ob3-data-integrity", JWT: "ob3-jwt"}
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded demo backpack per module (seeding generates keys); each test works on its own copy."""
-    home = tmp_path_factory.mktemp("bundle-demo") / "home"
-    seed_demo(Store(home))
-    return home
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Store:
-    home = tmp_path / "demo-home"
-    shutil.copytree(demo_template, home)
-    return Store(home)
 
 
 @pytest.fixture

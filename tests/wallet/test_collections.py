@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import pytest
 from verifier import Report
 from wallet import collections
 from wallet.collections import CollectionError
-from wallet.demo import seed_demo
 from wallet.errors import NotFound, StoreError
 from wallet.holder import holder
 from wallet.importer import LoadedSource, import_bytes
@@ -24,21 +22,6 @@ from wallet.store import Store
 VALID = ["Python Foundations", "Data Literacy", "Accessible Web Design", "Git Essentials"]
 EXPIRED = ["Cloud Fundamentals", "Spreadsheet Basics"]
 REVOKED = ["Team Leadership", "Community Mentor"]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded demo backpack per module (seeding generates keys); each test works on its own copy."""
-    home = tmp_path_factory.mktemp("demo-template") / "home"
-    seed_demo(Store(home))
-    return home
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Store:
-    home = tmp_path / "demo-home"
-    shutil.copytree(demo_template, home)
-    return Store(home)
 
 
 @pytest.fixture
