@@ -22,7 +22,7 @@ from ._ob3.did import DidResolutionError, resolve_verification_method
 from ._payload import Payload, classify_payload
 from ._report import Report
 
-__all__ = ["BUNDLE_CONTEXT", "BUNDLE_TYPE", "is_bundle", "verify_bundle"]
+__all__ = ["BUNDLE_CONTEXT", "BUNDLE_TYPE", "bundle_payloads", "is_bundle", "verify_bundle"]
 
 BUNDLE_TYPE = "BadgePortfolio"
 BUNDLE_CONTEXT: dict[str, Any] = {
@@ -110,6 +110,19 @@ def _items(document: dict[str, Any]) -> list[tuple[str, Payload, dict[str, Any] 
         return rank.get(entry[1].badge_id or "", len(rank))
 
     return sorted(found, key=position)[:_MAX_ITEMS]
+
+
+def bundle_payloads(document: dict[str, Any]) -> list[Payload]:
+    """The badges inside a bundle, as payloads to store: credentials as issued, a hosted badge as its snapshot's
+    assertion when there is one (its id is the hosted URL, so it is the same badge), else its URL."""
+    payloads = []
+    for _label, payload, snapshot in _items(document):
+        assertion = (snapshot or {}).get("assertion")
+        if isinstance(assertion, dict) and assertion.get("id") == payload.text:
+            payloads.append(classify_payload(json.dumps(assertion)))
+        elif not (payload.kind == "json" and payload.claims and "entry" in payload.claims):
+            payloads.append(payload)
+    return payloads
 
 
 async def verify_bundle(run: Run, document: dict[str, Any], verify_item: Any) -> None:

@@ -20,6 +20,7 @@ from verifier import (
     fetch_url,
     summarize,
 )
+from verifier._bundle import bundle_payloads, is_bundle
 from verifier._limits import describe_size
 
 from .errors import SourceError, WalletError
@@ -100,6 +101,11 @@ def expand_sources(sources: list[str]) -> Iterator[str]:
 def _payloads_to_import(extraction: Extraction) -> tuple[FoundPayload, ...]:
     # Several QR codes in one photo are several badges; several payloads in a baked image are alternative
     # encodings of one badge (an SVG's body and its verify attribute), of which the first is the badge.
+    first = extraction.found[0]
+    claims = first.payload.claims
+    if first.payload.kind == "json" and claims is not None and is_bundle(claims):
+        # A portfolio bundle (someone's, or one's own from another machine): the badges inside it, one by one.
+        return tuple(FoundPayload(p, f"{first.location}, in a portfolio bundle") for p in bundle_payloads(claims))
     return extraction.found if extraction.container == "image" else extraction.found[:1]
 
 

@@ -314,3 +314,26 @@ def test_private_network_environment_switch_allows_local_urls(
     [missing] = list(import_sources(store, [f"{base}/nope.png"]))
     assert "404" in (missing.error or "")
     assert len(store.list_badges()) == 1
+
+
+def test_importing_a_portfolio_bundle_imports_the_badges_inside_it(demo: Store, tmp_path: Path) -> None:
+    from verifier import FetchPolicy
+    from wallet import collections
+    from wallet.bundle import build_bundle
+
+    names = ["Accessible Web Design", "Python Foundations", "Git Essentials", "Data Literacy"]
+    by_name = {str(r.summary["name"]): r for r in demo.list_badges()}
+    collection = collections.create_collection(demo, "Profile")
+    collection = collections.add_badges(demo, "Profile", [by_name[n].id for n in names])
+    bundle, _ = build_bundle(demo, collection, fetch_policy=FetchPolicy(offline=True))
+    path = tmp_path / "profile.jsonld"
+    path.write_text(json.dumps(bundle))
+
+    elsewhere = Store(tmp_path / "recruiter")
+    results = list(import_sources(elsewhere, [str(path)]))
+    assert [r.error for r in results] == [None] * 4
+    imported = {r.record.key: r.record for r in results if r.record is not None}
+    assert set(imported) == {by_name[n].key for n in names}  # the same badges, not the bundle as one badge
+    assert {r.id for r in elsewhere.list_badges()} == {by_name[n].id for n in names}
+    hosted = imported[by_name["Python Foundations"].key]
+    assert hosted.payload_kind == "json"  # the snapshot's assertion, whose id is the hosted URL
