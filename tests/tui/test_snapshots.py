@@ -11,7 +11,6 @@ No cursor blinks in these screenshots: each screen starts with a table or a list
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -54,8 +53,6 @@ def test_detail_screen_of_an_ob2_badge(snap_compare: Any, demo_store: Store) -> 
 
 
 def test_collections_screen(snap_compare: Any, demo_store: Store) -> None:
-    if importlib.util.find_spec("wallet.tui.screens.collections") is None:
-        pytest.skip("the collections screen (wallet/tui/screens/collections.py) is not written yet")
     by_name = {record.summary["name"]: record.id for record in demo_store.list_badges()}
     collection = collections_lib.create_collection(
         demo_store,

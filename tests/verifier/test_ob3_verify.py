@@ -801,8 +801,8 @@ def test_status_of_a_vc_jwt_is_checked_too(issuer: OB3Issuer, web: MockWeb) -> N
 # ----------------------------------------------------------------------------------------------------------------------
 
 
-# These run without an earner identity (recipients=()): with one, the verifier also checks each endorsement's subject
-# against the earner and reports every endorsement invalid (a bug, pinned by the xfail at the end of this module).
+# These run without an earner identity (recipients=()); an endorsement's subject is never checked against the earner
+# (see the test at the end of this module that gives one).
 
 
 def test_embedded_endorsement_is_verified_and_shown(issuer: OB3Issuer, web: MockWeb) -> None:
