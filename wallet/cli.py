@@ -15,7 +15,6 @@ import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 import click
 import segno
@@ -160,20 +159,8 @@ def _run_tui(store: Store) -> None:
 # -- rendering ----------------------------------------------------------------------------------------------------
 
 
-def _name(record: BadgeRecord) -> str:
-    summary = record.summary
-    if summary.get("name"):
-        return str(summary["name"])
-    host = urlsplit(record.key.removeprefix("id:")).hostname
-    return f"(hosted: {host})" if host else "(unnamed badge)"
-
-
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _status(record: BadgeRecord) -> str:
-    return str(record.verification["status"]) if record.verification else "unchecked"
 
 
 def _mark(status: str) -> str:
@@ -195,12 +182,12 @@ def _print_table(records: list[BadgeRecord], *, notes: list[str] | None = None) 
             str(record.verification.get("checked_at", ""))[:16].replace("T", " ") if record.verification else "never"
         )
         click.echo(
-            f"{record.id:<10}  {_mark(_status(record))}  {_VERSION_LABELS.get(record.version, '?'):<6}  "
-            f"{_clip(_name(record), 30):<30}  {_clip(str(issuer), 22):<22}  {issued:<10}  {checked}"
+            f"{record.id:<10}  {_mark(record.status)}  {_VERSION_LABELS.get(record.version, '?'):<6}  "
+            f"{_clip(record.display_name, 30):<30}  {_clip(str(issuer), 22):<22}  {issued:<10}  {checked}"
         )
     counts: dict[str, int] = {}
     for record in records:
-        counts[_status(record)] = counts.get(_status(record), 0) + 1
+        counts[record.status] = counts.get(record.status, 0) + 1
     noun = "badge" if len(records) == 1 else "badges"
     parts = [f"{counts[s]} {s if s != 'unchecked' else 'not checked'}" for s in _STATUS_MARKS if counts.get(s)]
     click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
@@ -273,7 +260,7 @@ def import_command(
             continue
         imported.append(result.record)
         verb = "imported" if result.created else "updated "
-        click.echo(f"{verb} {result.record.id}  {_name(result.record)}  ({result.source})")
+        click.echo(f"{verb} {result.record.id}  {result.record.display_name}  ({result.source})")
     not_valid = 0
     if imported and not no_verify:
         unique = list({record.id: record for record in imported}.values())
@@ -282,7 +269,7 @@ def import_command(
         )
         for record, report in verified:
             not_valid += report.status != "valid"
-            click.echo(f"{record.id}  {_report_line(report, _name(record))}")
+            click.echo(f"{record.id}  {_report_line(report, record.display_name)}")
     if failures and len(imported) + failures > 1:
         click.echo(f"{len(imported)} imported, {failures} failed", err=True)
     if failures:
@@ -341,7 +328,7 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
         return
     summary = record.summary
     rows = [
-        ("Badge", _name(record)),
+        ("Badge", record.display_name),
         ("ID", record.id),
         ("Format", f"{_VERSION_LABELS.get(record.version, '?')} · {record.payload_kind}"),
         ("Issuer", " · ".join(str(v) for v in (summary.get("issuer_name"), summary.get("issuer_id")) if v)),
@@ -382,7 +369,7 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
 def remove_command(ctx: click.Context, badge_id: str) -> None:
     """Remove a badge from your backpack."""
     record, collection_names = collections.remove_badge(_store(ctx), badge_id)
-    click.echo(f"removed {record.id}  {_name(record)}")
+    click.echo(f"removed {record.id}  {record.display_name}")
     for name in collection_names:
         click.echo(f"also taken out of the collection {name!r}")
 
@@ -546,7 +533,7 @@ def recheck_command(
     if not records:
         click.echo("Your backpack is empty: nothing to recheck.")
         return
-    before = {record.id: _status(record) for record in records}
+    before = {record.id: record.status for record in records}
     results = verify_records(
         store,
         records,
@@ -556,7 +543,7 @@ def recheck_command(
     )
     for record, report in results:
         change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
-        click.echo(f"{record.id}  {_report_line(report, _name(record), change)}")
+        click.echo(f"{record.id}  {_report_line(report, record.display_name, change)}")
     if len(results) > 1:
         click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
     if any(report.status != "valid" for _, report in results):
@@ -584,7 +571,7 @@ def _print_collection(store: Store, collection: collections.Collection) -> None:
         if record is None:
             click.echo(f"{step:>3}. {badge_id}  (no longer in the backpack)")
             continue
-        click.echo(f"{step:>3}. {record.id}  {_mark(_status(record))} {_name(record)}")
+        click.echo(f"{step:>3}. {record.id}  {_mark(record.status)} {record.display_name}")
     for step, planned in enumerate(collection.planned, start=len(collection.badge_ids) + 1):
         click.echo(f"{step:>3}. {'':10}  ○ {'planned':<12} {planned}")
 
@@ -756,7 +743,7 @@ def export_command(
             targets.append(str(target))
     for record, target, link in zip(selection.records, targets, links, strict=True):
         note = "QR code: " + _clip(link, 100) if link else "no QR code: " + exporting.NO_LINK_TEXT
-        click.echo(f"wrote {target}: {_name(record)}  ({note})")
+        click.echo(f"wrote {target}: {record.display_name}  ({note})")
 
 
 @cli.command("bake")

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
@@ -136,6 +137,20 @@ class BadgeRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def status(self) -> str:
+        """The status of the last verification, or ``unchecked``."""
+        return str(self.verification["status"]) if self.verification else "unchecked"
+
+    @property
+    def display_name(self) -> str:
+        """The badge's name, or where a hosted badge not fetched yet lives."""
+        name = self.summary.get("name")
+        if name:
+            return str(name)
+        host = urlsplit(self.key.removeprefix("id:")).hostname
+        return f"(hosted: {host})" if host else "(unnamed badge)"
 
 
 def compact_summary(summary: dict[str, str | None]) -> dict[str, str | None]:

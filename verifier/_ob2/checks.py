@@ -22,6 +22,7 @@ __all__ = [
     "check_recipient",
     "display_data",
     "hash_matches",
+    "text_of",
     "missing_properties",
     "node_id",
     "parse_datetime",
@@ -186,13 +187,14 @@ def revocation_entry(revocation_list: dict[str, Any], assertion: dict[str, Any])
     return False, None
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
+    """A non-empty string, stripped; anything else is None."""
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def display_data(assertion: dict[str, Any], badge_class: dict[str, Any], issuer: dict[str, Any]) -> BadgeDisplay:
     criteria = badge_class.get("criteria")
-    criteria_text = _text(criteria.get("narrative")) if isinstance(criteria, dict) else None
+    criteria_text = text_of(criteria.get("narrative")) if isinstance(criteria, dict) else None
     criteria_url = node_id(criteria) if not isinstance(criteria, str) else criteria
     recipient = assertion.get("recipient") if isinstance(assertion.get("recipient"), dict) else {}
     shown_recipient = None
@@ -214,22 +216,24 @@ def display_data(assertion: dict[str, Any], badge_class: dict[str, Any], issuer:
         if isinstance(item, str):
             evidence.append({"id": item})
         elif isinstance(item, dict):
-            evidence.append({k: str(item[k]) for k in ("id", "name", "narrative", "description") if _text(item.get(k))})
+            evidence.append(
+                {k: str(item[k]) for k in ("id", "name", "narrative", "description") if text_of(item.get(k))}
+            )
     endorsements = [e for e in (node_id(x) for x in as_list(badge_class.get("endorsement"))) if e]
     return BadgeDisplay(
-        name=_text(badge_class.get("name")),
-        description=_text(badge_class.get("description")),
+        name=text_of(badge_class.get("name")),
+        description=text_of(badge_class.get("description")),
         image=node_id(assertion.get("image")) or node_id(badge_class.get("image")),
         criteria=criteria_text,
         criteria_url=criteria_url,
-        issuer_name=_text(issuer.get("name")),
-        issuer_url=_text(issuer.get("url")),
+        issuer_name=text_of(issuer.get("name")),
+        issuer_url=text_of(issuer.get("url")),
         issuer_id=node_id(issuer),
         recipient=shown_recipient,
-        issued_on=_text(assertion.get("issuedOn")) if not isinstance(assertion.get("issuedOn"), int) else None,
-        expires=_text(assertion.get("expires")),
+        issued_on=text_of(assertion.get("issuedOn")) if not isinstance(assertion.get("issuedOn"), int) else None,
+        expires=text_of(assertion.get("expires")),
         alignments=alignments,
         evidence=evidence,
         endorsements=endorsements,
-        revocation_reason=_text(assertion.get("revocationReason")),
+        revocation_reason=text_of(assertion.get("revocationReason")),
     )

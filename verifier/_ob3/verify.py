@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from .._errors import FetchError
 from .._jsonld import UnknownContext, expand_safely, fetched_contexts
-from .._ob2.checks import as_list, hash_matches, node_id, parse_datetime
+from .._ob2.checks import as_list, hash_matches, node_id, parse_datetime, text_of
 from .._ob2.verify import Run
 from .._payload import Payload, classify_payload
 from .._report import BadgeDisplay, Report
@@ -37,10 +37,6 @@ _OB3_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-
 _OB3_CONTEXT_ALIASES = ("https://purl.imsglobal.org/spec/ob/v3p0/context/ob_v3p0.jsonld",)
 _CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 _MAX_ENDORSEMENTS = 20
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _check_context(report: Report, credential: dict[str, Any]) -> str | None:
@@ -438,11 +434,13 @@ def _display(credential: dict[str, Any]) -> BadgeDisplay:
     issuer = credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}
     criteria = achievement.get("criteria") if isinstance(achievement.get("criteria"), dict) else {}
     identifier = next((i for i in as_list(subject.get("identifier")) if isinstance(i, dict)), {})
-    recipient = _text(subject.get("id"))
+    recipient = text_of(subject.get("id"))
     if recipient is None and identifier:
         hashed = identifier.get("hashed") is True
         recipient = (
-            f"hashed {identifier.get('identityType', 'identity')}" if hashed else _text(identifier.get("identityHash"))
+            f"hashed {identifier.get('identityType', 'identity')}"
+            if hashed
+            else text_of(identifier.get("identityHash"))
         )
     alignments = [
         {
@@ -454,24 +452,24 @@ def _display(credential: dict[str, Any]) -> BadgeDisplay:
         if isinstance(a, dict)
     ]
     evidence = [
-        {k: str(e[k]) for k in ("id", "name", "narrative", "description") if _text(e.get(k))}
+        {k: str(e[k]) for k in ("id", "name", "narrative", "description") if text_of(e.get(k))}
         for e in as_list(credential.get("evidence"))
         if isinstance(e, dict)
     ]
     return BadgeDisplay(
-        name=_text(achievement.get("name")) or _text(credential.get("name")),
-        description=_text(achievement.get("description")) or _text(credential.get("description")),
+        name=text_of(achievement.get("name")) or text_of(credential.get("name")),
+        description=text_of(achievement.get("description")) or text_of(credential.get("description")),
         image=node_id(achievement.get("image")) or node_id(credential.get("image")),
-        criteria=_text(criteria.get("narrative")),
-        criteria_url=_text(criteria.get("id")),
-        issuer_name=_text(issuer.get("name")),
-        issuer_url=_text(issuer.get("url")),
+        criteria=text_of(criteria.get("narrative")),
+        criteria_url=text_of(criteria.get("id")),
+        issuer_name=text_of(issuer.get("name")),
+        issuer_url=text_of(issuer.get("url")),
         issuer_id=_issuer_id(credential),
         recipient=recipient,
-        issued_on=_text(credential.get("awardedDate"))
-        or _text(credential.get("validFrom"))
-        or _text(credential.get("issuanceDate")),
-        expires=_text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
+        issued_on=text_of(credential.get("awardedDate"))
+        or text_of(credential.get("validFrom"))
+        or text_of(credential.get("issuanceDate")),
+        expires=text_of(credential.get("validUntil")) or text_of(credential.get("expirationDate")),
         alignments=alignments,
         evidence=evidence,
     )
@@ -504,7 +502,7 @@ async def _check_endorsements(run: Run, credential: dict[str, Any]) -> None:
 
 async def _verify_json_credential(run: Run, credential: dict[str, Any], *, status_list: bool = False) -> None:
     report = run.report
-    report.badge_id = _text(credential.get("id")) or report.badge_id
+    report.badge_id = text_of(credential.get("id")) or report.badge_id
     report.badge = _display(credential)
     version = _check_context(report, credential) if not status_list else "2.0"
     if not status_list:
@@ -540,7 +538,7 @@ async def verify_credential(run: Run, payload: Payload) -> None:
     report.format = "ob3-jwt"
     claims = payload.claims or {}
     credential, jwt_version = vcjwt.credential_of(claims)
-    report.badge_id = _text(credential.get("id"))
+    report.badge_id = text_of(credential.get("id"))
     report.badge = _display(credential)
     version = _check_context(report, credential)
     if version is not None and version != jwt_version:

@@ -23,7 +23,7 @@ _EXPIRY_WINDOW = timedelta(days=30)
 
 
 def status_of(record: BadgeRecord) -> str:
-    return str(record.verification["status"]) if record.verification else "unchecked"
+    return record.status
 
 
 def _parse(moment: str | None) -> datetime | None:
@@ -56,14 +56,6 @@ class Row:
         return f"{STATUS_ICONS.get(self.status, '?')} {self.status}"
 
 
-def _name(record: BadgeRecord) -> str:
-    name = record.summary.get("name")
-    if name:
-        return str(name)
-    key = record.key.removeprefix("id:")
-    return f"(hosted: {key.split('/')[2]})" if key.startswith("http") and key.count("/") >= 2 else "(unnamed badge)"
-
-
 def rows(records: list[BadgeRecord], collections: list[Collection] | None = None) -> list[Row]:
     member: dict[str, list[str]] = {}
     for collection in collections or []:
@@ -77,7 +69,7 @@ def rows(records: list[BadgeRecord], collections: list[Collection] | None = None
             Row(
                 id=record.id,
                 status=status_of(record),
-                name=_name(record),
+                name=record.display_name,
                 issuer=str(summary.get("issuer_name") or summary.get("issuer_id") or ""),
                 issued=str(summary.get("issued_on") or "")[:10],
                 expires=str(summary.get("expires") or "")[:10],
