@@ -10,17 +10,17 @@ then verified on its own, as if given alone.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from typing import Any
 
+from ._json import as_list
 from ._jsonld import UnknownContext, expand_safely
-from ._ob2.checks import as_list
-from ._ob2.verify import Run, verify_hosted
+from ._ob2.verify import verify_hosted
 from ._ob3 import integrity
 from ._ob3.did import DidResolutionError, resolve_verification_method
 from ._payload import Payload, classify_payload
 from ._report import Report
+from ._run import Run
 
 __all__ = ["BUNDLE_CONTEXT", "BUNDLE_TYPE", "bundle_payloads", "is_bundle", "verify_bundle"]
 
@@ -125,8 +125,8 @@ def bundle_payloads(document: dict[str, Any]) -> list[Payload]:
     return payloads
 
 
-async def verify_bundle(run: Run, document: dict[str, Any], verify_item: Any) -> None:
-    """Verify the holder's proof over the bundle, then every badge inside it (``verify_item(run, payload)``)."""
+async def verify_bundle(run: Run, document: dict[str, Any]) -> None:
+    """Verify the holder's proof over the bundle, then every badge inside it as if given alone."""
     report = run.report
     report.format = "bundle"
     report.badge_id = document.get("id") if isinstance(document.get("id"), str) else None
@@ -148,14 +148,14 @@ async def verify_bundle(run: Run, document: dict[str, Any], verify_item: Any) ->
     async def one(label: str, payload: Payload, snapshot: dict[str, Any] | None) -> Report:
         item = Report(source=label, checked_at=report.checked_at)
         # The badges are the holder's, not the verifier's: whoever checks the bundle, the recipient is not theirs.
-        item_run = Run(item, run.fetcher, dataclasses.replace(run.policy, recipients=()))
+        item_run = run.child_for_holder(item)
         if snapshot is not None:
             # A hosted badge is verified online; its snapshot only shows what it said at export time.
             assertion = snapshot.get("assertion") if isinstance(snapshot.get("assertion"), dict) else None
             await verify_hosted(item_run, payload.text, assertion)
             item.badge.name = item.badge.name or _snapshot_name(snapshot)
         else:
-            await verify_item(item_run, payload)
+            await item_run.dispatch(payload)
         return item
 
     report.items = list(await asyncio.gather(*(one(*entry) for entry in _items(document))))

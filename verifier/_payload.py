@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ._errors import MalformedInput, NoBadgeFound
+from ._json import as_list
 
 __all__ = ["Payload", "PayloadKind", "BadgeVersion", "classify_payload"]
 
@@ -107,13 +108,9 @@ def _is_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def detect_version(obj: dict[str, Any], *, hint: BadgeVersion = "unknown") -> BadgeVersion:
-    contexts = [c for c in _as_list(obj.get("@context")) if isinstance(c, str)]
-    types = {t for t in _as_list(obj.get("type")) if isinstance(t, str)}
+    contexts = [c for c in as_list(obj.get("@context")) if isinstance(c, str)]
+    types = {t for t in as_list(obj.get("type")) if isinstance(t, str)}
     if types & _VC_TYPES or any(c in _VC_CONTEXTS for c in contexts) or "/ob/v3p0/" in " ".join(contexts):
         return "ob3"
     if "vc" in obj and isinstance(obj["vc"], dict):

@@ -12,11 +12,12 @@ from ._bundle import is_bundle, verify_bundle
 from ._errors import ExtractionError
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
-from ._ob2.verify import Run, verify_hosted, verify_signed
+from ._ob2.verify import verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._report import Report
+from ._run import Run
 
 __all__ = ["Source", "verify", "verify_async", "verify_many", "verify_many_async"]
 
@@ -62,7 +63,7 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
 async def dispatch(run: Run, payload: Payload) -> None:
     report = run.report
     if payload.kind == "json" and payload.claims is not None and is_bundle(payload.claims):
-        await verify_bundle(run, payload.claims, dispatch)
+        await verify_bundle(run, payload.claims)
         return
     if payload.version == "ob3":
         await verify_credential(run, payload)
@@ -96,7 +97,7 @@ async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, 
     payload = _payload_of(source, report)
     if payload is None:
         return report
-    run = Run(report, fetcher, policy)
+    run = Run(report, fetcher, policy, dispatch)
     try:
         async with asyncio.timeout(policy.fetch.deadline):
             await dispatch(run, payload)

@@ -17,6 +17,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
 from verifier import CheckResult, FetchPolicy, Report
+from verifier.portfolio import gone_problem
 from wallet import collections, shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
@@ -145,11 +146,18 @@ def _active_share(token: str) -> shares.Share:
         abort(404, description="There is no shared portfolio at this address.")
     state = share.state()
     if state != "active":
-        abort(
-            410,
-            description=f"This link was {'revoked' if state == 'revoked' else 'only valid for a while'} by "
-            "its owner: ask them for a new one.",
+        description = (
+            f"This link was {'revoked' if state == 'revoked' else 'only valid for a while'} by "
+            "its owner: ask them for a new one."
         )
+        if _wants_machine_readable():
+            # A verifier following the link must learn it was the holder's act, not an issuer's revocation.
+            problem = jsonify(gone_problem("withdrawn" if state == "revoked" else "expired", description))
+            problem.status_code = 410
+            problem.mimetype = "application/problem+json"
+            problem.vary.add("Accept")
+            abort(problem)
+        abort(410, description=description)
     return share
 
 
@@ -202,6 +210,13 @@ def _refresh(records: list[BadgeRecord]) -> list[BadgeRecord]:
         return records
     fresh = {record.id: record for record in store.list_badges()}
     return [fresh.get(r.id, r) for r in records]
+
+
+def _wants_machine_readable() -> bool:
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/ld+json", "application/json", "application/problem+json"]
+    )
+    return best not in (None, "text/html")
 
 
 def _wants_json_ld() -> bool:

@@ -37,6 +37,7 @@ from ob2_fixtures import *  # noqa: F403 - the issuer_server, other_server and i
 from ob2_fixtures import EARNER, make_policy
 
 from verifier import CHECK_IDS, FetchPolicy, MemoryCache, Report, VerifierPolicy, verify, verify_many
+from verifier.portfolio import GoneReason, gone_problem
 
 HOSTED_CHECKS = [
     "extracted",
@@ -190,6 +191,30 @@ def test_410_gone_means_revoked(issuer: IssuerFixture) -> None:
     assert outcomes(report)["fetched"] == "passed"
     # The baked copy still says what the badge was.
     assert report.badge.issued_on == "2026-01-15T10:00:00Z"
+
+
+@pytest.mark.parametrize(("reason", "words"), [("withdrawn", "withdrawn by its holder"), ("expired", "expired")])
+def test_a_link_gone_by_its_holders_act_is_not_called_revoked(
+    issuer: IssuerFixture, reason: GoneReason, words: str
+) -> None:
+    problem = gone_problem(reason, "ask them for a new one")
+    url = issuer.publish(
+        problem, issuer.base_url + "/s/shared-link", status=410, content_type="application/problem+json"
+    )
+    report = verify(url, policy=make_policy())
+    assert report.status == "unverifiable"
+    assert report.check("revocation") is None
+    assert report.check("fetched").outcome == "error"
+    assert words in report.check("fetched").message and "revoked" not in report.check("fetched").message
+
+
+def test_a_problem_document_does_not_hide_an_assertion_revoked_by_410(issuer: IssuerFixture) -> None:
+    assertion = issuer.hosted_assertion("a2")
+    problem = gone_problem("withdrawn", "not the issuer's act, it claims")
+    issuer.publish(problem, assertion["id"], status=410, content_type="application/problem+json")
+    report = verify(json_text(assertion), policy=make_policy())  # the baked copy says it is an assertion
+    assert report.status == "revoked"
+    assert decisive(report) == ("revocation", "failed")
 
 
 @pytest.mark.parametrize(

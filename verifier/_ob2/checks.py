@@ -5,27 +5,21 @@ Each function returns ``(outcome, message)`` for one check; none does I/O.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from .._json import as_list, hash_matches, node_id, parse_datetime, text_of
 from .._report import BadgeDisplay, Outcome
 
 __all__ = [
-    "as_list",
     "check_dates",
     "check_origin",
     "check_recipient",
     "display_data",
-    "hash_matches",
-    "text_of",
     "missing_properties",
-    "node_id",
-    "parse_datetime",
     "revocation_entry",
 ]
 
@@ -34,21 +28,6 @@ CheckOutcome = tuple[Outcome, str]
 ASSERTION_REQUIRED = ("id", "type", "recipient", "badge", "verification", "issuedOn")
 BADGE_CLASS_REQUIRED = ("id", "type", "name", "description", "image", "criteria", "issuer")
 ISSUER_REQUIRED = ("id", "type", "name", "url")
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def node_id(value: Any) -> str | None:
-    """The IRI of a node given as a string or as an object with ``id``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
 
 
 def missing_properties(node: dict[str, Any], required: Iterable[str]) -> list[str]:
@@ -60,28 +39,6 @@ def missing_properties(node: dict[str, Any], required: Iterable[str]) -> list[st
         if value is None or value == "" or value == []:
             missing.append(name)
     return missing
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 date or date-time (a missing zone means UTC), or a Unix timestamp as OB 1.0 allowed."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def check_dates(assertion: dict[str, Any], *, now: datetime, skew: timedelta) -> tuple[CheckOutcome, CheckOutcome]:
@@ -142,15 +99,6 @@ def check_origin(assertion_id: str, issuer: dict[str, Any]) -> CheckOutcome:
 _HASHED = re.compile(r"^(sha256|md5)\$[0-9a-fA-F]+$", re.IGNORECASE)
 
 
-def hash_matches(expected: str, candidate: str, salt: str) -> bool:
-    algorithm, _, digest = expected.partition("$")
-    algorithm = algorithm.lower()
-    if algorithm not in ("sha256", "md5") or not digest:
-        return False
-    computed = hashlib.new(algorithm, (candidate + salt).encode("utf-8")).hexdigest()
-    return hmac.compare_digest(computed, digest.lower())
-
-
 def check_recipient(recipient: Any, identities: Iterable[str]) -> CheckOutcome:
     """Compare the assertion's IdentityObject with the earner's identities (hashed with the salt, or plain)."""
     identities = [i for i in identities if i]
@@ -185,11 +133,6 @@ def revocation_entry(revocation_list: dict[str, Any], assertion: dict[str, Any])
             reason = entry.get("revocationReason")
             return True, reason if isinstance(reason, str) else None
     return False, None
-
-
-def text_of(value: Any) -> str | None:
-    """A non-empty string, stripped; anything else is None."""
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def display_data(assertion: dict[str, Any], badge_class: dict[str, Any], issuer: dict[str, Any]) -> BadgeDisplay:

@@ -17,70 +17,19 @@ from pyld.jsonld import JsonLdError
 
 from .._errors import FetchError, VerifierError
 from .._extract import extract
-from .._fetch import Fetcher
 from .._jose import jws_registry
+from .._json import as_list, node_id
 from .._jsonld import UnknownContext, expand
 from .._payload import Payload, classify_payload, detect_version
-from .._policy import VerifierPolicy
+from .._problems import gone_reason
 from .._report import Report
+from .._run import Run
 from . import checks
 
-__all__ = ["Run", "verify_hosted", "verify_signed"]
+__all__ = ["verify_hosted", "verify_signed"]
 
 OB_NS = "https://w3id.org/openbadges#"
 _ALLOWED_JWS_ALGORITHMS = ("RS256",)  # the only algorithm OB 2.0 signed badges use
-
-
-class Run:
-    """The state of one badge's verification: where it is, so a timeout can be reported on the right check."""
-
-    def __init__(self, report: Report, fetcher: Fetcher, policy: VerifierPolicy) -> None:
-        self.report = report
-        self.fetcher = fetcher
-        self.policy = policy
-        self.stage = "fetched"
-        self.final_urls: dict[str, str] = {}
-        """Where each fetched document really came from, after redirects."""
-
-    def lives_at(self, declared: str | None, url: str) -> bool:
-        """Whether a fetched document's own id names the place it was fetched from (or redirected to)."""
-        return _same_location(declared, url) or _same_location(declared, self.final_urls.get(url, url))
-
-    async def fetch_json(self, url: str, check_id: str, what: str) -> dict[str, Any] | None:
-        """Fetch a JSON document; on failure record an ``error`` (could not check) and return None."""
-        self.stage = check_id
-        try:
-            result = await self.fetcher.fetch(url, kind="json")
-        except FetchError as exc:
-            self.report.add(check_id, "error", f"could not fetch the {what}: {exc}")
-            return None
-        if not result.ok:
-            self.report.add(check_id, "error", f"could not fetch the {what}: {url} answered {result.status}")
-            return None
-        try:
-            document = json.loads(result.body)
-        except ValueError:
-            self.report.add(check_id, "failed", f"the {what} at {url} is not JSON")
-            return None
-        if not isinstance(document, dict):
-            self.report.add(check_id, "failed", f"the {what} at {url} is not a JSON object")
-            return None
-        self.final_urls[url] = result.final_url
-        return document
-
-
-def _same_location(declared: str | None, url: str) -> bool:
-    """Same document location, ignoring the fragment, a trailing slash and http vs https (issuers upgrade)."""
-    if not isinstance(declared, str):
-        return False
-
-    def key(value: str) -> str:
-        host, _, path = (
-            value.split("#", 1)[0].rstrip("/").removeprefix("https://").removeprefix("http://").partition("/")
-        )
-        return f"{host.lower()}/{path}"
-
-    return key(declared) == key(url)
 
 
 def _canonical(document: dict[str, Any]) -> str:
@@ -91,12 +40,12 @@ _OB2_CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2
 
 
 def _check_json_ld(report: Report, assertion: dict[str, Any]) -> bool:
-    contexts = [c for c in checks.as_list(assertion.get("@context")) if isinstance(c, str)]
+    contexts = [c for c in as_list(assertion.get("@context")) if isinstance(c, str)]
     if not any(c.rstrip("/") in _OB2_CONTEXTS for c in contexts):
         shown = ", ".join(contexts) or "none"
         report.add("json_ld", "failed", f"the @context must be https://w3id.org/openbadges/v2 (found: {shown})")
         return False
-    types = {t for t in checks.as_list(assertion.get("type")) if isinstance(t, str)}
+    types = {t for t in as_list(assertion.get("type")) if isinstance(t, str)}
     if contexts == [assertion.get("@context")] or assertion.get("@context") == contexts[:1]:
         # With the OB 2.0 context alone, "Assertion" can only mean obi:Assertion: expansion would say the same.
         if "Assertion" in types or f"{OB_NS}Assertion" in types:
@@ -133,16 +82,16 @@ async def _node(run: Run, value: Any, check_id: str, what: str, expected_types: 
     else:
         run.report.add(check_id, "failed", f"the {what} is missing")
         return None
-    declared = checks.node_id(node)
+    declared = node_id(node)
     if isinstance(value, str) and check_id == "issuer" and not run.lives_at(declared, value):
         # The issuer's id anchors key ownership and the verification scope: it must be where the profile lives.
         run.report.add(check_id, "failed", f"the issuer profile at {value} claims another id ({declared}): not trusted")
         return None
-    types = {t for t in checks.as_list(node.get("type")) if isinstance(t, str)}
+    types = {t for t in as_list(node.get("type")) if isinstance(t, str)}
     if not types & set(expected_types):
         run.report.add(check_id, "failed", f"the {what} has type {sorted(types) or 'none'}, not {expected_types[0]}")
         return None
-    label = node.get("name") if isinstance(node.get("name"), str) else checks.node_id(node)
+    label = node.get("name") if isinstance(node.get("name"), str) else node_id(node)
     run.report.add(check_id, "passed", f"{label} ({origin})")
     return node
 
@@ -222,6 +171,13 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         report.add("fetched", "error", f"could not fetch the hosted assertion: {exc}")
         return
     when = f" (cached copy from {_iso(result.fetched_at)})" if result.from_cache else ""
+    gone = gone_reason(result.body) if result.status == 410 and baked_copy is None else None
+    if gone is not None:
+        # A shared portfolio's link, not an assertion: its holder's act, which says nothing about the badges.
+        what = "withdrawn by its holder" if gone == "withdrawn" else "expired: its holder shared it for a while"
+        report.format = "bundle"
+        report.add("fetched", "error", f"this shared link was {what} ({url} answered 410 Gone{when})")
+        return
     if result.status == 410:
         report.add("fetched", "passed", f"{url} answered 410 Gone{when}")
         report.add("revocation", "failed", "revoked: the issuer answers 410 Gone for this assertion")
@@ -244,7 +200,7 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
             return
         if payload.version == "ob3" and payload.problem is None:
             report.add("fetched", "passed", f"fetched from {url}{when}: an OB 3.0 credential ({payload.kind})")
-            await _verify_ob3(run, payload)
+            await run.dispatch(payload)
             return
         if payload.kind == "jws" and depth == 0:
             await verify_signed(run, payload)
@@ -267,14 +223,14 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
     if not isinstance(assertion, dict):
         report.add("fetched", "failed", f"{url} does not serve a JSON object")
         return
-    if "VerifiablePresentation" in checks.as_list(assertion.get("type")):
+    if "VerifiablePresentation" in as_list(assertion.get("type")):
         # A share page answers a machine's Accept: application/ld+json with its signed portfolio bundle.
         report.add("fetched", "passed", f"fetched from {url}{when}: a portfolio bundle")
-        await _verify_bundle(run, assertion)
+        await run.dispatch(classify_payload(body.decode("utf-8", "replace")))
         return
     if detect_version(assertion) == "ob3":
         report.add("fetched", "passed", f"fetched from {url}{when}: an OB 3.0 credential")
-        await _verify_ob3(run, classify_payload(body.decode("utf-8", "replace")))
+        await run.dispatch(classify_payload(body.decode("utf-8", "replace"), hint="ob3"))
         return
     declared = assertion.get("id")
     note = f"; it declares a different id ({declared})" if isinstance(declared, str) and declared != url else ""
@@ -301,26 +257,12 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
     report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
 
 
-async def _verify_bundle(run: Run, document: dict[str, Any]) -> None:
-    from .._bundle import verify_bundle  # built on this module's Run: imported late
-    from .._verify import dispatch
-
-    await verify_bundle(run, document, dispatch)
-
-
-async def _verify_ob3(run: Run, payload: Payload) -> None:
-    """A URL may serve an OB 3.0 credential (JSON or VC-JWT): it is then verified as one."""
-    from .._ob3.verify import verify_credential  # OB 3.0 builds on this module's Run: imported late
-
-    await verify_credential(run, payload)
-
-
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _key_ids(value: Any) -> list[str]:
-    return [k for k in (checks.node_id(v) for v in checks.as_list(value)) if k]
+    return [k for k in (node_id(v) for v in as_list(value)) if k]
 
 
 async def verify_signed(run: Run, payload: Payload) -> None:
@@ -345,7 +287,7 @@ async def verify_signed(run: Run, payload: Payload) -> None:
             report.add("signature", "error", "cannot check the signature without the issuer's profile")
         return
     verification = assertion.get("verification") or assertion.get("verify") or {}
-    creator = checks.node_id(verification.get("creator")) if isinstance(verification, dict) else None
+    creator = node_id(verification.get("creator")) if isinstance(verification, dict) else None
     issuer_keys = _key_ids(issuer.get("publicKey"))
     candidates = [creator] if creator else issuer_keys
     if creator and creator not in issuer_keys:
@@ -361,7 +303,7 @@ async def _check_signature(
     run: Run, payload: Payload, key_urls: list[str], issuer: dict, *, record_owner: bool
 ) -> None:
     report = run.report
-    issuer_id = checks.node_id(issuer)
+    issuer_id = node_id(issuer)
     problems: list[str] = []
     for key_url in key_urls:
         key_document = await run.fetch_json(key_url, "signature", "signing key")
@@ -371,11 +313,9 @@ async def _check_signature(
         if not isinstance(pem, str):
             problems.append(f"the key {key_url} has no publicKeyPem")
             continue
-        owner = checks.node_id(key_document.get("owner"))
-        if not run.lives_at(checks.node_id(key_document), key_url):
-            report.add(
-                "key_owner", "failed", f"the key at {key_url} claims another id ({checks.node_id(key_document)})"
-            )
+        owner = node_id(key_document.get("owner"))
+        if not run.lives_at(node_id(key_document), key_url):
+            report.add("key_owner", "failed", f"the key at {key_url} claims another id ({node_id(key_document)})")
             return
         if record_owner:
             if owner != issuer_id:
@@ -405,7 +345,7 @@ async def _check_revocation_list(run: Run, assertion: dict[str, Any], issuer: di
     report = run.report
     if report.check("revocation") is not None:
         return
-    list_url = checks.node_id(issuer.get("revocationList"))
+    list_url = node_id(issuer.get("revocationList"))
     if not list_url:
         report.add("revocation", "skipped", "the issuer publishes no revocation list")
         return

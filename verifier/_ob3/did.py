@@ -29,6 +29,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .._errors import FetchError
+from .._json import as_list
 from .keys import InvalidKey, PublicKey, UnsupportedKey, b64url_decode, decode_multikey, public_key_from_jwk
 
 __all__ = [
@@ -257,12 +258,6 @@ async def resolve_did(did: str, fetcher: DocumentFetcher) -> dict[str, Any]:
 # --- finding a verification method in a document ----------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    return [] if value is None else [value]
-
-
 def _absolute(ref: str, base: str) -> str:
     """A '#fragment' reference made absolute against the document id (other ids are already absolute)."""
     if ref.startswith("#") and base:
@@ -288,12 +283,12 @@ def find_verification_method(
     base = document.get("id") if isinstance(document.get("id"), str) else ""
     target = _absolute(vm_id, base)
     defined: dict[str, Mapping[str, Any]] = {}
-    for method in _as_list(document.get("verificationMethod")):
+    for method in as_list(document.get("verificationMethod")):
         method_id = _entry_id(method, base)
         if method_id is not None and isinstance(method, Mapping):
             defined.setdefault(method_id, method)
     referenced_only = False
-    for entry in _as_list(document.get(relationship)):
+    for entry in as_list(document.get(relationship)):
         if _entry_id(entry, base) != target:
             continue
         if isinstance(entry, Mapping):
@@ -315,7 +310,7 @@ def _references(document: Mapping[str, Any], vm_id: str, relationship: str, *, l
     without that property may list it in ``verificationMethod`` instead."""
     base = document.get("id") if isinstance(document.get("id"), str) else ""
     name = relationship if relationship in document or not lenient else "verificationMethod"
-    return any(_entry_id(entry, base) == vm_id for entry in _as_list(document.get(name)))
+    return any(_entry_id(entry, base) == vm_id for entry in as_list(document.get(name)))
 
 
 def _profile_method(document: Mapping[str, Any], vm_id: str, relationship: str) -> dict[str, Any]:
@@ -324,7 +319,7 @@ def _profile_method(document: Mapping[str, Any], vm_id: str, relationship: str) 
     if relationship in document:
         return find_verification_method(document, vm_id, relationship=relationship)
     base = document.get("id") if isinstance(document.get("id"), str) else ""
-    for method in _as_list(document.get("verificationMethod")):
+    for method in as_list(document.get("verificationMethod")):
         if isinstance(method, Mapping) and _entry_id(method, base) == vm_id:
             return {**method, "id": vm_id}
     raise VerificationMethodNotFound(f"{_short(vm_id)} is not in the document at {_short(base or vm_id)}")
@@ -380,7 +375,7 @@ async def _resolve_did_method(vm_id: str, fetcher: DocumentFetcher, relationship
 
 def _only_method(document: Mapping[str, Any], did: str, relationship: str) -> str:
     """A bare did:web as verification method names its only ``relationship`` method, like a bare did:key does."""
-    ids = {entry_id for entry in _as_list(document.get(relationship)) if (entry_id := _entry_id(entry, did))}
+    ids = {entry_id for entry in as_list(document.get(relationship)) if (entry_id := _entry_id(entry, did))}
     if len(ids) != 1:
         raise DidResolutionError(
             f"{_short(did)} has {len(ids)} {relationship} methods; the verification method must name one with '#'"

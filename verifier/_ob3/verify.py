@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from .._errors import FetchError
+from .._json import as_list, hash_matches, node_id, parse_datetime, text_of
 from .._jsonld import UnknownContext, expand_safely, fetched_contexts
-from .._ob2.checks import as_list, hash_matches, node_id, parse_datetime, text_of
-from .._ob2.verify import Run
 from .._payload import Payload, classify_payload
 from .._report import BadgeDisplay, Report
+from .._run import Run
 from . import integrity, status, vcjwt
 from .did import (
     DidResolutionError,
@@ -355,7 +354,7 @@ async def _verify_status_list(run: Run, entry: status.StatusEntry, issuer_id: st
             report.add("revocation", "passed", "not in the issuer's revocation list")
         return
     list_report = Report(source=entry.list_url, checked_at=report.checked_at)
-    list_run = Run(list_report, run.fetcher, run.policy)
+    list_run = run.child(list_report)
     list_run.nested = True  # type: ignore[attr-defined]
     await _verify_json_credential(list_run, document, status_list=True)
     if list_report.status != "valid":
@@ -487,7 +486,7 @@ async def _check_endorsements(run: Run, credential: dict[str, Any]) -> None:
     valid = 0
     for item in (embedded + jwts)[:_MAX_ENDORSEMENTS]:
         nested = Report(source="endorsement", checked_at=run.report.checked_at)
-        nested_run = Run(nested, run.fetcher, replace(run.policy, recipients=()))
+        nested_run = run.child_for_holder(nested)
         if isinstance(item, str):
             await verify_credential(nested_run, classify_payload(item))
         else:

@@ -1,0 +1,66 @@
+"""Readers of untrusted JSON shared by every format: lists, node ids, text, dates and hashed identities.
+
+Pure functions, each the one copy in the package: spec modules import them from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, date, datetime
+from typing import Any
+
+__all__ = ["as_list", "hash_matches", "node_id", "parse_datetime", "text_of"]
+
+
+def as_list(value: Any) -> list[Any]:
+    """JSON-LD's "one or many": a list as it is, nothing as ``[]``, anything else as a list of one."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def node_id(value: Any) -> str | None:
+    """The IRI of a node given as a string or as an object with ``id``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    return None
+
+
+def text_of(value: Any) -> str | None:
+    """A non-empty string, stripped; anything else is None."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """ISO 8601 date or date-time (a missing zone means UTC), or a Unix timestamp as OB 1.0 allowed."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def hash_matches(expected: str, candidate: str, salt: str) -> bool:
+    """Whether ``expected`` (``sha256$…`` or ``md5$…``) is the hash of ``candidate`` followed by ``salt``."""
+    algorithm, _, digest = expected.partition("$")
+    algorithm = algorithm.lower()
+    if algorithm not in ("sha256", "md5") or not digest:
+        return False
+    computed = hashlib.new(algorithm, (candidate + salt).encode("utf-8")).hexdigest()
+    return hmac.compare_digest(computed, digest.lower())

@@ -1,0 +1,95 @@
+"""One badge's verification in progress: its report, the shared fetcher, the policy, and the way back to dispatch.
+
+Spec packages (``_ob2``, ``_ob3``, ``_presentation``) receive a ``Run`` and never import one another: when a document
+turns out to be of another format (a hosted URL that serves an OB 3.0 credential or a portfolio, a presentation that
+holds credentials), they hand it back through ``Run.dispatch``, which the one dispatcher (``_verify``) provides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._errors import FetchError
+from ._fetch import Fetcher
+from ._payload import Payload
+from ._policy import VerifierPolicy
+from ._report import Report
+
+__all__ = ["Dispatch", "Run", "same_location"]
+
+Dispatch = Callable[["Run", Payload], Awaitable[None]]
+"""Verify ``payload`` into ``run.report``, whatever its format."""
+
+
+async def _no_dispatch(run: Run, payload: Payload) -> None:
+    run.report.add("format", "error", "this kind of badge cannot be verified here")
+
+
+class Run:
+    """The state of one badge's verification: where it is, so a timeout can be reported on the right check."""
+
+    def __init__(
+        self, report: Report, fetcher: Fetcher, policy: VerifierPolicy, dispatch: Dispatch = _no_dispatch
+    ) -> None:
+        self.report = report
+        self.fetcher = fetcher
+        self.policy = policy
+        self._dispatch = dispatch
+        self.stage = "fetched"
+        self.final_urls: dict[str, str] = {}
+        """Where each fetched document really came from, after redirects."""
+
+    async def dispatch(self, payload: Payload) -> None:
+        """Verify ``payload`` into this run's report as the dispatcher would a badge given alone."""
+        await self._dispatch(self, payload)
+
+    def child(self, report: Report, *, policy: VerifierPolicy | None = None) -> Run:
+        """A run for an item inside this one (a credential in a presentation): same fetcher, its own report."""
+        return Run(report, self.fetcher, policy or self.policy, self._dispatch)
+
+    def child_for_holder(self, report: Report) -> Run:
+        """An item held by someone else: its recipient is the holder's, not the verifier's, so it is not compared."""
+        return self.child(report, policy=dataclasses.replace(self.policy, recipients=()))
+
+    def lives_at(self, declared: str | None, url: str) -> bool:
+        """Whether a fetched document's own id names the place it was fetched from (or redirected to)."""
+        return same_location(declared, url) or same_location(declared, self.final_urls.get(url, url))
+
+    async def fetch_json(self, url: str, check_id: str, what: str) -> dict[str, Any] | None:
+        """Fetch a JSON document; on failure record an ``error`` (could not check) and return None."""
+        self.stage = check_id
+        try:
+            result = await self.fetcher.fetch(url, kind="json")
+        except FetchError as exc:
+            self.report.add(check_id, "error", f"could not fetch the {what}: {exc}")
+            return None
+        if not result.ok:
+            self.report.add(check_id, "error", f"could not fetch the {what}: {url} answered {result.status}")
+            return None
+        try:
+            document = json.loads(result.body)
+        except ValueError:
+            self.report.add(check_id, "failed", f"the {what} at {url} is not JSON")
+            return None
+        if not isinstance(document, dict):
+            self.report.add(check_id, "failed", f"the {what} at {url} is not a JSON object")
+            return None
+        self.final_urls[url] = result.final_url
+        return document
+
+
+def same_location(declared: str | None, url: str) -> bool:
+    """Same document location, ignoring the fragment, a trailing slash and http vs https (issuers upgrade)."""
+    if not isinstance(declared, str):
+        return False
+
+    def key(value: str) -> str:
+        host, _, path = (
+            value.split("#", 1)[0].rstrip("/").removeprefix("https://").removeprefix("http://").partition("/")
+        )
+        return f"{host.lower()}/{path}"
+
+    return key(declared) == key(url)
