@@ -1,4 +1,4 @@
-"""credentialStatus (Bitstring Status List, StatusList2021, 1EdTech Revocation List): verifier._ob3.status.
+"""credentialStatus (Bitstring Status List, StatusList2021, 1EdTech Revocation List): verifier._status.
 
 The status list credentials under ``tests/fixtures/vectors/status/`` are byte-exact copies of the reference pack's
 ``vectors/status/``; the facts asserted about them (sizes, hashes, set bits, entries) come from the pack's
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from verifier._ob3.status import (
+from verifier._status import (
     LENIENT_MINIMUM_ENTRIES,
     MINIMUM_ENTRIES,
     StatusEntry,

@@ -20,7 +20,6 @@ __all__ = [
     "check_recipient",
     "display_data",
     "missing_properties",
-    "revocation_entry",
 ]
 
 CheckOutcome = tuple[Outcome, str]
@@ -121,18 +120,6 @@ def check_recipient(recipient: Any, identities: Iterable[str]) -> CheckOutcome:
                 return ("passed", f"issued to {candidate}")
     shown = "a hashed " + str(kind) if hashed else identity
     return ("failed", f"issued to {shown}, which is none of the identities given ({', '.join(identities)})")
-
-
-def revocation_entry(revocation_list: dict[str, Any], assertion: dict[str, Any]) -> tuple[bool, str | None]:
-    """Whether ``assertion`` is in the list's ``revokedAssertions`` (ids or objects), and the reason given."""
-    wanted = {v for v in (assertion.get("id"), assertion.get("uid")) if isinstance(v, str)}
-    for entry in as_list(revocation_list.get("revokedAssertions")):
-        if isinstance(entry, str) and entry in wanted:
-            return True, None
-        if isinstance(entry, dict) and ({entry.get("id"), entry.get("uid")} & wanted):
-            reason = entry.get("revocationReason")
-            return True, reason if isinstance(reason, str) else None
-    return False, None
 
 
 def display_data(assertion: dict[str, Any], badge_class: dict[str, Any], issuer: dict[str, Any]) -> BadgeDisplay:

@@ -24,6 +24,7 @@ from .._payload import Payload, classify_payload, detect_version
 from .._problems import gone_reason
 from .._report import Report
 from .._run import Run
+from .._status.ob2_revocation_list import revocation_entry
 from . import checks
 
 __all__ = ["verify_hosted", "verify_signed"]
@@ -352,7 +353,7 @@ async def _check_revocation_list(run: Run, assertion: dict[str, Any], issuer: di
     document = await run.fetch_json(list_url, "revocation", "revocation list")
     if document is None:
         return
-    revoked, reason = checks.revocation_entry(document, assertion)
+    revoked, reason = revocation_entry(document, assertion)
     if revoked:
         report.badge.revocation_reason = reason
         report.add("revocation", "failed", "revoked by the issuer" + (f": {reason}" if reason else ""))

@@ -12,13 +12,14 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import _status as status
 from .._errors import FetchError
 from .._json import as_list, hash_matches, node_id, parse_datetime, text_of
 from .._jsonld import UnknownContext, expand_safely, fetched_contexts
 from .._payload import Payload, classify_payload
 from .._report import BadgeDisplay, Report
 from .._run import Run
-from . import integrity, status, vcjwt
+from . import integrity, vcjwt
 from .did import (
     DidResolutionError,
     ResolvedKey,
@@ -335,43 +336,47 @@ async def _check_jwt(
 
 async def _verify_status_list(run: Run, entry: status.StatusEntry, issuer_id: str | None) -> None:
     report = run.report
-    document = await run.fetch_json(entry.list_url, "revocation", "status list")
+    what = "status list" if status.needs_list_credential(entry) else "revocation list"
+    document = await run.fetch_json(entry.list_url, "revocation", what)
     if document is None:
         unusable = report.check("revocation")
         if unusable is not None and unusable.outcome == "failed":  # not a JSON object: says nothing of revocation
             report.add("revocation", "error", unusable.message)
         return
-    if entry.method == "1edtech":
-        try:
-            revoked, reason = status.revocation_list_entry(document, str(run.report.badge_id))
-        except status.StatusError as exc:
-            report.add("revocation", "error", f"the revocation list {entry.list_url} is unusable: {exc}")
+    if status.needs_list_credential(entry):
+        list_report = Report(source=entry.list_url, checked_at=report.checked_at)
+        await _verify_json_credential(run.child(list_report), document, status_list=True)
+        if list_report.status != "valid":
+            decisive = list_report.decisive_check
+            why = f"{decisive.id}: {decisive.message}" if decisive else list_report.status
+            report.add("revocation", "error", f"the status list {entry.list_url} cannot be trusted ({why})")
             return
-        if revoked:
-            report.badge.revocation_reason = reason
-            report.add("revocation", "failed", "revoked by the issuer" + (f": {reason}" if reason else ""))
+        list_issuer = node_id(document.get("issuer"))
+        if list_issuer != issuer_id and run.policy.status_list_issuer_must_match:
+            report.add(
+                "revocation", "error", f"the status list is issued by {list_issuer}, not the credential's issuer"
+            )
+            return
+    read = status.list_method(entry)
+    try:
+        result = read(
+            entry,
+            document,
+            credential_id=str(report.badge_id),
+            minimum_entries=run.policy.status_list_minimum_entries,
+        )
+    except status.StatusError as exc:
+        report.add("revocation", "error", f"the {what} {entry.list_url} is unusable: {exc}")
+        return
+    if entry.index is None:  # a revocation document, not a list of bits
+        if result.revoked:
+            report.badge.revocation_reason = result.reason
+            report.add(
+                "revocation", "failed", "revoked by the issuer" + (f": {result.reason}" if result.reason else "")
+            )
         else:
             report.add("revocation", "passed", "not in the issuer's revocation list")
-        return
-    list_report = Report(source=entry.list_url, checked_at=report.checked_at)
-    list_run = run.child(list_report)
-    list_run.nested = True  # type: ignore[attr-defined]
-    await _verify_json_credential(list_run, document, status_list=True)
-    if list_report.status != "valid":
-        decisive = list_report.decisive_check
-        why = f"{decisive.id}: {decisive.message}" if decisive else list_report.status
-        report.add("revocation", "error", f"the status list {entry.list_url} cannot be trusted ({why})")
-        return
-    list_issuer = node_id(document.get("issuer"))
-    if list_issuer != issuer_id and run.policy.status_list_issuer_must_match:
-        report.add("revocation", "error", f"the status list is issued by {list_issuer}, not the credential's issuer")
-        return
-    try:
-        result = status.evaluate_entry(entry, document, minimum_entries=run.policy.status_list_minimum_entries)
-    except status.StatusError as exc:
-        report.add("revocation", "error", f"the status list {entry.list_url} is unusable: {exc}")
-        return
-    if result.revoked or result.suspended:
+    elif result.revoked or result.suspended:
         word = "revoked" if result.revoked else "suspended"
         report.add("revocation", "failed", f"{word} (bit {entry.index} of {entry.list_url})")
     else:
