@@ -13,11 +13,11 @@ import asyncio
 import json
 from typing import Any
 
+from ._did.resolve import DidResolutionError, resolve_verification_method
 from ._json import as_list
 from ._jsonld import UnknownContext, expand_safely
 from ._ob2.verify import verify_hosted
 from ._ob3 import integrity
-from ._ob3.did import DidResolutionError, resolve_verification_method
 from ._payload import Payload, classify_payload
 from ._report import Report
 from ._run import Run

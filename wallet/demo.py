@@ -33,7 +33,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from verifier import CachedResponse, FetchPolicy, bake, classify_payload
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from verifier._ob3.keys import encode_multikey
+from verifier._did.keys import encode_multikey
 
 from .cache import StoreResponseCache
 from .importer import LoadedSource, import_bytes

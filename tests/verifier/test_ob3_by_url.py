@@ -14,7 +14,7 @@ from joserfc.jwk import OKPKey
 
 from verifier import FetchPolicy, VerifierPolicy, verify
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from verifier._ob3.keys import encode_multikey
+from verifier._did.keys import encode_multikey
 
 KEY = Ed25519PrivateKey.generate()
 MULTIKEY = encode_multikey(KEY.public_key())

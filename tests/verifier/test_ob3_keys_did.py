@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from verifier._fetch import Fetcher, FetchPolicy
-from verifier._ob3.did import (
+from verifier._did.resolve import (
     DidResolutionError,
     ResolvedKey,
     UnsupportedDidMethod,
@@ -32,7 +32,7 @@ from verifier._ob3.did import (
     resolve_did,
     resolve_verification_method,
 )
-from verifier._ob3.keys import (
+from verifier._did.keys import (
     InvalidKey,
     UnsupportedKey,
     base58btc_decode,

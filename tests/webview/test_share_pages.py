@@ -33,7 +33,7 @@ import verifier
 import webview.share
 from verifier import FetchPolicy, VerifierPolicy, bake, classify_payload
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from verifier._ob3.keys import encode_multikey
+from verifier._did.keys import encode_multikey
 from wallet import collections, shares
 from wallet.cache import StoreResponseCache
 from wallet.demo import DEMO_IDENTITY

@@ -14,8 +14,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .._did.keys import base58btc_decode, base58btc_encode
 from .._jsonld import canonicalize
-from .keys import base58btc_decode, base58btc_encode
 
 __all__ = [
     "SUPPORTED_PROOFS",

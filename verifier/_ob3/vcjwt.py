@@ -15,8 +15,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 
+from .._did.keys import PublicKey, b64url_decode
 from .._jose import jws_registry
-from .keys import PublicKey, b64url_decode
 
 __all__ = ["ALLOWED_ALGORITHMS", "JwtProblem", "claim_checks", "credential_of", "parse_jwt", "verify_jwt_signature"]
 

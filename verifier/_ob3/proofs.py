@@ -1,0 +1,196 @@
+"""Proofs of OB 3.0 credentials: the loop over Data Integrity proofs (any one valid proof is enough), VC-JWT
+signatures, key resolution and the binding of the key to the issuer. Portfolios and presentations use the same loop.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from .._did.keys import InvalidKey, UnsupportedKey, public_key_from_jwk
+from .._did.resolve import (
+    DidResolutionError,
+    ResolvedKey,
+    UnsupportedDidMethod,
+    VerificationMethodNotFound,
+    resolve_verification_method,
+)
+from .._errors import FetchError
+from .._json import as_list, parse_datetime
+from .._jsonld import UnknownContext
+from .._report import Report
+from .._run import Run
+from . import integrity, vcjwt
+from .credential import dates_of, issuer_id_of
+
+__all__ = ["check_binding", "check_embedded_proofs", "check_jwt", "is_issuers", "resolve_key"]
+
+
+def is_issuers(resolved: ResolvedKey, issuer_id: str | None) -> bool:
+    return issuer_id is not None and resolved.controller.split("#", 1)[0] == issuer_id.split("#", 1)[0]
+
+
+def check_binding(report: Report, resolved: ResolvedKey, issuer_id: str | None) -> None:
+    controller = resolved.controller
+    where = {"fragment": " (key taken from the method's fragment)"}.get(resolved.source, "")
+    if is_issuers(resolved, issuer_id):
+        report.add("key_owner", "passed", f"signed by the issuer's key {resolved.vm_id}{where}")
+    elif issuer_id is not None and not issuer_id.startswith(("did:", "http://", "https://")):
+        report.add("key_owner", "warning", f"the issuer id {issuer_id} cannot control keys; signed by {controller}")
+    else:
+        report.add("key_owner", "failed", f"signed by {controller}, not by the issuer {issuer_id}")
+
+
+async def resolve_key(run: Run, vm_id: str) -> ResolvedKey | None:
+    run.stage = "key_owner"
+    try:
+        return await resolve_verification_method(
+            vm_id,
+            run.fetcher,
+            trust_fragment=run.policy.trust_fragment_keys,  # type: ignore[arg-type]
+        )
+    except FetchError as exc:
+        run.report.add("key_owner", "error", f"could not resolve the key {vm_id}: {exc}")
+    except DidResolutionError as exc:
+        outcome = "failed" if isinstance(exc, UnsupportedDidMethod | VerificationMethodNotFound) else "error"
+        run.report.add("key_owner", outcome, f"cannot use the key {vm_id}: {exc}")
+    except (InvalidKey, UnsupportedKey) as exc:
+        run.report.add("key_owner", "failed", f"cannot use the key {vm_id}: {exc}")
+    return None
+
+
+async def check_embedded_proofs(
+    run: Run, credential: dict[str, Any], issuer_id: str | None, expanded: list[dict[str, Any]] | None = None
+) -> bool:
+    report = run.report
+    proofs = as_list(credential.get("proof"))
+    if not proofs:
+        report.add("signature", "failed", "the credential has no proof")
+        return False
+    problems: list[str] = []
+    verified: list[tuple[dict[str, Any], ResolvedKey]] = []
+    key_problem = None
+    for proof in proofs:
+        problem = integrity.proof_problem(proof)
+        if problem:
+            problems.append(problem)
+            continue
+        resolved = await resolve_key(run, proof["verificationMethod"])
+        if resolved is None:
+            key_problem = key_problem or report.check("key_owner")  # another proof may still verify
+            continue
+        if resolved.public_key.kind != "Ed25519":
+            problems.append(f"the key {resolved.vm_id} is {resolved.public_key.kind}, not Ed25519")
+            continue
+        run.stage = "signature"
+        try:
+            valid = integrity.verify_eddsa_proof(
+                credential,
+                proof,
+                resolved.public_key.key,  # type: ignore[arg-type]
+                expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
+            )
+        except integrity.ProofProblem as exc:
+            problems.append(str(exc))
+            continue
+        except UnknownContext as exc:
+            report.add("signature", "error", str(exc))
+            return False
+        if valid:
+            verified.append((proof, resolved))
+            if is_issuers(resolved, issuer_id):
+                break
+            continue
+        problems.append(f"the {integrity.describe_proof(proof)} signature does not match the credential")
+    if verified:
+        # Any one valid proof is enough: the issuer's own if there is one, else the first (its binding is reported).
+        proof, resolved = next(((p, r) for p, r in verified if is_issuers(r, issuer_id)), verified[0])
+        report.add("signature", "passed", f"valid {integrity.describe_proof(proof)} proof")
+        check_binding(report, resolved, issuer_id)
+        return True
+    if key_problem is not None:
+        report.add(key_problem.id, key_problem.outcome, key_problem.message)
+        return False
+    report.add("signature", "failed", "; ".join(dict.fromkeys(problems)))
+    return False
+
+
+async def _jwt_key(run: Run, header: dict[str, Any], issuer_id: str | None) -> tuple[Any, str] | None:
+    """The verification key of a VC-JWT and how it was obtained ("kid" or "jwk")."""
+    kid = header.get("kid")
+    if isinstance(kid, str) and kid.startswith(("did:", "http://", "https://")):
+        resolved = await resolve_key(run, kid)
+        return (resolved, "kid") if resolved else None
+    if isinstance(kid, str) and issuer_id and issuer_id.startswith("did:"):
+        resolved = await resolve_key(run, f"{issuer_id}#{kid.lstrip('#')}")
+        return (resolved, "kid") if resolved else None
+    try:
+        return public_key_from_jwk(header["jwk"]), "jwk"
+    except (InvalidKey, UnsupportedKey, KeyError, TypeError) as exc:
+        run.report.add("key_owner", "failed", f"the JWS header's jwk is unusable: {exc}")
+        return None
+
+
+async def _jwk_in_issuer_set(run: Run, jwk: dict[str, Any], issuer_id: str | None) -> bool | None:
+    """Key provenance for an inline jwk: is it in ``https://<issuer authority>/.well-known/jwks.json``?"""
+    parts = urlsplit(issuer_id or "")
+    if parts.scheme != "https" or not parts.netloc:
+        return None
+    try:
+        result = await run.fetcher.fetch(f"https://{parts.netloc}/.well-known/jwks.json", kind="json")
+        keys = json.loads(result.body).get("keys", []) if result.ok else None
+    except (FetchError, ValueError, AttributeError):
+        return None
+    if not isinstance(keys, list):
+        return None
+    material = ("kty", "crv", "x", "y", "n", "e")
+    return any(isinstance(k, dict) and all(k.get(f) == jwk.get(f) for f in material) for k in keys)
+
+
+async def check_jwt(
+    run: Run, token: str, credential: dict[str, Any], claims: dict[str, Any], version: str | None
+) -> bool:
+    report = run.report
+    issuer_id = issuer_id_of(credential)
+    try:
+        header, _ = vcjwt.parse_jwt(token)
+    except vcjwt.JwtProblem as exc:
+        outcome = "failed"
+        report.add("key_owner" if "kid or a jwk" in str(exc) else "signature", outcome, str(exc))
+        return False
+    found = await _jwt_key(run, header, issuer_id)
+    if found is None:
+        return False
+    key_or_resolved, how = found
+    public_key = key_or_resolved.public_key if how == "kid" else key_or_resolved
+    run.stage = "signature"
+    try:
+        valid = vcjwt.verify_jwt_signature(token, public_key)
+    except vcjwt.JwtProblem as exc:
+        report.add("signature", "failed", str(exc))
+        return False
+    if not valid:
+        report.add("signature", "failed", f"the {header['alg']} signature of the JWT does not verify")
+        return False
+    report.add("signature", "passed", f"valid {header['alg']} VC-JWT signature")
+    if how == "kid":
+        check_binding(report, key_or_resolved, issuer_id)
+    else:
+        listed = await _jwk_in_issuer_set(run, header["jwk"], issuer_id)
+        if listed:
+            report.add("key_owner", "passed", "the inline key is in the issuer's /.well-known/jwks.json")
+        elif listed is False:
+            report.add("key_owner", "failed", "the inline key is not in the issuer's /.well-known/jwks.json")
+        else:
+            report.add("key_owner", "warning", "the key is inline in the JWT: it proves integrity, not who issued it")
+    valid_from = parse_datetime(dates_of(credential, version)[0])
+    problems = vcjwt.claim_checks(claims, credential, issuer_id=issuer_id, valid_from=valid_from)
+    failed = [m for o, m in problems if o == "failed"]
+    if failed:
+        report.add("jwt_claims", "failed", "; ".join(failed))
+    elif problems:
+        report.add("jwt_claims", "warning", "; ".join(m for _, m in problems))
+    else:
+        report.add("jwt_claims", "passed", "iss, jti, nbf and sub agree with the credential")
+    return True
