@@ -8,8 +8,9 @@ import json
 from importlib import resources
 from typing import Any
 
-from pyld import context_resolver, jsonld
-from pyld import nquads as pyld_nquads
+from pyld import jsonld
+
+from ._pyld_patches import register_bundled
 
 __all__ = [
     "UnknownContext",
@@ -50,54 +51,8 @@ def _index() -> dict[str, str]:
 @functools.cache
 def _document(file_name: str) -> Any:
     document = json.loads((resources.files("verifier") / "contexts" / file_name).read_text("utf-8"))
-    _register_bundled(document)
+    register_bundled(document)
     return document
-
-
-# PyLD keys its cache of scoped (type- and property-scoped) contexts by their JCS canonical form, recomputed on every
-# use: a third of a credential's verification. The scoped contexts of the bundled documents never change, so their
-# canonical form is remembered. Only dicts whose every value is an object of a bundled document qualify: those
-# objects live as long as the process (the documents are cached), so an id names one object forever, and input
-# documents can never match.
-_BUNDLED_OBJECT_IDS: set[int] = set()
-_canonical_forms: dict[tuple[tuple[str, int], ...], bytes] = {}
-_pyld_canonicalize = context_resolver.canonicalize
-
-
-def _register_bundled(node: Any) -> None:
-    _BUNDLED_OBJECT_IDS.add(id(node))
-    if isinstance(node, dict):
-        for value in node.values():
-            _register_bundled(value)
-    elif isinstance(node, list):
-        for value in node:
-            _register_bundled(value)
-
-
-def _canonicalize_scoped_context(context: Any) -> bytes:
-    if type(context) is dict and all(id(value) in _BUNDLED_OBJECT_IDS for value in context.values()):
-        key = tuple((name, id(value)) for name, value in context.items())
-        form = _canonical_forms.get(key)
-        if form is None:
-            form = _canonical_forms[key] = _pyld_canonicalize(context)
-        return form
-    return _pyld_canonicalize(context)  # type: ignore[no-any-return]
-
-
-context_resolver.canonicalize = _canonicalize_scoped_context
-
-# RDFC-1.0 writes literals in canonical N-Quads: \b \t \n \f \r \" \\ as such, every other control character
-# (U+0000-U+001F, U+007F) as \u00XX. PyLD 3.3 escapes only five of them, so a description holding a vertical tab
-# or a form feed canonicalized differently here than in every other implementation, and honest signatures failed.
-_ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
-_NQUADS_ESCAPES = {code: _ECHAR.get(chr(code), f"\\u{code:04X}") for code in [*range(0x20), 0x22, 0x5C, 0x7F]}
-
-
-def _escape_rdfc(value: str) -> str:
-    return value.translate(_NQUADS_ESCAPES)
-
-
-pyld_nquads.escape = _escape_rdfc
 
 
 def bundled_context_urls() -> frozenset[str]:

@@ -1,0 +1,82 @@
+"""The two places where the backpack changes PyLD's behaviour, checked against the PyLD version they were written for.
+
+PyLD is the JSON-LD processor; these patches replace two of its module-level functions:
+
+* ``pyld.context_resolver.canonicalize`` (speed): the canonical key of the bundled scoped contexts is remembered;
+* ``pyld.nquads.escape`` (correctness): canonical N-Quads escape every control character as RDFC-1.0 requires.
+
+Both functions are internals of PyLD 3.x. ``apply()`` refuses to run on another major version or when either is gone,
+so that an upgrade fails loudly at import rather than verifying differently; ``tests/verifier`` pins this too.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from pyld import context_resolver
+from pyld import nquads as pyld_nquads
+
+__all__ = ["SUPPORTED_PYLD_MAJOR", "PatchTargetMissing", "apply", "register_bundled"]
+
+SUPPORTED_PYLD_MAJOR = 3
+
+
+class PatchTargetMissing(RuntimeError):
+    """The installed PyLD is not the one the patches were written for."""
+
+
+# PyLD keys its cache of scoped (type- and property-scoped) contexts by their JCS canonical form, recomputed on every
+# use: a third of a credential's verification. The scoped contexts of the bundled documents never change, so their
+# canonical form is remembered. Only dicts whose every value is an object of a bundled document qualify: those
+# objects live as long as the process (the documents are cached), so an id names one object forever, and input
+# documents can never match.
+_BUNDLED_OBJECT_IDS: set[int] = set()
+_canonical_forms: dict[tuple[tuple[str, int], ...], bytes] = {}
+_pyld_canonicalize = context_resolver.canonicalize
+
+
+def register_bundled(node: Any) -> None:
+    _BUNDLED_OBJECT_IDS.add(id(node))
+    if isinstance(node, dict):
+        for value in node.values():
+            register_bundled(value)
+    elif isinstance(node, list):
+        for value in node:
+            register_bundled(value)
+
+
+def _canonicalize_scoped_context(context: Any) -> bytes:
+    if type(context) is dict and all(id(value) in _BUNDLED_OBJECT_IDS for value in context.values()):
+        key = tuple((name, id(value)) for name, value in context.items())
+        form = _canonical_forms.get(key)
+        if form is None:
+            form = _canonical_forms[key] = _pyld_canonicalize(context)
+        return form
+    return _pyld_canonicalize(context)  # type: ignore[no-any-return]
+
+
+# RDFC-1.0 writes literals in canonical N-Quads: \b \t \n \f \r \" \\ as such, every other control character
+# (U+0000-U+001F, U+007F) as \u00XX. PyLD 3.3 escapes only five of them, so a description holding a vertical tab
+# or a form feed canonicalized differently here than in every other implementation, and honest signatures failed.
+_ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_NQUADS_ESCAPES = {code: _ECHAR.get(chr(code), f"\\u{code:04X}") for code in [*range(0x20), 0x22, 0x5C, 0x7F]}
+
+
+def _escape_rdfc(value: str) -> str:
+    return value.translate(_NQUADS_ESCAPES)
+
+
+def apply() -> None:
+    """Install both patches (idempotent)."""
+    version = metadata.version("PyLD")
+    if int(version.split(".", 1)[0]) != SUPPORTED_PYLD_MAJOR:
+        raise PatchTargetMissing(f"PyLD {version} is installed; the backpack needs PyLD {SUPPORTED_PYLD_MAJOR}.x")
+    for module, name in ((context_resolver, "canonicalize"), (pyld_nquads, "escape")):
+        if not callable(getattr(module, name, None)):
+            raise PatchTargetMissing(f"PyLD {version} has no {module.__name__}.{name}: the patches cannot apply")
+    context_resolver.canonicalize = _canonicalize_scoped_context
+    pyld_nquads.escape = _escape_rdfc
+
+
+apply()
