@@ -25,9 +25,9 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from verifier import FetchPolicy, VerifierPolicy, classify_payload, verify
+from verifier._did.keys import encode_multikey
 from verifier._jsonld import canonicalize
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from verifier._did.keys import encode_multikey
 
 
 def _credential(issuer: str, number: int) -> dict[str, object]:

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from issuer import IssuerFixture, IssuerServer
 
-from verifier import CachedResponse, FetchPolicy
+from verifier import FetchPolicy
+from verifier.http import CachedResponse
 from wallet.cache import StoreResponseCache
 from wallet.store import Store
 

@@ -99,3 +99,83 @@ def test_importing_the_libraries_pulls_in_no_ui(statement: str, must_load: str, 
     loaded = _loaded_after(statement, must_not_load | {must_load})
     assert must_load in {name.split(".")[0] for name in loaded}  # the probe does see what it looks for
     assert {name.split(".")[0] for name in loaded} & must_not_load == set()
+
+
+def test_the_verifier_facade_exports_exactly_its_public_names() -> None:
+    import verifier
+
+    public = sorted(name for name in dir(verifier) if not name.startswith("_") and not _is_module(verifier, name))
+    assert verifier.__all__ == sorted(verifier.__all__, key=lambda n: (not n.isupper(), n))  # kept in order
+    assert sorted(verifier.__all__) == public
+    assert set(verifier.__all__) == {
+        *("verify", "verify_many", "verify_async", "verify_many_async", "Source", "VerifierPolicy", "FetchPolicy"),
+        *("Report", "CheckResult", "BadgeDisplay", "CHECK_IDS"),
+        *("extract", "bake", "Extraction", "Payload", "classify_payload", "summarize", "BadgeSummary", "Limits"),
+        *("VerifierError", "ExtractionError", "InputTooLarge", "MalformedInput", "UnsafeInput", "NoBadgeFound"),
+        *("FetchError", "BlockedAddress"),
+    }
+
+
+def _is_module(package: object, name: str) -> bool:
+    import __future__
+
+    import types
+
+    # Sub-modules appear as attributes once imported; ``annotations`` is the ``from __future__`` feature.
+    return isinstance(getattr(package, name), types.ModuleType | __future__._Feature)
+
+
+@pytest.mark.parametrize("module", ["verifier.extraction", "verifier.http", "verifier.portfolio", "verifier.signing"])
+def test_each_public_verifier_module_exports_what_it_names(module: str) -> None:
+    import importlib
+
+    loaded = importlib.import_module(module)
+    assert loaded.__all__, module
+    for name in loaded.__all__:
+        assert hasattr(loaded, name), f"{module}.{name}"
+
+
+def _private_verifier_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        found += [n for n in names if n.startswith("verifier.") and any(p.startswith("_") for p in n.split(".")[1:])]
+    return found
+
+
+def test_the_helper_finds_private_verifier_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from verifier import verify\nfrom verifier._fetch import Fetcher\nimport verifier._ob3.verify\n"
+        "def later():\n    from verifier import _jsonld\n"
+    )
+    assert _private_verifier_imports(sample) == [
+        "verifier._fetch",
+        "verifier._fetch.Fetcher",
+        "verifier._ob3.verify",
+        "verifier._jsonld",
+    ]
+
+
+def test_no_module_outside_the_verifier_imports_a_private_verifier_module() -> None:
+    modules = _modules("wallet") + _modules("webview")
+    assert ROOT / "webview" / "__init__.py" in modules
+    offenders = {
+        str(p.relative_to(ROOT)): _private_verifier_imports(p) for p in modules if _private_verifier_imports(p)
+    }
+    assert offenders == {}
+
+
+def test_the_verifier_library_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier import FetchPolicy, VerifierPolicy
+
+    monkeypatch.setenv("BACKPACK_ALLOW_PRIVATE_NETWORK", "1")
+    assert FetchPolicy().allow_private_network is False
+    assert VerifierPolicy().fetch.allow_private_network is False
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in _modules("verifier"))
+    assert "os.environ" not in sources and "getenv" not in sources

@@ -1,9 +1,28 @@
 """Open Badges extraction and verification: a library with no storage and no UI.
 
->>> from verifier import extract
->>> extraction = extract(open("badge.png", "rb").read())   # doctest: +SKIP
->>> extraction.payload.kind, extraction.payload.version     # doctest: +SKIP
-('json', 'ob3')
+>>> from verifier import verify, VerifierPolicy
+>>> policy = VerifierPolicy(recipients=("ada@example.com",))
+>>> report = verify(open("badge.png", "rb").read(), policy=policy)  # doctest: +SKIP
+>>> report.status, [check.id for check in report.checks]  # doctest: +SKIP
+('valid', ['extracted', 'fetched', ...])
+
+The façade holds what most callers need. Public sub-modules hold the rest: ``verifier.extraction`` (finding and
+baking badges in images, QR codes and text), ``verifier.http`` (the fetcher, its cache protocol), ``verifier.portfolio``
+(the holder-signed portfolio format) and ``verifier.signing`` (signing the wallet's own documents). Modules whose name
+starts with an underscore are private.
+
+Errors form one tree::
+
+    VerifierError
+    ├── ExtractionError          no badge could be read from the input
+    │   ├── InputTooLarge
+    │   ├── MalformedInput
+    │   ├── UnsafeInput
+    │   └── NoBadgeFound
+    └── FetchError               a document could not be fetched
+        └── BlockedAddress       the destination is a private or loopback address
+
+A badge that is not valid raises nothing: the report says why.
 """
 
 from __future__ import annotations
@@ -18,9 +37,9 @@ from ._errors import (
     UnsafeInput,
     VerifierError,
 )
-from ._extract import Extraction, FoundPayload, bake, extract
-from ._fetch import CachedResponse, Fetcher, FetchPolicy, FetchResult, MemoryCache, ResponseCache, fetch_url
-from ._limits import DEFAULT_LIMITS, Limits
+from ._extract import Extraction, bake, extract
+from ._fetch import FetchPolicy
+from ._limits import Limits
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._report import CHECK_IDS, BadgeDisplay, CheckResult, Report
@@ -29,27 +48,20 @@ from ._verify import Source, verify, verify_async, verify_many, verify_many_asyn
 
 __all__ = [
     "CHECK_IDS",
-    "DEFAULT_LIMITS",
     "BadgeDisplay",
     "BadgeSummary",
     "BlockedAddress",
-    "CachedResponse",
     "CheckResult",
     "Extraction",
     "ExtractionError",
     "FetchError",
     "FetchPolicy",
-    "FetchResult",
-    "Fetcher",
-    "FoundPayload",
     "InputTooLarge",
     "Limits",
     "MalformedInput",
-    "MemoryCache",
     "NoBadgeFound",
     "Payload",
     "Report",
-    "ResponseCache",
     "Source",
     "UnsafeInput",
     "VerifierError",
@@ -57,7 +69,6 @@ __all__ = [
     "bake",
     "classify_payload",
     "extract",
-    "fetch_url",
     "summarize",
     "verify",
     "verify_async",

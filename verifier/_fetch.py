@@ -16,7 +16,6 @@ import asyncio
 import concurrent.futures
 import functools
 import ipaddress
-import os
 import re
 import socket
 import ssl
@@ -53,10 +52,6 @@ _MB = 1024 * 1024
 T = TypeVar("T")
 
 
-def _env_allows_private() -> bool:
-    return os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes")
-
-
 @dataclass(frozen=True)
 class FetchPolicy:
     connect_timeout: float = 5.0
@@ -72,15 +67,10 @@ class FetchPolicy:
     max_open_origins: int = 128
     """Idle connection pools beyond this many origins are closed (least recently used first)."""
     allow_private_network: bool = False
-    """Lift the SSRF guard (local development, tests against loopback issuers)."""
+    """Lift the SSRF guard (local development, tests against loopback issuers). Off unless the caller says so: the
+    library reads no environment variable."""
     offline: bool = False
     """Never touch the network: answer from the cache, or fail."""
-
-    @classmethod
-    def from_env(cls, **overrides: object) -> FetchPolicy:
-        values: dict[str, object] = {"allow_private_network": _env_allows_private()}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
 
     def max_bytes(self, kind: DocumentKind) -> int:
         return self.max_json_bytes if kind == "json" else self.max_image_bytes
@@ -205,7 +195,7 @@ class Fetcher:
         cache: ResponseCache | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.policy = policy or FetchPolicy.from_env()
+        self.policy = policy or FetchPolicy()
         self.cache: ResponseCache = cache if cache is not None else MemoryCache()
         self._transport = transport
         self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()

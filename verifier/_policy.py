@@ -12,7 +12,7 @@ __all__ = ["VerifierPolicy"]
 
 @dataclass(frozen=True)
 class VerifierPolicy:
-    fetch: FetchPolicy = field(default_factory=FetchPolicy.from_env)
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     recipients: tuple[str, ...] = ()
     """The earner's identities (emails, URLs, telephone numbers, DIDs); empty means the recipient is not checked."""
     clock_skew: timedelta = timedelta(minutes=5)

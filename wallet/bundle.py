@@ -12,8 +12,8 @@ import uuid
 from typing import Any
 
 from verifier import FetchPolicy
-from verifier._bundle import BUNDLE_CONTEXT, BUNDLE_TYPE
-from verifier._ob3.integrity import sign_eddsa_rdfc_2022
+from verifier.portfolio import BUNDLE_CONTEXT, BUNDLE_TYPE
+from verifier.signing import sign_eddsa_rdfc_2022
 
 from .cache import StoreResponseCache
 from .collections import Collection

@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from tinydb import Query
 
-from verifier import CachedResponse
+from verifier.http import CachedResponse
 
 from .store import Store
 

@@ -19,16 +19,8 @@ from typing import Any, NoReturn
 import click
 import segno
 
-from verifier import (
-    DEFAULT_LIMITS,
-    Extraction,
-    FetchPolicy,
-    Report,
-    VerifierError,
-    classify_payload,
-    extract,
-    summarize,
-)
+from verifier import Extraction, FetchPolicy, Report, VerifierError, classify_payload, extract, summarize
+from verifier.extraction import DEFAULT_LIMITS
 
 from . import collections, exporting, shares
 from .bundle import build_bundle
@@ -89,7 +81,8 @@ def _store(ctx: click.Context) -> Store:
 def _policy(allow_private_network: bool, offline: bool = False, store: Store | None = None) -> FetchPolicy:
     # A backpack may be marked offline-only (the demo backpack, whose issuers exist only in its cache).
     offline = offline or bool(store is not None and store.exists() and store.get_setting("offline", False))
-    return FetchPolicy.from_env(allow_private_network=True if allow_private_network else None, offline=offline or None)
+    from_env = os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes")
+    return FetchPolicy(allow_private_network=allow_private_network or from_env, offline=offline)
 
 
 _private_network_option = click.option(

@@ -31,9 +31,9 @@ from joserfc import jws
 from joserfc.jwk import OKPKey, RSAKey
 from PIL import Image, ImageDraw, ImageFilter
 
-from verifier import CachedResponse, FetchPolicy, bake, classify_payload
-from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from verifier._did.keys import encode_multikey
+from verifier import FetchPolicy, bake, classify_payload
+from verifier.http import CachedResponse
+from verifier.signing import encode_multikey, sign_eddsa_rdfc_2022
 
 from .cache import StoreResponseCache
 from .importer import LoadedSource, import_bytes

@@ -28,8 +28,8 @@ from typing import Any
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from verifier import DEFAULT_LIMITS, Payload, VerifierError, bake, extract, summarize
-from verifier._qr import decode_raster
+from verifier import Payload, VerifierError, bake, extract, summarize
+from verifier.extraction import DEFAULT_LIMITS, decode_raster
 
 from . import collections
 from .errors import NotFound, WalletError

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from verifier._did.keys import encode_multikey
+from verifier.signing import encode_multikey
 
 from .errors import StoreError
 from .store import Store

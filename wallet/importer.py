@@ -7,21 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier import (
-    DEFAULT_LIMITS,
-    Extraction,
-    FetchPolicy,
-    FoundPayload,
-    InputTooLarge,
-    Limits,
-    MalformedInput,
-    VerifierError,
-    extract,
-    fetch_url,
-    summarize,
-)
-from verifier._bundle import bundle_payloads, is_bundle
-from verifier._limits import describe_size
+from verifier import Extraction, FetchPolicy, InputTooLarge, Limits, MalformedInput, VerifierError, extract, summarize
+from verifier.extraction import DEFAULT_LIMITS, FoundPayload, describe_size
+from verifier.http import fetch_url
+from verifier.portfolio import bundle_payloads, is_bundle
 
 from .errors import SourceError, WalletError
 from .store import BadgeRecord, SourceRef, Store, badge_id_for_key, compact_summary, now_iso
@@ -72,6 +61,12 @@ def read_file_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
+def _default_policy() -> FetchPolicy:
+    # Interim: the one settings module replaces this (the verifier library reads no environment).
+    allowed = os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes")
+    return FetchPolicy(allow_private_network=allowed)
+
+
 def load_source(
     source: str, *, policy: FetchPolicy | None = None, limits: Limits = DEFAULT_LIMITS, stdin: bytes | None = None
 ) -> LoadedSource:
@@ -79,7 +74,7 @@ def load_source(
     if source == "-":
         return LoadedSource("text", "<stdin>", stdin or b"")
     if _is_url(source):
-        result = fetch_url(source, policy=policy)
+        result = fetch_url(source, policy=policy or _default_policy())
         return LoadedSource("url", source, result.body)
     return LoadedSource("file", source, read_file_limited(Path(source), limits))
 

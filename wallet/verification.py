@@ -5,18 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from verifier import (
-    DEFAULT_LIMITS,
-    FetchPolicy,
-    Payload,
-    Report,
-    Source,
-    VerifierError,
-    VerifierPolicy,
-    classify_payload,
-    verify_many,
-)
-from verifier._payload import BadgeVersion
+from verifier import FetchPolicy, Payload, Report, Source, VerifierError, VerifierPolicy, classify_payload, verify_many
+from verifier.extraction import DEFAULT_LIMITS, BadgeVersion
 
 from .cache import StoreResponseCache
 from .errors import SourceError

@@ -49,9 +49,7 @@ def get_store() -> Store:
 
 def _fetch_policy(store: Store) -> FetchPolicy:
     offline = bool(store.exists() and store.get_setting("offline", False))
-    return FetchPolicy.from_env(
-        allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), offline=offline or None
-    )
+    return FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), offline=offline)
 
 
 @dataclass

@@ -18,7 +18,8 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 
-from verifier import CheckResult, FetchPolicy, MemoryCache, Report, VerifierPolicy, verify
+from verifier import CheckResult, FetchPolicy, Report, VerifierPolicy, verify
+from verifier.http import MemoryCache
 
 from .security import RateLimiter
 

@@ -18,7 +18,8 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, ProgressBar, Static, Switch, TextArea
 
-from verifier import CachedResponse, FetchPolicy, extract
+from verifier import FetchPolicy, extract
+from verifier.http import CachedResponse
 from wallet.cache import StoreResponseCache
 from wallet.demo import DemoContent
 from wallet.store import Store

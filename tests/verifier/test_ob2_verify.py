@@ -36,7 +36,8 @@ from joserfc.jwk import RSAKey
 from ob2_fixtures import *  # noqa: F403 - the issuer_server, other_server and issuer fixtures
 from ob2_fixtures import EARNER, make_policy
 
-from verifier import CHECK_IDS, FetchPolicy, MemoryCache, Report, VerifierPolicy, verify, verify_many
+from verifier import CHECK_IDS, FetchPolicy, Report, VerifierPolicy, verify, verify_many
+from verifier.http import MemoryCache
 from verifier.portfolio import GoneReason, gone_problem
 
 HOSTED_CHECKS = [

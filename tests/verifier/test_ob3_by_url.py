@@ -13,8 +13,8 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from verifier import FetchPolicy, VerifierPolicy, verify
-from verifier._ob3.integrity import sign_eddsa_rdfc_2022
 from verifier._did.keys import encode_multikey
+from verifier._ob3.integrity import sign_eddsa_rdfc_2022
 
 KEY = Ed25519PrivateKey.generate()
 MULTIKEY = encode_multikey(KEY.public_key())

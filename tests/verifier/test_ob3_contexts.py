@@ -9,9 +9,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from verifier import FetchPolicy, VerifierPolicy, classify_payload, verify
+from verifier._did.keys import encode_multikey
 from verifier._jsonld import fetched_contexts
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from verifier._did.keys import encode_multikey
 
 EXTRA_CONTEXT_URL = "https://contexts.example/skills-extension.jsonld"
 EXTRA_CONTEXT = {"@context": {"skillLevel": "https://contexts.example/vocab#skillLevel"}}

@@ -19,7 +19,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from verifier._fetch import Fetcher, FetchPolicy
+from verifier._did.keys import (
+    InvalidKey,
+    UnsupportedKey,
+    base58btc_decode,
+    base58btc_encode,
+    decode_multikey,
+    encode_multikey,
+    multibase_decode,
+    public_key_from_jwk,
+)
 from verifier._did.resolve import (
     DidResolutionError,
     ResolvedKey,
@@ -32,16 +41,7 @@ from verifier._did.resolve import (
     resolve_did,
     resolve_verification_method,
 )
-from verifier._did.keys import (
-    InvalidKey,
-    UnsupportedKey,
-    base58btc_decode,
-    base58btc_encode,
-    decode_multikey,
-    encode_multikey,
-    multibase_decode,
-    public_key_from_jwk,
-)
+from verifier._fetch import Fetcher, FetchPolicy
 
 DIDS = Path(__file__).resolve().parents[1] / "fixtures" / "vectors" / "dids"
 DID_SHA256 = {

@@ -10,7 +10,8 @@ from cli_fixtures import *  # noqa: F403 - the issuer_server and issuer fixtures
 from cli_fixtures import ISSUED_ON, local_policy
 from issuer import IssuerFixture, IssuerServer
 
-from verifier import CachedResponse, VerifierPolicy, verify_many
+from verifier import VerifierPolicy, verify_many
+from verifier.http import CachedResponse
 from wallet.cache import StoreResponseCache
 from wallet.store import Store
 

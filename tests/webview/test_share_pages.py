@@ -32,8 +32,8 @@ from werkzeug.test import TestResponse
 import verifier
 import webview.share
 from verifier import FetchPolicy, VerifierPolicy, bake, classify_payload
-from verifier._ob3.integrity import sign_eddsa_rdfc_2022
 from verifier._did.keys import encode_multikey
+from verifier._ob3.integrity import sign_eddsa_rdfc_2022
 from wallet import collections, shares
 from wallet.cache import StoreResponseCache
 from wallet.demo import DEMO_IDENTITY

@@ -109,16 +109,23 @@ def sign_eddsa_rdfc_2022(
     *,
     created: str,
     proof_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any]:
     """``document`` with a ``DataIntegrityProof`` (``eddsa-rdfc-2022``) added: the inverse of verification, for the
-    wallet's own documents (the holder-signed bundle, the demo issuer)."""
-    proof = {
+    wallet's own documents (the holder-signed bundle and presentations, the demo issuer). ``challenge`` and
+    ``domain`` go into the proof options, so the signature covers them."""
+    proof: dict[str, Any] = {
         "type": "DataIntegrityProof",
         "cryptosuite": "eddsa-rdfc-2022",
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
     }
+    if challenge is not None:
+        proof["challenge"] = challenge
+    if domain is not None:
+        proof["domain"] = domain
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     signature = private_key.sign(hash_data(unsecured, proof))
     return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc_encode(signature)}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ class BackpackApp(App[None]):
             return self._fetch_policy
         offline = bool(self.store.exists() and self.store.get_setting("offline", False))
         allow_private = bool(self.store.exists() and self.store.get_setting("allow_private_network", False))
-        return FetchPolicy.from_env(offline=offline or None, allow_private_network=allow_private or None)
+        from_env = os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes")
+        return FetchPolicy(offline=offline, allow_private_network=allow_private or from_env)
 
     def on_mount(self) -> None:
         from .screens.home import HomeScreen
