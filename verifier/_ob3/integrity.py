@@ -40,14 +40,15 @@ def describe_proof(proof: dict[str, Any]) -> str:
     return f"{kind}/{suite}" if suite else str(kind)
 
 
-def proof_problem(proof: Any) -> str | None:
-    """Why this proof cannot be a supported, assertion-purpose EdDSA proof; None when it can."""
+def proof_problem(proof: Any, *, purposes: tuple[str, ...] = ("assertionMethod",)) -> str | None:
+    """Why this proof cannot be a supported EdDSA proof for one of ``purposes``; None when it can."""
     if not isinstance(proof, dict):
         return "the proof is not an object"
     if describe_proof(proof) not in SUPPORTED_PROOFS:
         return f"unsupported proof type {describe_proof(proof)} (supported: {', '.join(SUPPORTED_PROOFS)})"
-    if proof.get("proofPurpose") != "assertionMethod":
-        return f"the proof's purpose is {proof.get('proofPurpose')!r}, not 'assertionMethod'"
+    if proof.get("proofPurpose") not in purposes:
+        expected = " or ".join(repr(p) for p in purposes)
+        return f"the proof's purpose is {proof.get('proofPurpose')!r}, not {expected}"
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         return "the proofValue is not a base58btc multibase string"
@@ -84,9 +85,10 @@ def verify_eddsa_proof(
     public_key: Ed25519PublicKey,
     *,
     expanded_unsecured: list[dict[str, Any]] | None = None,
+    purposes: tuple[str, ...] = ("assertionMethod",),
 ) -> bool:
     """Whether ``proof`` is a valid Ed25519 signature over ``document`` (any other proof in it is ignored)."""
-    problem = proof_problem(proof)
+    problem = proof_problem(proof, purposes=purposes)
     if problem:
         raise ProofProblem(problem)
     try:

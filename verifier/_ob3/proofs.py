@@ -5,6 +5,8 @@ signatures, key resolution and the binding of the key to the issuer. Portfolios 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,12 +21,20 @@ from .._did.resolve import (
 from .._errors import FetchError
 from .._json import as_list, parse_datetime
 from .._jsonld import UnknownContext
-from .._report import Report
+from .._report import Outcome, Report
 from .._run import Run
 from . import integrity, vcjwt
 from .credential import dates_of, issuer_id_of
 
-__all__ = ["check_binding", "check_embedded_proofs", "check_jwt", "is_issuers", "resolve_key"]
+__all__ = [
+    "ProofAttempts",
+    "check_binding",
+    "check_embedded_proofs",
+    "check_jwt",
+    "is_issuers",
+    "resolve_key",
+    "try_data_integrity_proofs",
+]
 
 
 def is_issuers(resolved: ResolvedKey, issuer_id: str | None) -> bool:
@@ -42,77 +52,120 @@ def check_binding(report: Report, resolved: ResolvedKey, issuer_id: str | None) 
         report.add("key_owner", "failed", f"signed by {controller}, not by the issuer {issuer_id}")
 
 
-async def resolve_key(run: Run, vm_id: str) -> ResolvedKey | None:
-    run.stage = "key_owner"
+@dataclass
+class ProofAttempts:
+    """What trying every Data Integrity proof of a document found; nothing is recorded in a report yet."""
+
+    verified: list[tuple[dict[str, Any], ResolvedKey]] = field(default_factory=list)
+    """Proofs whose signature verifies, with the key that made them."""
+    problems: list[str] = field(default_factory=list)
+    """Why each other proof failed."""
+    key_problem: tuple[Outcome, str] | None = None
+    """The first key that could not be resolved (``error``: could not check; ``failed``: unusable)."""
+    unknown_context: str | None = None
+    """The document cannot be canonicalized offline: nothing can be said of any proof."""
+
+
+async def _resolve_quietly(run: Run, vm_id: str, relationship: str) -> ResolvedKey | tuple[Outcome, str]:
     try:
         return await resolve_verification_method(
             vm_id,
             run.fetcher,
+            relationship=relationship,
             trust_fragment=run.policy.trust_fragment_keys,  # type: ignore[arg-type]
         )
     except FetchError as exc:
-        run.report.add("key_owner", "error", f"could not resolve the key {vm_id}: {exc}")
+        return "error", f"could not resolve the key {vm_id}: {exc}"
     except DidResolutionError as exc:
-        outcome = "failed" if isinstance(exc, UnsupportedDidMethod | VerificationMethodNotFound) else "error"
-        run.report.add("key_owner", outcome, f"cannot use the key {vm_id}: {exc}")
+        outcome: Outcome = "failed" if isinstance(exc, UnsupportedDidMethod | VerificationMethodNotFound) else "error"
+        return outcome, f"cannot use the key {vm_id}: {exc}"
     except (InvalidKey, UnsupportedKey) as exc:
-        run.report.add("key_owner", "failed", f"cannot use the key {vm_id}: {exc}")
+        return "failed", f"cannot use the key {vm_id}: {exc}"
+
+
+async def resolve_key(run: Run, vm_id: str) -> ResolvedKey | None:
+    """The issuer key named by ``vm_id``; a key that cannot be used is recorded as the ``key_owner`` check."""
+    run.stage = "key_owner"
+    found = await _resolve_quietly(run, vm_id, "assertionMethod")
+    if isinstance(found, ResolvedKey):
+        return found
+    run.report.add("key_owner", *found)
     return None
+
+
+async def try_data_integrity_proofs(
+    run: Run,
+    document: dict[str, Any],
+    expanded: list[dict[str, Any]] | None,
+    *,
+    purposes: tuple[str, ...] = ("assertionMethod",),
+    preferred: Callable[[ResolvedKey], bool] = lambda _resolved: False,
+) -> ProofAttempts:
+    """Try each Data Integrity proof of ``document`` (a credential or a presentation) until a ``preferred`` signer's
+    verifies: any one valid proof is enough, and the caller decides whose it must be."""
+    attempts = ProofAttempts()
+    for proof in as_list(document.get("proof")):
+        problem = integrity.proof_problem(proof, purposes=purposes)
+        if problem:
+            attempts.problems.append(problem)
+            continue
+        run.stage = "key_owner"
+        found = await _resolve_quietly(run, proof["verificationMethod"], proof["proofPurpose"])
+        if not isinstance(found, ResolvedKey):
+            attempts.key_problem = attempts.key_problem or found  # another proof may still verify
+            continue
+        if found.public_key.kind != "Ed25519":
+            attempts.problems.append(f"the key {found.vm_id} is {found.public_key.kind}, not Ed25519")
+            continue
+        run.stage = "signature"
+        try:
+            valid = integrity.verify_eddsa_proof(
+                document,
+                proof,
+                found.public_key.key,  # type: ignore[arg-type]
+                expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
+                purposes=purposes,
+            )
+        except integrity.ProofProblem as exc:
+            attempts.problems.append(str(exc))
+            continue
+        except UnknownContext as exc:
+            attempts.unknown_context = str(exc)
+            return attempts
+        if valid:
+            attempts.verified.append((proof, found))
+            if preferred(found):
+                break
+            continue
+        what = "presentation" if "VerifiablePresentation" in as_list(document.get("type")) else "credential"
+        attempts.problems.append(f"the {integrity.describe_proof(proof)} signature does not match the {what}")
+    return attempts
 
 
 async def check_embedded_proofs(
     run: Run, credential: dict[str, Any], issuer_id: str | None, expanded: list[dict[str, Any]] | None = None
 ) -> bool:
     report = run.report
-    proofs = as_list(credential.get("proof"))
-    if not proofs:
+    if not as_list(credential.get("proof")):
         report.add("signature", "failed", "the credential has no proof")
         return False
-    problems: list[str] = []
-    verified: list[tuple[dict[str, Any], ResolvedKey]] = []
-    key_problem = None
-    for proof in proofs:
-        problem = integrity.proof_problem(proof)
-        if problem:
-            problems.append(problem)
-            continue
-        resolved = await resolve_key(run, proof["verificationMethod"])
-        if resolved is None:
-            key_problem = key_problem or report.check("key_owner")  # another proof may still verify
-            continue
-        if resolved.public_key.kind != "Ed25519":
-            problems.append(f"the key {resolved.vm_id} is {resolved.public_key.kind}, not Ed25519")
-            continue
-        run.stage = "signature"
-        try:
-            valid = integrity.verify_eddsa_proof(
-                credential,
-                proof,
-                resolved.public_key.key,  # type: ignore[arg-type]
-                expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
-            )
-        except integrity.ProofProblem as exc:
-            problems.append(str(exc))
-            continue
-        except UnknownContext as exc:
-            report.add("signature", "error", str(exc))
-            return False
-        if valid:
-            verified.append((proof, resolved))
-            if is_issuers(resolved, issuer_id):
-                break
-            continue
-        problems.append(f"the {integrity.describe_proof(proof)} signature does not match the credential")
-    if verified:
+    attempts = await try_data_integrity_proofs(
+        run, credential, expanded, preferred=lambda resolved: is_issuers(resolved, issuer_id)
+    )
+    if attempts.unknown_context is not None:
+        report.add("signature", "error", attempts.unknown_context)
+        return False
+    if attempts.verified:
         # Any one valid proof is enough: the issuer's own if there is one, else the first (its binding is reported).
+        verified = attempts.verified
         proof, resolved = next(((p, r) for p, r in verified if is_issuers(r, issuer_id)), verified[0])
         report.add("signature", "passed", f"valid {integrity.describe_proof(proof)} proof")
         check_binding(report, resolved, issuer_id)
         return True
-    if key_problem is not None:
-        report.add(key_problem.id, key_problem.outcome, key_problem.message)
+    if attempts.key_problem is not None:
+        report.add("key_owner", *attempts.key_problem)
         return False
-    report.add("signature", "failed", "; ".join(dict.fromkeys(problems)))
+    report.add("signature", "failed", "; ".join(dict.fromkeys(attempts.problems)))
     return False
 
 
