@@ -37,6 +37,7 @@ from .errors import WalletError
 from .identities import normalize_identity
 from .importer import import_sources, load_source
 from .paths import default_home, demo_home
+from .settings import fetch_policy, load_settings
 from .store import BadgeRecord, Store, atomic_write
 from .verification import verify_records, verify_sources
 
@@ -86,10 +87,11 @@ def _store(ctx: click.Context) -> Store:
     return ctx.ensure_object(_Context).store
 
 
-def _policy(allow_private_network: bool, offline: bool = False, store: Store | None = None) -> FetchPolicy:
-    # A backpack may be marked offline-only (the demo backpack, whose issuers exist only in its cache).
-    offline = offline or bool(store is not None and store.exists() and store.get_setting("offline", False))
-    return FetchPolicy.from_env(allow_private_network=True if allow_private_network else None, offline=offline or None)
+def _policy(store: Store, allow_private_network: bool, offline: bool = False) -> FetchPolicy:
+    # The backpack's settings (offline-only, private network allowed) apply unless a flag widens them.
+    return fetch_policy(
+        load_settings(store), allow_private_network=allow_private_network or None, offline=offline or None
+    )
 
 
 _private_network_option = click.option(
@@ -249,7 +251,7 @@ def import_command(
 ) -> None:
     """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
     store = _store(ctx)
-    policy = _policy(allow_private_network, offline, store)
+    policy = _policy(store, allow_private_network, offline)
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in sources else None
     failures = 0
     imported: list[BadgeRecord] = []
@@ -404,7 +406,7 @@ def _extraction_json(extraction: Extraction) -> dict[str, Any]:
 def extract_command(ctx: click.Context, source: str, as_json: bool, allow_private_network: bool) -> None:
     """Show what is baked in an image or encoded in a QR code, without storing anything."""
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if source == "-" else None
-    loaded = load_source(source, policy=_policy(allow_private_network), stdin=stdin)
+    loaded = load_source(source, policy=_policy(_store(ctx), allow_private_network), stdin=stdin)
     try:
         extraction = extract(loaded.data)
     except VerifierError as exc:
@@ -480,7 +482,7 @@ def verify_command(
         raise click.UsageError("standard input cannot hold both the source list and a badge")
     store = _store(ctx)
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in all_sources else None
-    policy = _policy(allow_private_network, offline, store)
+    policy = _policy(store, allow_private_network, offline)
     reports = verify_sources(
         store, all_sources, fetch_policy=policy, recipients=recipients, stdin=stdin, fetch_contexts=fetch_contexts
     )
@@ -537,7 +539,7 @@ def recheck_command(
     results = verify_records(
         store,
         records,
-        fetch_policy=_policy(allow_private_network, offline, store),
+        fetch_policy=_policy(store, allow_private_network, offline),
         recipients=recipients,
         fetch_contexts=fetch_contexts,
     )
@@ -710,7 +712,7 @@ def export_command(
         if output.is_dir():
             _fail(f"{output} is a folder: give the bundle's file name")
         collection = collections.get_collection(store, name)
-        bundle, problems = build_bundle(store, collection, fetch_policy=_policy(allow_private_network, offline, store))
+        bundle, problems = build_bundle(store, collection, fetch_policy=_policy(store, allow_private_network, offline))
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
         atomic_write(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode=0o644)

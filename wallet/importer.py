@@ -24,6 +24,7 @@ from verifier._bundle import bundle_payloads, is_bundle
 from verifier._limits import describe_size
 
 from .errors import SourceError, WalletError
+from .settings import fetch_policy, load_settings
 from .store import BadgeRecord, SourceRef, Store, badge_id_for_key, compact_summary, now_iso
 
 __all__ = ["ImportResult", "LoadedSource", "expand_sources", "import_sources", "load_source", "import_bytes"]
@@ -155,7 +156,11 @@ def import_sources(
     limits: Limits = DEFAULT_LIMITS,
     stdin: bytes | None = None,
 ) -> Iterator[ImportResult]:
-    """Import every source, yielding one result per badge stored or per source that failed."""
+    """Import every source, yielding one result per badge stored or per source that failed.
+
+    Without ``policy``, URLs are fetched as the backpack's settings say (``wallet.settings``)."""
+    if policy is None:
+        policy = fetch_policy(load_settings(store))
     for source in expand_sources(sources):
         try:
             loaded = load_source(source, policy=policy, limits=limits, stdin=stdin)

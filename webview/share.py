@@ -20,6 +20,7 @@ from verifier import CheckResult, FetchPolicy, Report
 from wallet import collections, shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
+from wallet.settings import fetch_policy, load_settings
 from wallet.store import BadgeRecord, Store
 from wallet.verification import verify_records
 
@@ -47,10 +48,8 @@ def get_store() -> Store:
 
 
 def _fetch_policy(store: Store) -> FetchPolicy:
-    offline = bool(store.exists() and store.get_setting("offline", False))
-    return FetchPolicy.from_env(
-        allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), offline=offline or None
-    )
+    # The holder's own settings, as in the CLI and the TUI (the public /verify page never uses them).
+    return fetch_policy(load_settings(store), allow_private_network=current_app.config["ALLOW_PRIVATE_NETWORK"] or None)
 
 
 @dataclass

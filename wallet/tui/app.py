@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from verifier import FetchPolicy, Report
 
+from ..settings import fetch_policy, load_settings
 from ..store import BadgeRecord, Store
 from ..verification import verify_records
 
@@ -36,12 +37,11 @@ class BackpackApp(App[None]):
 
     @property
     def fetch_policy(self) -> FetchPolicy:
-        """The policy for verification: the explicit one, else from the environment and the backpack's settings."""
+        """The policy for verification: the explicit one, else the backpack's settings (read each time: a change on
+        the settings screen applies at once)."""
         if self._fetch_policy is not None:
             return self._fetch_policy
-        offline = bool(self.store.exists() and self.store.get_setting("offline", False))
-        allow_private = bool(self.store.exists() and self.store.get_setting("allow_private_network", False))
-        return FetchPolicy.from_env(offline=offline or None, allow_private_network=allow_private or None)
+        return fetch_policy(load_settings(self.store))
 
     def on_mount(self) -> None:
         from .screens.home import HomeScreen
