@@ -15,8 +15,8 @@ from verifier import FetchPolicy
 from verifier._bundle import BUNDLE_CONTEXT, BUNDLE_TYPE
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
 
+from .badge_collections import Collection
 from .cache import StoreResponseCache
-from .collections import Collection
 from .errors import WalletError
 from .holder import holder
 from .store import BadgeRecord, Store, now_iso

@@ -30,7 +30,7 @@ from verifier import (
     summarize,
 )
 
-from . import collections, exporting, shares
+from . import badge_collections, exporting, shares
 from .bundle import build_bundle
 from .demo import seed_demo
 from .errors import WalletError
@@ -370,7 +370,7 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
 @click.pass_context
 def remove_command(ctx: click.Context, badge_id: str) -> None:
     """Remove a badge from your backpack."""
-    record, collection_names = collections.remove_badge(_store(ctx), badge_id)
+    record, collection_names = badge_collections.remove_badge(_store(ctx), badge_id)
     click.echo(f"removed {record.id}  {record.display_name}")
     for name in collection_names:
         click.echo(f"also taken out of the collection {name!r}")
@@ -560,14 +560,14 @@ def collection_group() -> None:
     """Collections: badges stacked into one story (a learning path, a job profile)."""
 
 
-def _print_collection(store: Store, collection: collections.Collection) -> None:
+def _print_collection(store: Store, collection: badge_collections.Collection) -> None:
     badges = {record.id: record for record in store.list_badges()}
     click.echo(click.style(collection.name, bold=True) + f"  ({collection.id})")
     if collection.description:
         click.echo(collection.description)
     if collection.tags:
         click.echo("tags: " + ", ".join(collection.tags))
-    click.echo(collections.progress(collection, badges).text)
+    click.echo(badge_collections.progress(collection, badges).text)
     for step, badge_id in enumerate(collection.badge_ids, start=1):
         record = badges.get(badge_id)
         if record is None:
@@ -588,7 +588,7 @@ def collection_create(
     ctx: click.Context, name: str, description: str, tags: tuple[str, ...], planned: tuple[str, ...]
 ) -> None:
     """Create a collection."""
-    created = collections.create_collection(
+    created = badge_collections.create_collection(
         _store(ctx), name, description=description, tags=list(tags), planned=list(planned)
     )
     click.echo(f"created collection {created.name!r} ({created.id})")
@@ -600,7 +600,7 @@ def collection_create(
 def collection_list(ctx: click.Context, as_json: bool) -> None:
     """List collections with their progress."""
     store = _store(ctx)
-    found = collections.list_collections(store)
+    found = badge_collections.list_collections(store)
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in found], indent=2, ensure_ascii=False))
         return
@@ -609,7 +609,7 @@ def collection_list(ctx: click.Context, as_json: bool) -> None:
         return
     badges = {record.id: record for record in store.list_badges()}
     for collection in found:
-        click.echo(f"{collection.id}  {collection.name}  ·  {collections.progress(collection, badges).text}")
+        click.echo(f"{collection.id}  {collection.name}  ·  {badge_collections.progress(collection, badges).text}")
 
 
 @collection_group.command("show")
@@ -619,10 +619,10 @@ def collection_list(ctx: click.Context, as_json: bool) -> None:
 def collection_show(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show a collection's badges in order, with their status."""
     store = _store(ctx)
-    collection = collections.get_collection(store, name)
+    collection = badge_collections.get_collection(store, name)
     if as_json:
         badges = {record.id: record for record in store.list_badges()}
-        progress = collections.progress(collection, badges)
+        progress = badge_collections.progress(collection, badges)
         document = {**collection.to_dict(), "progress": {"earned": progress.earned, "total": progress.total}}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -635,7 +635,7 @@ def collection_show(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.pass_context
 def collection_add(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) -> None:
     """Add badges to a collection (at the end)."""
-    updated = collections.add_badges(_store(ctx), name, list(badge_ids))
+    updated = badge_collections.add_badges(_store(ctx), name, list(badge_ids))
     click.echo(f"{updated.name!r} now holds {len(updated.badge_ids)} badges")
 
 
@@ -645,7 +645,7 @@ def collection_add(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) ->
 @click.pass_context
 def collection_remove(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) -> None:
     """Take badges out of a collection (they stay in the backpack)."""
-    updated = collections.remove_badges(_store(ctx), name, list(badge_ids))
+    updated = badge_collections.remove_badges(_store(ctx), name, list(badge_ids))
     click.echo(f"{updated.name!r} now holds {len(updated.badge_ids)} badges")
 
 
@@ -656,7 +656,7 @@ def collection_remove(ctx: click.Context, name: str, badge_ids: tuple[str, ...])
 def collection_order(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) -> None:
     """Put the given badges first, in this order (the others follow in their current order)."""
     store = _store(ctx)
-    _print_collection(store, collections.reorder(store, name, list(badge_ids)))
+    _print_collection(store, badge_collections.reorder(store, name, list(badge_ids)))
 
 
 @collection_group.command("rename")
@@ -665,7 +665,7 @@ def collection_order(ctx: click.Context, name: str, badge_ids: tuple[str, ...]) 
 @click.pass_context
 def collection_rename(ctx: click.Context, name: str, new_name: str) -> None:
     """Rename a collection."""
-    updated = collections.rename_collection(_store(ctx), name, new_name)
+    updated = badge_collections.rename_collection(_store(ctx), name, new_name)
     click.echo(f"renamed to {updated.name!r}")
 
 
@@ -673,9 +673,12 @@ def collection_rename(ctx: click.Context, name: str, new_name: str) -> None:
 @click.argument("name")
 @click.pass_context
 def collection_delete(ctx: click.Context, name: str) -> None:
-    """Delete a collection (its badges stay in the backpack)."""
-    deleted = collections.delete_collection(_store(ctx), name)
+    """Delete a collection (its badges stay in the backpack) and revoke its share links."""
+    deleted, revoked = badge_collections.delete_collection_and_shares(_store(ctx), name)
     click.echo(f"deleted collection {deleted.name!r}")
+    if revoked:
+        links = "its share link" if len(revoked) == 1 else f"its {len(revoked)} share links"
+        click.echo(f"revoked {links}: {', '.join(token[:8] + '…' for token in revoked)}")
 
 
 @cli.command("export")
@@ -711,7 +714,7 @@ def export_command(
     if export_format == "bundle":
         if output.is_dir():
             _fail(f"{output} is a folder: give the bundle's file name")
-        collection = collections.get_collection(store, name)
+        collection = badge_collections.get_collection(store, name)
         bundle, problems = build_bundle(store, collection, fetch_policy=_policy(store, allow_private_network, offline))
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)

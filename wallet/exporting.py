@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw, ImageFont
 from verifier import DEFAULT_LIMITS, Payload, VerifierError, bake, extract, summarize
 from verifier._qr import decode_raster
 
-from . import collections
+from . import badge_collections
 from .errors import NotFound, WalletError
 from .shares import active_share_for_badge, share_url
 from .store import BadgeRecord, Store, atomic_write
@@ -82,7 +82,7 @@ class Selection:
     """The badges an export covers: one badge, or a collection's badges in its order."""
 
     records: list[BadgeRecord]
-    collection: collections.Collection | None = None
+    collection: badge_collections.Collection | None = None
     missing: tuple[str, ...] = ()
     """Badge ids the collection lists that are no longer in the backpack (skipped)."""
 
@@ -93,7 +93,7 @@ class Selection:
         return f"badge {self.records[0].id}"
 
 
-def _collection_selection(store: Store, collection: collections.Collection) -> Selection:
+def _collection_selection(store: Store, collection: badge_collections.Collection) -> Selection:
     badges = {record.id: record for record in store.list_badges()}
     records = [badges[b] for b in collection.badge_ids if b in badges]
     missing = tuple(b for b in collection.badge_ids if b not in badges)
@@ -105,7 +105,7 @@ def _collection_selection(store: Store, collection: collections.Collection) -> S
 def select(store: Store, ref: str) -> Selection:
     """A collection (by exact name, or id prefix) or a badge (by id prefix), refusing a reference that names both."""
     try:
-        collection: collections.Collection | None = collections.get_collection(store, ref)
+        collection: badge_collections.Collection | None = badge_collections.get_collection(store, ref)
     except NotFound:
         collection = None
     if collection is not None and collection.name.casefold() == " ".join(ref.split()).casefold():

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from tinydb import Query
 
-from . import collections
+from . import badge_collections
 from .errors import AmbiguousId, NotFound, WalletError
 from .settings import DEFAULT_PUBLIC_URL
 from .settings import public_url as _settings_public_url
@@ -89,7 +89,7 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
     """Share a collection (by name or id) or a single badge (by id)."""
     kind: ShareKind
     try:
-        collection = collections.get_collection(store, ref)
+        collection = badge_collections.get_collection(store, ref)
         kind, target, label = "collection", collection.id, collection.name
     except NotFound:
         try:

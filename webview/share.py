@@ -17,7 +17,8 @@ import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
 from verifier import CheckResult, FetchPolicy, Report
-from wallet import collections, shares
+from wallet import badge_collections as collections
+from wallet import shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
 from wallet.settings import fetch_policy, load_settings

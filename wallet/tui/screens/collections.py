@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 
 from verifier import FetchPolicy
 
-from ... import collections as collections_lib
+from ... import badge_collections as collections_lib
 from ... import exporting, shares
 from ...bundle import build_bundle
 from ...errors import WalletError
@@ -304,8 +304,6 @@ class CollectionsScreen(Screen[None]):
             if not answer:
                 return
             if self._apply("Not deleted", lambda: collections_lib.delete_collection(self.store, collection.name)):
-                for share in self.active_shares.get(collection.id, []):
-                    self._apply("Share not revoked", lambda token=share.token: shares.revoke_share(self.store, token))
                 self.reload()
                 self.notify(f"Deleted {collection.name}", markup=False)
 
