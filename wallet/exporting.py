@@ -45,6 +45,7 @@ __all__ = [
     "Card",
     "ExportError",
     "Selection",
+    "WrittenCard",
     "badge_filename",
     "baked_image",
     "baked_images",
@@ -58,6 +59,7 @@ __all__ = [
     "render_badge_png",
     "select",
     "verification_link",
+    "write_cards",
     "write_file",
     "write_images",
 ]
@@ -531,6 +533,38 @@ def cards_pdf(
         title="Open Badges",
     )
     return out.getvalue(), [card.link for card in cards]
+
+
+@dataclass(frozen=True)
+class WrittenCard:
+    record: BadgeRecord
+    target: str
+    """The file written (``FILE.pdf page 2`` for a page of a PDF)."""
+    link: str | None
+    """What the card's QR code encodes (None: the card says to verify the portfolio bundle instead)."""
+
+
+def write_cards(store: Store, selection: Selection, output: Path, *, now: datetime | None = None) -> list[WrittenCard]:
+    """Write printable cards: one PDF with a page per badge, or PNG files (``FILE.png`` for one badge,
+    ``FILE-1.png``, ``FILE-2.png``… for a collection)."""
+    suffix = output.suffix.lower()
+    if suffix not in (".png", ".pdf"):
+        raise ExportError(f"a card file name ends in .png or .pdf, not {output.name!r}")
+    if suffix == ".pdf":
+        data, links = cards_pdf(store, selection.records, now=now)
+        write_file(output, data)
+        return [
+            WrittenCard(record, f"{output} page {page}", link)
+            for page, (record, link) in enumerate(zip(selection.records, links, strict=True), start=1)
+        ]
+    written = []
+    single = selection.collection is None
+    for step, record in enumerate(selection.records, start=1):
+        data, link = card_png(store, record, now=now)
+        target = output if single else output.with_name(f"{output.stem}-{step}{output.suffix}")
+        write_file(target, data)
+        written.append(WrittenCard(record, str(target), link))
+    return written
 
 
 # -- expiry alerts ------------------------------------------------------------------------------------------------
