@@ -51,6 +51,7 @@ __all__ = [
     "baked_images",
     "card_image",
     "card_png",
+    "check_card_path",
     "cards_pdf",
     "describe_window",
     "expires_at",
@@ -544,13 +545,17 @@ class WrittenCard:
     """What the card's QR code encodes (None: the card says to verify the portfolio bundle instead)."""
 
 
+def check_card_path(output: Path) -> None:
+    """Refuse a card file name that is neither ``.png`` nor ``.pdf`` (before any drawing)."""
+    if output.suffix.lower() not in (".png", ".pdf"):
+        raise ExportError(f"a card file name ends in .png or .pdf, not {output.name!r}")
+
+
 def write_cards(store: Store, selection: Selection, output: Path, *, now: datetime | None = None) -> list[WrittenCard]:
     """Write printable cards: one PDF with a page per badge, or PNG files (``FILE.png`` for one badge,
     ``FILE-1.png``, ``FILE-2.png``… for a collection)."""
-    suffix = output.suffix.lower()
-    if suffix not in (".png", ".pdf"):
-        raise ExportError(f"a card file name ends in .png or .pdf, not {output.name!r}")
-    if suffix == ".pdf":
+    check_card_path(output)
+    if output.suffix.lower() == ".pdf":
         data, links = cards_pdf(store, selection.records, now=now)
         write_file(output, data)
         return [
