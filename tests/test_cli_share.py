@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from PIL import Image
 from pyzbar import pyzbar
 
-from wallet import collections, shares
+from wallet import badge_collections as collections
+from wallet import shares
 from wallet.demo import seed_demo
 from wallet.store import Store
 
@@ -170,6 +171,19 @@ def test_unshare_revokes_at_once(runner: CliRunner, demo_home: Path) -> None:
     ]
     assert {s.state() for s in shares.list_shares(Store(demo_home))} == {"revoked"}
     assert_one_line_error(run(runner, demo_home, "unshare", "Job profile"), "no share matches")
+
+
+def test_deleting_a_collection_revokes_its_links_as_the_tui_does(runner: CliRunner, demo_home: Path) -> None:
+    first = URL.findall(ok(run(runner, demo_home, "share", "Job profile")))[0]
+    second = URL.findall(ok(run(runner, demo_home, "share", "Job profile")))[0]
+    badge_id = next(r.id for r in Store(demo_home).list_badges() if r.summary["name"] == "Git Essentials")
+    badge_link = URL.findall(ok(run(runner, demo_home, "share", badge_id)))[0]
+    assert ok(run(runner, demo_home, "collection", "delete", "Job profile")).splitlines() == [
+        "deleted collection 'Job profile'",
+        f"revoked its 2 share links: {first[1][:8]}…, {second[1][:8]}…",
+    ]
+    states = {s.token: s.state() for s in shares.list_shares(Store(demo_home))}
+    assert states == {first[1]: "revoked", second[1]: "revoked", badge_link[1]: "active"}  # the badge's own stays
 
 
 @pytest.mark.parametrize("ref", ["nothing-shared", "http://127.0.0.1:8000/s/" + "A" * 43])

@@ -65,8 +65,8 @@ def test_verifier_modules_import_no_wallet_and_no_ui() -> None:
 
 
 def test_wallet_core_modules_import_no_ui() -> None:
-    modules = _modules("wallet", exclude=("wallet/cli.py", "wallet/tui/"))
-    assert ROOT / "wallet" / "store.py" in modules and ROOT / "wallet" / "cli.py" not in modules
+    modules = _modules("wallet", exclude=("wallet/cli/", "wallet/tui/"))
+    assert ROOT / "wallet" / "store.py" in modules and ROOT / "wallet" / "cli" / "__init__.py" not in modules
     offenders = {
         str(p.relative_to(ROOT)): sorted(imported_top_level_names(p) & WALLET_CORE_FORBIDDEN)
         for p in modules

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from verifier import FetchPolicy
 from verifier.portfolio import BUNDLE_CONTEXT, BUNDLE_TYPE
 from verifier.signing import sign_eddsa_rdfc_2022
 
+from .badge_collections import Collection, get_collection
 from .cache import StoreResponseCache
-from .collections import Collection
 from .errors import WalletError
+from .exporting import write_file
 from .holder import holder
 from .store import BadgeRecord, Store, now_iso
 from .verification import stored_payload, verify_records
 
-__all__ = ["BundleError", "build_bundle"]
+__all__ = ["BundleError", "build_bundle", "write_bundle"]
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
@@ -132,3 +134,16 @@ def build_bundle(
     except Exception as exc:  # noqa: BLE001 - a credential whose context is not bundled cannot be canonicalized
         raise BundleError(f"the bundle cannot be signed: {exc}") from exc
     return signed, warnings
+
+
+def write_bundle(
+    store: Store, collection_ref: str, output: Path, *, fetch_policy: FetchPolicy
+) -> tuple[Collection, dict[str, Any], list[str]]:
+    """Write the signed portfolio bundle of a collection (by name or id) to ``output``: the collection, the bundle
+    and the warnings met. Its badges are verified first (see :func:`build_bundle`)."""
+    if output.is_dir():
+        raise BundleError(f"{output} is a folder: give the bundle's file name")
+    collection = get_collection(store, collection_ref)
+    bundle, problems = build_bundle(store, collection, fetch_policy=fetch_policy)
+    write_file(output, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return collection, bundle, problems

@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw, ImageFont
 from verifier import Payload, VerifierError, bake, extract, summarize
 from verifier.extraction import DEFAULT_LIMITS, decode_raster
 
-from . import collections
+from . import badge_collections
 from .errors import NotFound, WalletError
 from .shares import active_share_for_badge, share_url
 from .store import BadgeRecord, Store, atomic_write
@@ -45,11 +45,13 @@ __all__ = [
     "Card",
     "ExportError",
     "Selection",
+    "WrittenCard",
     "badge_filename",
     "baked_image",
     "baked_images",
     "card_image",
     "card_png",
+    "check_card_path",
     "cards_pdf",
     "describe_window",
     "expires_at",
@@ -58,6 +60,7 @@ __all__ = [
     "render_badge_png",
     "select",
     "verification_link",
+    "write_cards",
     "write_file",
     "write_images",
 ]
@@ -82,7 +85,7 @@ class Selection:
     """The badges an export covers: one badge, or a collection's badges in its order."""
 
     records: list[BadgeRecord]
-    collection: collections.Collection | None = None
+    collection: badge_collections.Collection | None = None
     missing: tuple[str, ...] = ()
     """Badge ids the collection lists that are no longer in the backpack (skipped)."""
 
@@ -93,7 +96,7 @@ class Selection:
         return f"badge {self.records[0].id}"
 
 
-def _collection_selection(store: Store, collection: collections.Collection) -> Selection:
+def _collection_selection(store: Store, collection: badge_collections.Collection) -> Selection:
     badges = {record.id: record for record in store.list_badges()}
     records = [badges[b] for b in collection.badge_ids if b in badges]
     missing = tuple(b for b in collection.badge_ids if b not in badges)
@@ -105,7 +108,7 @@ def _collection_selection(store: Store, collection: collections.Collection) -> S
 def select(store: Store, ref: str) -> Selection:
     """A collection (by exact name, or id prefix) or a badge (by id prefix), refusing a reference that names both."""
     try:
-        collection: collections.Collection | None = collections.get_collection(store, ref)
+        collection: badge_collections.Collection | None = badge_collections.get_collection(store, ref)
     except NotFound:
         collection = None
     if collection is not None and collection.name.casefold() == " ".join(ref.split()).casefold():
@@ -531,6 +534,42 @@ def cards_pdf(
         title="Open Badges",
     )
     return out.getvalue(), [card.link for card in cards]
+
+
+@dataclass(frozen=True)
+class WrittenCard:
+    record: BadgeRecord
+    target: str
+    """The file written (``FILE.pdf page 2`` for a page of a PDF)."""
+    link: str | None
+    """What the card's QR code encodes (None: the card says to verify the portfolio bundle instead)."""
+
+
+def check_card_path(output: Path) -> None:
+    """Refuse a card file name that is neither ``.png`` nor ``.pdf`` (before any drawing)."""
+    if output.suffix.lower() not in (".png", ".pdf"):
+        raise ExportError(f"a card file name ends in .png or .pdf, not {output.name!r}")
+
+
+def write_cards(store: Store, selection: Selection, output: Path, *, now: datetime | None = None) -> list[WrittenCard]:
+    """Write printable cards: one PDF with a page per badge, or PNG files (``FILE.png`` for one badge,
+    ``FILE-1.png``, ``FILE-2.png``… for a collection)."""
+    check_card_path(output)
+    if output.suffix.lower() == ".pdf":
+        data, links = cards_pdf(store, selection.records, now=now)
+        write_file(output, data)
+        return [
+            WrittenCard(record, f"{output} page {page}", link)
+            for page, (record, link) in enumerate(zip(selection.records, links, strict=True), start=1)
+        ]
+    written = []
+    single = selection.collection is None
+    for step, record in enumerate(selection.records, start=1):
+        data, link = card_png(store, record, now=now)
+        target = output if single else output.with_name(f"{output.stem}-{step}{output.suffix}")
+        write_file(target, data)
+        written.append(WrittenCard(record, str(target), link))
+    return written
 
 
 # -- expiry alerts ------------------------------------------------------------------------------------------------

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from verifier import Extraction, FetchPolicy, InputTooLarge, Limits, MalformedInput, VerifierError, extract, summarize
-from verifier.extraction import DEFAULT_LIMITS, FoundPayload, describe_size
+from verifier import Extraction, FetchPolicy, Limits, MalformedInput, Report, VerifierError, extract, summarize
+from verifier.extraction import DEFAULT_LIMITS, FoundPayload
 from verifier.http import fetch_url
 from verifier.portfolio import bundle_payloads, is_bundle
 
 from .errors import SourceError, WalletError
+from .files import read_file_limited
+from .settings import fetch_policy, load_settings
 from .store import BadgeRecord, SourceRef, Store, badge_id_for_key, compact_summary, now_iso
+from .verification import verify_records as verify_stored
 
-__all__ = ["ImportResult", "LoadedSource", "expand_sources", "import_sources", "load_source", "import_bytes"]
+__all__ = [
+    "ImportOutcome",
+    "ImportProgress",
+    "ImportResult",
+    "LoadedSource",
+    "expand_sources",
+    "import_and_verify",
+    "import_bytes",
+    "import_sources",
+    "load_source",
+]
 
 
 @dataclass(frozen=True)
@@ -41,32 +55,6 @@ def _is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def read_file_limited(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise InputTooLarge(f"file refused: larger than {describe_size(limits.max_file_bytes)}")
-        with path.open("rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
-    except FileNotFoundError as exc:
-        raise SourceError(f"no such file: {path}") from exc
-    except IsADirectoryError as exc:
-        raise SourceError(f"{path} is a folder") from exc
-    except PermissionError as exc:
-        raise SourceError(f"permission denied: {path}") from exc
-    except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
-    if len(data) > limits.max_file_bytes:
-        raise InputTooLarge(f"file refused: larger than {describe_size(limits.max_file_bytes)}")
-    return data
-
-
-def _default_policy() -> FetchPolicy:
-    # Interim: the one settings module replaces this (the verifier library reads no environment).
-    allowed = os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes")
-    return FetchPolicy(allow_private_network=allowed)
-
-
 def load_source(
     source: str, *, policy: FetchPolicy | None = None, limits: Limits = DEFAULT_LIMITS, stdin: bytes | None = None
 ) -> LoadedSource:
@@ -74,7 +62,7 @@ def load_source(
     if source == "-":
         return LoadedSource("text", "<stdin>", stdin or b"")
     if _is_url(source):
-        result = fetch_url(source, policy=policy or _default_policy())
+        result = fetch_url(source, policy=policy)
         return LoadedSource("url", source, result.body)
     return LoadedSource("file", source, read_file_limited(Path(source), limits))
 
@@ -150,7 +138,11 @@ def import_sources(
     limits: Limits = DEFAULT_LIMITS,
     stdin: bytes | None = None,
 ) -> Iterator[ImportResult]:
-    """Import every source, yielding one result per badge stored or per source that failed."""
+    """Import every source, yielding one result per badge stored or per source that failed.
+
+    Without ``policy``, URLs are fetched as the backpack's settings say (``wallet.settings``)."""
+    if policy is None:
+        policy = fetch_policy(load_settings(store))
     for source in expand_sources(sources):
         try:
             loaded = load_source(source, policy=policy, limits=limits, stdin=stdin)
@@ -160,3 +152,103 @@ def import_sources(
             yield ImportResult(source, error=str(exc))
         except WalletError:
             raise  # a store problem is not about this source: stop rather than report every file as failed
+
+
+# -- the user's act: import, then verify -------------------------------------------------------------------------
+
+Stage = Literal["importing", "imported", "verifying", "verified"]
+VerifyRecords = Callable[[list[BadgeRecord]], list[tuple[BadgeRecord, Report]]]
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """One step of :func:`import_and_verify`: before and after each source, before and after each verified chunk."""
+
+    stage: Stage
+    done: int
+    total: int
+    source: str = ""
+    results: tuple[ImportResult, ...] = ()
+    """What the source gave (``imported``)."""
+    reports: tuple[tuple[BadgeRecord, Report], ...] = ()
+    """The chunk's badges and their new reports (``verified``)."""
+
+
+@dataclass
+class ImportOutcome:
+    results: list[ImportResult] = field(default_factory=list)
+    """One per badge stored or per source that failed, in order."""
+    verified: list[tuple[BadgeRecord, Report]] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def records(self) -> list[BadgeRecord]:
+        """The badges imported or updated, each once (its latest stored version), in order."""
+        unique = {r.record.id: r.record for r in self.results if r.record is not None}
+        return list(unique.values())
+
+    @property
+    def failures(self) -> list[ImportResult]:
+        return [r for r in self.results if r.record is None]
+
+
+def import_and_verify(
+    store: Store,
+    sources: Sequence[str],
+    *,
+    policy: FetchPolicy | None = None,
+    stdin: bytes | None = None,
+    verify: bool = True,
+    recipients: Iterable[str] = (),
+    fetch_contexts: bool = False,
+    verify_records: VerifyRecords | None = None,
+    verify_chunk: int | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportOutcome:
+    """Import every source (folders expanded), then verify the badges imported: the one import of every front end.
+
+    A source that cannot be read, or holds no badge, is a failed result and the others go on; a store failure
+    (``WalletError``) stops everything. ``progress`` hears each step; ``cancelled`` is asked before each source and
+    each verified chunk (``verify_chunk`` badges at a time, all at once by default), and a cancelled run returns what
+    it did. ``verify_records`` replaces the wallet's verification (the TUI passes its own).
+    """
+    if policy is None:
+        policy = fetch_policy(load_settings(store))
+    stop = cancelled or (lambda: False)
+    tell = progress or (lambda _step: None)
+    outcome = ImportOutcome()
+    expanded = list(expand_sources(list(sources)))
+    for done, source in enumerate(expanded):
+        if stop():
+            outcome.cancelled = True
+            return outcome
+        tell(ImportProgress("importing", done, len(expanded), source))
+        try:
+            results = list(import_sources(store, [source], policy=policy, stdin=stdin))
+        except WalletError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one odd file must not end the import of the others
+            results = [ImportResult(source, error=str(exc) or type(exc).__name__)]
+        outcome.results += results
+        tell(ImportProgress("imported", done + 1, len(expanded), source, tuple(results)))
+    records = outcome.records
+    if not verify or not records:
+        return outcome
+    recipients = tuple(recipients)
+    check = verify_records or (
+        lambda chunk: verify_stored(
+            store, chunk, fetch_policy=policy, recipients=recipients, fetch_contexts=fetch_contexts
+        )
+    )
+    size = verify_chunk or len(records)
+    for start in range(0, len(records), size):
+        if stop():
+            outcome.cancelled = True
+            return outcome
+        chunk = records[start : start + size]
+        tell(ImportProgress("verifying", start, len(records)))
+        checked = check(chunk)
+        outcome.verified += checked
+        tell(ImportProgress("verified", start + len(chunk), len(records), reports=tuple(checked)))
+    return outcome

@@ -1,13 +1,12 @@
 """Share links: what the earner chose to make public — one collection or one badge, never the whole backpack.
 
 A share is an unguessable token (256 bits from ``secrets``), optionally expiring, revocable at once. The public base
-URL comes from ``BACKPACK_PUBLIC_URL`` (the web view's address behind a real domain) or defaults to the local
-``backpack serve`` address. Stored in the ``shares`` table.
+URL comes from the backpack's settings (``wallet.settings``: ``BACKPACK_PUBLIC_URL``, else the saved public URL, else
+the local ``backpack serve`` address). Stored in the ``shares`` table.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,8 +14,10 @@ from typing import Any, Literal
 
 from tinydb import Query
 
-from . import collections
+from . import badge_collections
 from .errors import AmbiguousId, NotFound, WalletError
+from .settings import DEFAULT_PUBLIC_URL
+from .settings import public_url as _settings_public_url
 from .store import Store, now_iso
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "share_url",
 ]
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 ShareKind = Literal["collection", "badge"]
 
 
@@ -78,10 +78,7 @@ def _new_token() -> str:
 
 def public_url(store: Store | None = None) -> str:
     """The web view's public base URL: ``BACKPACK_PUBLIC_URL``, else the backpack's setting, else the local one."""
-    value = os.environ.get("BACKPACK_PUBLIC_URL", "").strip()
-    if not value and store is not None and store.exists():
-        value = str(store.get_setting("public_url", "") or "")
-    return (value or DEFAULT_PUBLIC_URL).rstrip("/")
+    return _settings_public_url(store)
 
 
 def share_url(store: Store, share: Share) -> str:
@@ -92,7 +89,7 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
     """Share a collection (by name or id) or a single badge (by id)."""
     kind: ShareKind
     try:
-        collection = collections.get_collection(store, ref)
+        collection = badge_collections.get_collection(store, ref)
         kind, target, label = "collection", collection.id, collection.name
     except NotFound:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from verifier import FetchPolicy, Payload, Report, Source, VerifierError, VerifierPolicy, classify_payload, verify_many
@@ -10,10 +11,10 @@ from verifier.extraction import DEFAULT_LIMITS, BadgeVersion
 
 from .cache import StoreResponseCache
 from .errors import SourceError
-from .importer import read_file_limited
+from .files import read_file_limited
 from .store import BadgeRecord, Store
 
-__all__ = ["earner_identities", "verify_records", "verify_sources"]
+__all__ = ["earner_identities", "is_stale", "refresh_stale", "stored_payload", "verify_records", "verify_sources"]
 
 
 def earner_identities(store: Store, extra: Iterable[str] = ()) -> tuple[str, ...]:
@@ -58,6 +59,33 @@ def verify_records(
         r.id: r for r in store.save_reports({rec.id: rep.to_dict() for rec, rep in zip(records, reports, strict=True)})
     }
     return [(saved.get(record.id, record), report) for record, report in zip(records, reports, strict=True)]
+
+
+def is_stale(record: BadgeRecord, max_age: timedelta, *, now: datetime | None = None) -> bool:
+    """Whether a badge's last report is older than ``max_age`` (or missing, or undated)."""
+    checked = (record.verification or {}).get("checked_at")
+    if not checked:
+        return True
+    try:
+        checked_at = datetime.fromisoformat(str(checked).replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if checked_at.tzinfo is None:
+        checked_at = checked_at.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - checked_at > max_age
+
+
+def refresh_stale(
+    store: Store,
+    records: Sequence[BadgeRecord],
+    *,
+    max_age: timedelta,
+    fetch_policy: FetchPolicy,
+    now: datetime | None = None,
+) -> list[tuple[BadgeRecord, Report]]:
+    """Verify again the badges whose last report is older than ``max_age``; the others are left as they are."""
+    due = [record for record in records if is_stale(record, max_age, now=now)]
+    return verify_records(store, due, fetch_policy=fetch_policy) if due else []
 
 
 def _read(source: str, stdin: bytes | None) -> Source:

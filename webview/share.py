@@ -18,9 +18,11 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 
 from verifier import CheckResult, FetchPolicy, Report
 from verifier.portfolio import gone_problem
-from wallet import collections, shares
+from wallet import badge_collections as collections
+from wallet import shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
+from wallet.settings import fetch_policy, load_settings
 from wallet.store import BadgeRecord, Store
 from wallet.verification import verify_records
 
@@ -48,8 +50,8 @@ def get_store() -> Store:
 
 
 def _fetch_policy(store: Store) -> FetchPolicy:
-    offline = bool(store.exists() and store.get_setting("offline", False))
-    return FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), offline=offline)
+    # The holder's own settings, as in the CLI and the TUI (the public /verify page never uses them).
+    return fetch_policy(load_settings(store), allow_private_network=current_app.config["ALLOW_PRIVATE_NETWORK"] or None)
 
 
 @dataclass

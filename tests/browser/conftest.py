@@ -30,7 +30,8 @@ from browser_site import (
 )
 from werkzeug.serving import make_server
 
-from wallet import collections, shares
+from wallet import badge_collections as collections
+from wallet import shares
 from wallet.demo import seed_demo
 from wallet.store import Store
 from webview import create_app

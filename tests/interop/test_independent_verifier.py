@@ -21,8 +21,8 @@ import pytest
 
 from verifier import FetchPolicy
 from verifier._jsonld import canonicalize
+from wallet.badge_collections import add_badges, create_collection
 from wallet.bundle import build_bundle
-from wallet.collections import add_badges, create_collection
 from wallet.demo import seed_demo
 from wallet.store import Store
 from wallet.verification import stored_payload

@@ -13,7 +13,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
 
 from verifier import FetchPolicy, VerifierPolicy, verify
-from wallet import collections, shares
+from wallet import badge_collections as collections
+from wallet import shares
 from wallet.cache import StoreResponseCache
 from wallet.demo import seed_demo
 from wallet.store import Store

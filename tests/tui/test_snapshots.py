@@ -18,7 +18,7 @@ import pytest
 from textual.pilot import Pilot
 
 from verifier import FetchPolicy
-from wallet import collections as collections_lib
+from wallet import badge_collections as collections_lib
 from wallet.store import Store
 from wallet.tui.app import make_app
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from verifier import FetchPolicy, Report, VerifierPolicy, classify_payload, verify
 from verifier._did.keys import encode_multikey
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from wallet import collections
+from wallet import badge_collections as collections
 from wallet.bundle import BundleError, build_bundle
 from wallet.cache import StoreResponseCache
 from wallet.holder import holder

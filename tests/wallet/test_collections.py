@@ -1,4 +1,4 @@
-"""Collections (``wallet.collections``) and the backpack's holder key (``wallet.holder``)."""
+"""Collections (``wallet.badge_collections``) and the backpack's holder key (``wallet.holder``)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from verifier import Report
-from wallet import collections
-from wallet.collections import CollectionError
+from wallet import badge_collections as collections
+from wallet.badge_collections import CollectionError
 from wallet.errors import NotFound, StoreError
 from wallet.holder import holder
 from wallet.importer import LoadedSource, import_bytes

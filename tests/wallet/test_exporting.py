@@ -18,7 +18,8 @@ from pyzbar import pyzbar
 
 from verifier import NoBadgeFound, bake, classify_payload, extract
 from verifier._baking import png as png_baking
-from wallet import collections, exporting
+from wallet import badge_collections as collections
+from wallet import exporting
 from wallet.importer import LoadedSource, import_bytes
 from wallet.store import BadgeRecord, Store
 

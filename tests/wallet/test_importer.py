@@ -318,7 +318,7 @@ def test_private_network_environment_switch_allows_local_urls(
 
 def test_importing_a_portfolio_bundle_imports_the_badges_inside_it(demo: Store, tmp_path: Path) -> None:
     from verifier import FetchPolicy
-    from wallet import collections
+    from wallet import badge_collections as collections
     from wallet.bundle import build_bundle
 
     names = ["Accessible Web Design", "Python Foundations", "Git Essentials", "Data Literacy"]

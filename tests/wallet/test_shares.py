@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wallet import collections, exporting, shares
+from wallet import badge_collections as collections
+from wallet import exporting, shares
 from wallet.demo import seed_demo
 from wallet.errors import NotFound, WalletError
 from wallet.store import Store, now_iso

@@ -34,7 +34,8 @@ import webview.share
 from verifier import FetchPolicy, VerifierPolicy, bake, classify_payload
 from verifier._did.keys import encode_multikey
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from wallet import collections, shares
+from wallet import badge_collections as collections
+from wallet import shares
 from wallet.cache import StoreResponseCache
 from wallet.demo import DEMO_IDENTITY
 from wallet.importer import LoadedSource, import_bytes
@@ -302,8 +303,8 @@ def test_a_share_of_a_deleted_collection_or_removed_badge_is_gone(
     client: FlaskClient, job_profile: str, web_store: Store, badge_ids: dict[str, str]
 ) -> None:
     badge_token = shares.create_share(web_store, badge_ids["Git Essentials"]).token
-    collections.delete_collection(web_store, "Job profile")
-    _assert_friendly(client.get(f"/s/{job_profile}"), 410, "no longer exists")
+    collections.delete_collection(web_store, "Job profile")  # revokes its link too
+    _assert_friendly(client.get(f"/s/{job_profile}"), 410, "revoked by its owner")
     collections.remove_badge(web_store, badge_ids["Git Essentials"])
     _assert_friendly(client.get(f"/s/{badge_token}"), 410, "no longer in its owner's backpack")
 

@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse, encode_multipart
 from verifier import FetchPolicy, extract
 from verifier._did.keys import encode_multikey
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-from wallet import collections
+from wallet import badge_collections as collections
 from wallet.bundle import build_bundle
 from wallet.demo import seed_demo
 from wallet.store import Store

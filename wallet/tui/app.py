@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from textual.screen import Screen
 
 from verifier import FetchPolicy, Report
 
+from ..settings import fetch_policy, load_settings
 from ..store import BadgeRecord, Store
 from ..verification import verify_records
 
@@ -37,13 +37,11 @@ class BackpackApp(App[None]):
 
     @property
     def fetch_policy(self) -> FetchPolicy:
-        """The policy for verification: the explicit one, else from the environment and the backpack's settings."""
+        """The policy for verification: the explicit one, else the backpack's settings (read each time: a change on
+        the settings screen applies at once)."""
         if self._fetch_policy is not None:
             return self._fetch_policy
-        offline = bool(self.store.exists() and self.store.get_setting("offline", False))
-        allow_private = bool(self.store.exists() and self.store.get_setting("allow_private_network", False))
-        from_env = os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes")
-        return FetchPolicy(offline=offline, allow_private_network=allow_private or from_env)
+        return fetch_policy(load_settings(self.store))
 
     def on_mount(self) -> None:
         from .screens.home import HomeScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..collections import Collection
+from ..badge_collections import Collection
 from ..store import BadgeRecord
 
 __all__ = ["STATUS_ICONS", "Row", "filter_rows", "rows", "sort_rows", "status_of", "summary_line"]

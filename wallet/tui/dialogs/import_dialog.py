@@ -24,8 +24,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
-from ...errors import WalletError
-from ...importer import ImportResult, expand_sources, import_sources
+from ...importer import ImportProgress, ImportResult, import_and_verify
 from ...store import BadgeRecord
 from .. import model
 
@@ -300,50 +299,52 @@ class ImportDialog(ModalScreen[list[str] | None]):
         source = classified.source
         assert source is not None
         self._ui(self._status, "Looking for badges…" if classified.folder else "Importing…")
-        sources = list(expand_sources([source]))
-        if classified.folder is not None and not sources:
-            summary.failed.append((str(classified.folder), "the folder holds no files"))
-            return
-        policy = self.app.fetch_policy  # type: ignore[attr-defined]
-        store = self.app.store  # type: ignore[attr-defined]
-        self._ui(self._progress, 0, len(sources))
-        for done, item in enumerate(sources):
-            if self._stop.is_set() or get_current_worker().is_cancelled:
-                summary.cancelled = True
-                return
-            label = self._label(item, classified.folder)
-            self._ui(self._status, f"Importing {done + 1}/{len(sources)}: {label}")
-            try:
-                results = list(import_sources(store, [item], policy=policy, stdin=classified.stdin))
-            except WalletError as exc:  # the store itself failed: no use trying the other files
-                summary.failed.append((label, _one_line(str(exc))))
-                return
-            except Exception as exc:  # noqa: BLE001 - one odd file must not end the import of the others
-                results = [ImportResult(item, error=str(exc) or type(exc).__name__)]
-            for result in results:
-                summary.add(result, label)
-            self._ui(self._progress, done + 1, len(sources))
-        self._verify(summary)
+        worker = get_current_worker()
+        stage, label = "importing", self._label(source, classified.folder)
 
-    def _verify(self, summary: ImportSummary) -> None:
-        records = summary.records
-        if not records:
+        def step(event: ImportProgress) -> None:
+            nonlocal stage, label
+            stage = event.stage
+            if event.stage == "importing":
+                label = self._label(event.source, classified.folder)
+                if event.done == 0:
+                    self._ui(self._progress, 0, event.total)
+                self._ui(self._status, f"Importing {event.done + 1}/{event.total}: {label}")
+            elif event.stage == "imported":
+                for result in event.results:
+                    summary.add(result, label)
+                self._ui(self._progress, event.done, event.total)
+            elif event.stage == "verifying":
+                if event.done == 0:
+                    self._ui(self._progress, 0, event.total)
+                last = min(event.done + _VERIFY_CHUNK, event.total)
+                self._ui(self._status, f"Verifying {event.done + 1}–{last} of {event.total}…")
+            else:
+                for record, _report in event.reports:
+                    summary.verified[record.id] = record
+                self._ui(self._progress, event.done, event.total)
+
+        try:
+            outcome = import_and_verify(
+                self.app.store,  # type: ignore[attr-defined]
+                [source],
+                policy=self.app.fetch_policy,  # type: ignore[attr-defined]
+                stdin=classified.stdin,
+                verify_records=self.app.recheck,  # type: ignore[attr-defined]
+                verify_chunk=_VERIFY_CHUNK,
+                progress=step,
+                cancelled=lambda: self._stop.is_set() or worker.is_cancelled,
+            )
+        except Exception as exc:  # noqa: BLE001 - shown in the summary, never a traceback
+            reason = _one_line(str(exc) or type(exc).__name__)
+            if stage in ("importing", "imported"):  # the store itself failed: the other files were not tried
+                summary.failed.append((label, reason))
+            else:  # the badges stay imported, unchecked
+                summary.verify_error = reason
             return
-        self._ui(self._progress, 0, len(records))
-        for start in range(0, len(records), _VERIFY_CHUNK):
-            if self._stop.is_set() or get_current_worker().is_cancelled:
-                summary.cancelled = True
-                return
-            chunk = records[start : start + _VERIFY_CHUNK]
-            self._ui(self._status, f"Verifying {start + 1}–{start + len(chunk)} of {len(records)}…")
-            try:
-                checked = self.app.recheck(chunk)  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001 - shown in the summary: the badges stay imported, unchecked
-                summary.verify_error = _one_line(str(exc) or type(exc).__name__)
-                return
-            for record, _report in checked:
-                summary.verified[record.id] = record
-            self._ui(self._progress, start + len(chunk), len(records))
+        summary.cancelled = outcome.cancelled
+        if classified.folder is not None and not outcome.results and not outcome.cancelled:
+            summary.failed.append((str(classified.folder), "the folder holds no files"))
 
     @staticmethod
     def _label(item: str, folder: Path | None) -> str:

@@ -6,7 +6,6 @@ printable cards) in a worker; share with a link and a QR code drawn in the termi
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,9 +23,9 @@ from textual.widgets.option_list import Option
 
 from verifier import FetchPolicy
 
-from ... import collections as collections_lib
+from ... import badge_collections as collections_lib
 from ... import exporting, shares
-from ...bundle import build_bundle
+from ...bundle import write_bundle
 from ...errors import WalletError
 from ...store import BadgeRecord
 from .. import model
@@ -304,8 +303,6 @@ class CollectionsScreen(Screen[None]):
             if not answer:
                 return
             if self._apply("Not deleted", lambda: collections_lib.delete_collection(self.store, collection.name)):
-                for share in self.active_shares.get(collection.id, []):
-                    self._apply("Share not revoked", lambda token=share.token: shares.revoke_share(self.store, token))
                 self.reload()
                 self.notify(f"Deleted {collection.name}", markup=False)
 
@@ -417,8 +414,7 @@ class CollectionsScreen(Screen[None]):
     @work(thread=True, group="collection-export")
     def _bundle_worker(self, collection: collections_lib.Collection, target: Path, policy: FetchPolicy) -> None:
         try:
-            bundle, warnings = build_bundle(self.store, collection, fetch_policy=policy)
-            exporting.write_file(target, (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+            _collection, bundle, warnings = write_bundle(self.store, collection.id, target, fetch_policy=policy)
         except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
             self.app.call_from_thread(self._error, "Bundle not written", exc)
             return
@@ -472,15 +468,11 @@ class CollectionsScreen(Screen[None]):
     def _cards_worker(self, collection: collections_lib.Collection, target: Path) -> None:
         try:
             selection = exporting.select(self.store, collection.name)
+            written = exporting.write_cards(self.store, selection, target)
             if target.suffix.lower() == ".pdf":
-                data, links = exporting.cards_pdf(self.store, selection.records)
-                exporting.write_file(target, data)
-                message = f"Wrote {target}: {len(links)} card{'s' if len(links) != 1 else ''}"
+                message = f"Wrote {target}: {len(written)} card{'s' if len(written) != 1 else ''}"
             else:
-                for step, record in enumerate(selection.records, start=1):
-                    data, _link = exporting.card_png(self.store, record)
-                    exporting.write_file(target.with_name(f"{target.stem}-{step}{target.suffix}"), data)
-                message = f"Wrote {len(selection.records)} cards: {target.stem}-1{target.suffix}, …"
+                message = f"Wrote {len(written)} cards: {target.stem}-1{target.suffix}, …"
         except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
             self.app.call_from_thread(self._error, "Cards not written", exc)
             return

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from verifier import Report
 
-from ... import collections as collections_lib
+from ... import badge_collections as collections_lib
 from ... import exporting
 from ...store import BadgeRecord
 from ...verification import stored_payload

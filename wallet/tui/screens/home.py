@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from ... import collections as collections_lib
+from ... import badge_collections as collections_lib
 from ...store import BadgeRecord
 from .. import model
 from ..dialogs.confirm import ConfirmDialog

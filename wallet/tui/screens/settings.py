@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlsplit
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,31 +11,20 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Swi
 
 from ...errors import InvalidIdentity, WalletError
 from ...identities import normalize_identity
-from ...shares import DEFAULT_PUBLIC_URL, public_url
+from ...settings import (
+    DEFAULT_PUBLIC_URL,
+    DISPLAY_NAME_MAX,
+    Settings,
+    clean_display_name,
+    load_settings,
+    set_setting,
+    validate_public_url,
+)
 from ...store import Store
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.text_input import TextInputDialog
 
 __all__ = ["SettingsScreen", "validate_public_url"]
-
-_DISPLAY_NAME_MAX = 80
-
-
-def validate_public_url(raw: str) -> str:
-    """The public base URL to store ("" for the default), or ``ValueError`` with the one-line reason."""
-    value = raw.strip()
-    if not value:
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
-        raise ValueError(f"{value!r} is not an http(s) URL (for example https://badges.example.org)")
-    if parts.query or parts.fragment:
-        raise ValueError("the public URL takes no query or fragment: give the address the web view is served at")
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError as exc:
-        raise ValueError(f"{value!r} has an invalid port") from exc
-    return value.rstrip("/")
 
 
 class SettingsScreen(Screen[None]):
@@ -81,7 +67,7 @@ class SettingsScreen(Screen[None]):
             yield Static("", id="public-url-note", classes="note", markup=False)
             yield Label("Display name (shown on your share pages)", classes="section")
             yield Input(
-                placeholder="Your name", id="display-name", classes="setting-input", max_length=_DISPLAY_NAME_MAX
+                placeholder="Your name", id="display-name", classes="setting-input", max_length=DISPLAY_NAME_MAX
             )
             yield Label("Enter saves a field (leaving it saves too) · Esc goes back", classes="note")
         yield Footer()
@@ -95,22 +81,17 @@ class SettingsScreen(Screen[None]):
         table = self.query_one("#identities", DataTable)
         table.add_column("Kind", key="kind")
         table.add_column("Value", key="value")
-        store = self.store
         try:
-            offline = bool(store.get_setting("offline", False))
-            allow_private = bool(store.get_setting("allow_private_network", False))
-            saved_url = str(store.get_setting("public_url", "") or "")
-            display_name = str(store.get_setting("display_name", "") or "")
+            settings = load_settings(self.store)
         except WalletError as exc:
             self.notify(f"Cannot read the settings: {exc}", severity="error")
-            offline = allow_private = False
-            saved_url = display_name = ""
+            settings = Settings()
         # Set before the handlers can see a change: the initial values are not edits.
         with self.prevent(Switch.Changed):
-            self.query_one("#offline", Switch).value = offline
-            self.query_one("#allow-private", Switch).value = allow_private
-        self.query_one("#public-url", Input).value = saved_url
-        self.query_one("#display-name", Input).value = display_name
+            self.query_one("#offline", Switch).value = settings.offline
+            self.query_one("#allow-private", Switch).value = settings.allow_private_network
+        self.query_one("#public-url", Input).value = settings.public_url
+        self.query_one("#display-name", Input).value = settings.display_name
         self.reload_identities()
         self.show_notes()
         table.focus()
@@ -223,7 +204,7 @@ class SettingsScreen(Screen[None]):
             if always:
                 self.notify(str(exc), title="Public URL not saved", severity="error")
             return
-        if value == str(self._setting("public_url", "") or "") and not always:
+        if value == self._settings().public_url and not always:
             self.show_notes()
             return
         if self._save("public_url", value):
@@ -240,23 +221,23 @@ class SettingsScreen(Screen[None]):
         self.save_display_name(event.value, always=False)
 
     def save_display_name(self, raw: str, *, always: bool) -> None:
-        value = " ".join(raw.split())[:_DISPLAY_NAME_MAX]
-        if value == str(self._setting("display_name", "") or "") and not always:
+        value = clean_display_name(raw)
+        if value == self._settings().display_name and not always:
             return
         if self._save("display_name", value):
             self.notify(f"Display name: {value}" if value else "Display name cleared")
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
-    def _setting(self, name: str, default: object) -> object:
+    def _settings(self) -> Settings:
         try:
-            return self.store.get_setting(name, default)
+            return load_settings(self.store)
         except WalletError:
-            return default
+            return Settings()
 
-    def _save(self, name: str, value: object) -> bool:
+    def _save(self, name: str, value: str | bool) -> bool:
         try:
-            self.store.set_setting(name, value)
+            set_setting(self.store, name, value)
         except WalletError as exc:
             self.notify(f"Cannot save the setting: {exc}", severity="error")
             return False
@@ -264,8 +245,9 @@ class SettingsScreen(Screen[None]):
 
     def show_notes(self) -> None:
         """Say where the effective values come from when the environment overrides the backpack's settings."""
+        settings = self._settings()
         network = []
-        if os.environ.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes"):
+        if settings.environment.allow_private_network:
             network.append("BACKPACK_ALLOW_PRIVATE_NETWORK is set: private addresses are allowed whatever this says.")
         if getattr(self.app, "_fetch_policy", None) is not None:
             network.append("This session was started with an explicit network policy: changes apply next time.")
@@ -274,16 +256,16 @@ class SettingsScreen(Screen[None]):
         network_note.display = bool(network)
         note = self.query_one("#public-url-note", Static)
         note.set_class(False, "error")
-        override = os.environ.get("BACKPACK_PUBLIC_URL", "").strip()
+        override = settings.environment.public_url
         if override:
             note.update(f"BACKPACK_PUBLIC_URL={override} overrides this setting: share links use {override}")
         else:
-            note.update(f"Share links use {public_url(self.store)}")
+            note.update(f"Share links use {settings.base_url}")
 
     def action_back(self) -> None:
         # Esc from a field that was edited but not submitted still keeps the edit (or says why it could not).
         url = self.query_one("#public-url", Input).value
-        if validate_or_none(url) != str(self._setting("public_url", "") or ""):
+        if validate_or_none(url) != self._settings().public_url:
             self.save_public_url(url, always=True)
         self.save_display_name(self.query_one("#display-name", Input).value, always=False)
         self.dismiss(None)

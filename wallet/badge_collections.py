@@ -22,6 +22,7 @@ __all__ = [
     "add_badges",
     "create_collection",
     "delete_collection",
+    "delete_collection_and_shares",
     "get_collection",
     "list_collections",
     "progress",
@@ -208,11 +209,26 @@ def reorder(store: Store, ref: str, badge_refs: list[str]) -> Collection:
 
 
 def delete_collection(store: Store, ref: str) -> Collection:
+    """Delete a collection (its badges stay) and revoke its share links, in one transaction: a link never outlives
+    what it shares. See :func:`delete_collection_and_shares` for the revoked links."""
+    return delete_collection_and_shares(store, ref)[0]
+
+
+def delete_collection_and_shares(store: Store, ref: str) -> tuple[Collection, list[str]]:
+    """Delete a collection and revoke its active share links in one transaction. Returns the collection and the
+    tokens of the links revoked."""
     with store.transaction(write=True) as db:
         table = db.table("collections")
         row = _find(table.all(), ref)
         table.remove(Query().id == row["id"])
-        return Collection.from_dict(row)
+        # The shares table is ``wallet.shares``'s; its rows are revoked here so that both changes are one write.
+        share_table = db.table("shares")
+        active = Query().kind == "collection"
+        active &= Query().target == row["id"]
+        revoked = [r["token"] for r in share_table.search(active) if not r.get("revoked_at")]
+        if revoked:
+            share_table.update({"revoked_at": now_iso()}, Query().token.one_of(revoked))
+        return Collection.from_dict(row), revoked
 
 
 def remove_badge_everywhere(store: Store, badge_id: str) -> list[str]:

@@ -1,0 +1,186 @@
+"""What every command group shares: the backpack of this run, the fetch policy, common options, and the rendering of
+badges, reports and statuses on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from verifier import FetchPolicy, Report
+
+from ..errors import WalletError
+from ..exporting import parse_window
+from ..paths import default_home
+from ..settings import fetch_policy, load_settings
+from ..store import BadgeRecord, Store
+
+__all__ = [
+    "EXIT_INVALID_INPUT",
+    "EXIT_NOT_VALID",
+    "STATUS_MARKS",
+    "VERSION_LABELS",
+    "CliContext",
+    "CommandError",
+    "clip",
+    "duration",
+    "fail",
+    "fetch_contexts_option",
+    "mark",
+    "offline_option",
+    "payload_json",
+    "policy_of",
+    "print_checks",
+    "print_table",
+    "private_network_option",
+    "recipient_option",
+    "report_line",
+    "run_tui",
+    "store_of",
+]
+
+EXIT_NOT_VALID = 1
+EXIT_INVALID_INPUT = 2
+STATUS_MARKS = {
+    "valid": ("✔", "green"),
+    "expired": ("⌛", "yellow"),
+    "revoked": ("⊘", "red"),
+    "invalid": ("✘", "red"),
+    "unverifiable": ("?", "yellow"),
+    "unchecked": ("·", None),
+}
+VERSION_LABELS = {"ob1": "OB 1.x", "ob2": "OB 2.0", "ob3": "OB 3.0", "unknown": "?"}
+
+
+class CommandError(WalletError):
+    """A command refuses its input: one line on stderr and exit code 2, like every wallet error."""
+
+    code = "command_refused"
+
+
+def fail(message: str) -> NoReturn:
+    raise CommandError(message)
+
+
+class CliContext:
+    """The backpack this run works on (``--home``, else ``BACKPACK_HOME``, else the default folder)."""
+
+    def __init__(self, home: Path | None) -> None:
+        self.explicit_home = home is not None or bool(os.environ.get("BACKPACK_HOME", "").strip())
+        self.store = Store(home or default_home())
+
+
+def store_of(ctx: click.Context) -> Store:
+    return ctx.ensure_object(CliContext).store
+
+
+def policy_of(store: Store, allow_private_network: bool, offline: bool = False) -> FetchPolicy:
+    # The backpack's settings (offline-only, private network allowed) apply unless a flag widens them.
+    return fetch_policy(
+        load_settings(store), allow_private_network=allow_private_network or None, offline=offline or None
+    )
+
+
+def run_tui(store: Store) -> None:
+    from ..tui import make_app  # Textual is loaded only for the TUI
+
+    make_app(store).run()
+
+
+def duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
+    """Parse a ``--expires``/``--expiring-within`` value (30d, 4w, a number of days)."""
+    try:
+        return None if value is None else parse_window(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+private_network_option = click.option(
+    "--allow-private-network",
+    is_flag=True,
+    help="Allow fetching from loopback and private addresses (or set BACKPACK_ALLOW_PRIVATE_NETWORK=1, "
+    "or `backpack settings set allow-private-network true`).",
+)
+offline_option = click.option(
+    "--offline", is_flag=True, help="Do not use the network: verify with the documents cached in the backpack."
+)
+fetch_contexts_option = click.option(
+    "--fetch-contexts",
+    is_flag=True,
+    help="Fetch JSON-LD contexts the backpack does not bundle (otherwise such badges are unverifiable).",
+)
+recipient_option = click.option(
+    "--recipient",
+    "recipients",
+    multiple=True,
+    metavar="ID",
+    help="An identity the badge must be issued to (repeatable); your stored identities are always used too.",
+)
+
+
+# -- rendering ----------------------------------------------------------------------------------------------------
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def mark(status: str) -> str:
+    symbol, colour = STATUS_MARKS.get(status, ("?", None))
+    return click.style(f"{symbol} {status:<12}", fg=colour)
+
+
+def print_table(records: list[BadgeRecord], *, notes: list[str] | None = None) -> None:
+    if not records:
+        click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …  (or try: backpack demo)")
+        return
+    header = f"{'ID':<10}  {'STATUS':<14}  {'FORMAT':<6}  {'NAME':<30}  {'ISSUER':<22}  {'ISSUED':<10}  CHECKED"
+    click.echo(click.style(header, bold=True))
+    for record in records:
+        summary = record.summary
+        issuer = summary.get("issuer_name") or summary.get("issuer_id") or ""
+        issued = (summary.get("issued_on") or "")[:10]
+        checked = (
+            str(record.verification.get("checked_at", ""))[:16].replace("T", " ") if record.verification else "never"
+        )
+        click.echo(
+            f"{record.id:<10}  {mark(record.status)}  {VERSION_LABELS.get(record.version, '?'):<6}  "
+            f"{clip(record.display_name, 30):<30}  {clip(str(issuer), 22):<22}  {issued:<10}  {checked}"
+        )
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.status] = counts.get(record.status, 0) + 1
+    noun = "badge" if len(records) == 1 else "badges"
+    parts = [f"{counts[s]} {s if s != 'unchecked' else 'not checked'}" for s in STATUS_MARKS if counts.get(s)]
+    click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
+
+
+def report_line(report: Report, name: str | None = None, suffix: str = "") -> str:
+    status = report.status
+    line = f"{mark(status)} {name or report.badge.name or report.badge_id or report.source}"
+    if report.badge.issuer_name:
+        line += f" — {report.badge.issuer_name}"
+    line += suffix
+    decisive = report.decisive_check
+    if decisive is not None:
+        line += f"\n    {decisive.id}: {decisive.message}"
+        if "private or local address" in decisive.message:
+            line += " (use --allow-private-network to allow it)"
+    return line
+
+
+def print_checks(report: Report) -> None:
+    for check in report.checks:
+        symbol = {"passed": "✔", "failed": "✘", "warning": "!", "skipped": "-", "error": "?"}[check.outcome]
+        click.echo(f"  {symbol} {check.id:<12} {check.message}")
+
+
+def payload_json(store: Store, record: BadgeRecord) -> Any:
+    text = store.read_blob(record.payload_blob).decode("utf-8")
+    if record.payload_kind == "json":
+        return json.loads(text)
+    return text

@@ -1,0 +1,398 @@
+"""Badges: import, verify, recheck, list, show, remove, extract, bake (and ``tui``, the backpack in the terminal)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from verifier import Extraction, Report, VerifierError, classify_payload, extract, summarize
+from verifier.extraction import DEFAULT_LIMITS
+
+from .. import badge_collections, exporting
+from ..importer import ImportProgress, import_and_verify, load_source
+from ..verification import verify_records, verify_sources
+from ._common import (
+    EXIT_INVALID_INPUT,
+    EXIT_NOT_VALID,
+    VERSION_LABELS,
+    duration,
+    fail,
+    fetch_contexts_option,
+    mark,
+    offline_option,
+    payload_json,
+    policy_of,
+    print_checks,
+    print_table,
+    private_network_option,
+    recipient_option,
+    report_line,
+    run_tui,
+    store_of,
+)
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("import")
+@click.argument("sources", nargs=-1, required=True)
+@recipient_option
+@offline_option
+@click.option("--no-verify", is_flag=True, help="Store the badges without verifying them.")
+@fetch_contexts_option
+@private_network_option
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    recipients: tuple[str, ...],
+    offline: bool,
+    no_verify: bool,
+    fetch_contexts: bool,
+    allow_private_network: bool,
+) -> None:
+    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
+    store = store_of(ctx)
+    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in sources else None
+
+    def show(step: ImportProgress) -> None:
+        for result in step.results:
+            if result.record is None:
+                click.echo(f"backpack: error: {result.source}: {result.error}", err=True)
+            else:
+                verb = "imported" if result.created else "updated "
+                click.echo(f"{verb} {result.record.id}  {result.record.display_name}  ({result.source})")
+        for record, report in step.reports:
+            click.echo(f"{record.id}  {report_line(report, record.display_name)}")
+
+    outcome = import_and_verify(
+        store,
+        sources,
+        policy=policy_of(store, allow_private_network, offline),
+        stdin=stdin,
+        verify=not no_verify,
+        recipients=recipients,
+        fetch_contexts=fetch_contexts,
+        progress=show,
+    )
+    failures = len(outcome.failures)
+    imported = len(outcome.results) - failures
+    if failures and imported + failures > 1:
+        click.echo(f"{imported} imported, {failures} failed", err=True)
+    if failures:
+        raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+    if any(report.status != "valid" for _record, report in outcome.verified):
+        raise click.exceptions.Exit(EXIT_NOT_VALID)
+
+
+@click.command("tui")
+@click.pass_context
+def tui_command(ctx: click.Context) -> None:
+    """Open the terminal UI on this backpack (what `backpack` alone does in a terminal)."""
+    run_tui(store_of(ctx))
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--expiring-within",
+    "window",
+    metavar="DURATION",
+    callback=duration,
+    help="Only the badges that expire within DURATION from now: 30d, 4w, or a number of days.",
+)
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) -> None:
+    """List the badges in your backpack."""
+    records = store_of(ctx).list_badges()
+    now = datetime.now(UTC)
+    if window is not None:
+        records = exporting.expiring_within(records, window, now=now)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+    elif window is not None and not records:
+        click.echo(f"No badge expires within {exporting.describe_window(window)}.")
+    elif window is not None:
+        print_table(records)
+    else:
+        default = exporting.DEFAULT_EXPIRY_WINDOW
+        soon = len(exporting.expiring_within(records, default, now=now))
+        notes = [f"{soon} expiring within {exporting.describe_window(default)}"] if soon else []
+        print_table(records, notes=notes)
+
+
+@click.command("show")
+@click.argument("badge_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, the badge payload included.")
+@click.pass_context
+def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
+    """Show one badge (an id prefix of at least 4 characters is enough)."""
+    store = store_of(ctx)
+    record = store.get_badge(badge_id)
+    payload = payload_json(store, record)
+    if as_json:
+        click.echo(json.dumps({**record.to_dict(), "payload": payload}, indent=2, ensure_ascii=False))
+        return
+    summary = record.summary
+    rows = [
+        ("Badge", record.display_name),
+        ("ID", record.id),
+        ("Format", f"{VERSION_LABELS.get(record.version, '?')} · {record.payload_kind}"),
+        ("Issuer", " · ".join(str(v) for v in (summary.get("issuer_name"), summary.get("issuer_id")) if v)),
+        ("Recipient", summary.get("recipient")),
+        ("Issued", summary.get("issued_on")),
+        ("Expires", summary.get("expires")),
+        ("Description", summary.get("description")),
+        ("Identifier", record.key.removeprefix("id:")),
+        ("Source", f"{record.source.ref} ({record.source.location})"),
+        ("Imported", record.imported_at),
+        ("Updated", record.updated_at),
+    ]
+    for label, value in rows:
+        if value:
+            click.echo(f"{label + ':':<14}{value}")
+    for warning in record.warnings:
+        click.echo(f"{'Warning:':<14}{warning}")
+    if record.verification:
+        report = Report.from_dict(record.verification)
+        click.echo(f"{'Status:':<14}{mark(report.status)}  (checked {report.checked_at})")
+        print_checks(report)
+    else:
+        click.echo(f"{'Status:':<14}not verified yet (run: backpack recheck {record.id})")
+    click.echo("\nPayload:")
+    if isinstance(payload, dict):
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif record.payload_kind == "jws":
+        decoded = classify_payload(payload)
+        click.echo(f"JWS header (compact JWS of {len(payload)} characters): {json.dumps(decoded.jws_header)}")
+        click.echo(json.dumps(decoded.claims, indent=2, ensure_ascii=False))
+    else:
+        click.echo(payload)
+
+
+@click.command("remove")
+@click.argument("badge_id")
+@click.pass_context
+def remove_command(ctx: click.Context, badge_id: str) -> None:
+    """Remove a badge from your backpack."""
+    record, collection_names = badge_collections.remove_badge(store_of(ctx), badge_id)
+    click.echo(f"removed {record.id}  {record.display_name}")
+    for name in collection_names:
+        click.echo(f"also taken out of the collection {name!r}")
+
+
+def _extraction_json(extraction: Extraction) -> dict[str, Any]:
+    return {
+        "container": extraction.container,
+        "media_type": extraction.media_type,
+        "warnings": list(extraction.warnings),
+        "found": [
+            {
+                "location": found.location,
+                "kind": found.payload.kind,
+                "version": found.payload.version,
+                "badge_id": found.payload.badge_id,
+                "problem": found.payload.problem,
+                "summary": summarize(found.payload).to_dict(),
+                "jws_header": found.payload.jws_header,
+                "claims": found.payload.claims,
+                "text": found.payload.text,
+            }
+            for found in extraction.found
+        ],
+    }
+
+
+@click.command("extract")
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@private_network_option
+@click.pass_context
+def extract_command(ctx: click.Context, source: str, as_json: bool, allow_private_network: bool) -> None:
+    """Show what is baked in an image or encoded in a QR code, without storing anything."""
+    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if source == "-" else None
+    loaded = load_source(source, policy=policy_of(store_of(ctx), allow_private_network), stdin=stdin)
+    try:
+        extraction = extract(loaded.data)
+    except VerifierError as exc:
+        fail(f"{source}: {exc}")
+    if as_json:
+        click.echo(json.dumps(_extraction_json(extraction), indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{source}: {extraction.media_type}, {len(extraction.found)} payload(s)")
+        for found in extraction.found:
+            payload = found.payload
+            click.echo(f"\n{found.location}: {payload.kind}, {VERSION_LABELS.get(payload.version, '?')}")
+            if payload.badge_id:
+                click.echo(f"  id: {payload.badge_id}")
+            name = summarize(payload).name
+            if name:
+                click.echo(f"  name: {name}")
+            if payload.problem:
+                click.echo(f"  problem: {payload.problem}")
+            if payload.jws_header is not None:
+                click.echo(
+                    "  JWS header (signature not checked): " + json.dumps(payload.jws_header, ensure_ascii=False)
+                )
+            if payload.claims is not None:
+                click.echo("  " + json.dumps(payload.claims, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+            else:
+                click.echo("  " + payload.text)
+        for warning in extraction.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    problems = [f.payload.problem for f in extraction.found[:1] if f.payload.problem]
+    if problems:
+        fail(f"{source}: {problems[0]}")
+
+
+def _read_source_list(path: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+    except OSError as exc:
+        fail(f"cannot read the source list {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"the source list {path} is not UTF-8 text")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@click.command("verify")
+@click.argument("sources", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (an array for several sources).")
+@recipient_option
+@offline_option
+@click.option(
+    "--from", "from_file", metavar="FILE|-", help="Also verify the sources listed in FILE (one per line; - for stdin)."
+)
+@fetch_contexts_option
+@private_network_option
+@click.pass_context
+def verify_command(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    as_json: bool,
+    recipients: tuple[str, ...],
+    offline: bool,
+    from_file: str | None,
+    fetch_contexts: bool,
+    allow_private_network: bool,
+) -> None:
+    """Verify badges (files, URLs, JSON/JWS on '-') without storing them.
+
+    Exit status: 0 when every badge is valid, 1 when any is not, 2 when an input cannot be read at all.
+    """
+    all_sources = list(sources) + (_read_source_list(from_file) if from_file else [])
+    if not all_sources:
+        raise click.UsageError("give at least one SOURCE (or --from FILE)")
+    if from_file == "-" and "-" in all_sources:
+        raise click.UsageError("standard input cannot hold both the source list and a badge")
+    store = store_of(ctx)
+    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in all_sources else None
+    policy = policy_of(store, allow_private_network, offline)
+    reports = verify_sources(
+        store, all_sources, fetch_policy=policy, recipients=recipients, stdin=stdin, fetch_contexts=fetch_contexts
+    )
+    unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
+    if as_json:
+        documents = [r.to_dict() for r in reports]
+        click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            if report not in unreadable:
+                click.echo(report_line(report, suffix=f"  ({report.source})"))
+                for item in report.items:  # a portfolio bundle: each badge inside it
+                    click.echo("    " + report_line(item).replace("\n", "\n    "))
+        if len(reports) > 1:
+            valid = sum(r.status == "valid" for r in reports)
+            click.echo(f"\n{valid} of {len(reports)} valid")
+    for report in unreadable:
+        click.echo(f"backpack: error: {report.source}: {report.check('extracted').message}", err=True)  # type: ignore[union-attr]
+    if unreadable:
+        raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+    if any(r.status != "valid" for r in reports):
+        raise click.exceptions.Exit(EXIT_NOT_VALID)
+
+
+@click.command("recheck")
+@click.argument("badge_ids", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Recheck every badge in the backpack.")
+@recipient_option
+@offline_option
+@fetch_contexts_option
+@private_network_option
+@click.pass_context
+def recheck_command(
+    ctx: click.Context,
+    badge_ids: tuple[str, ...],
+    check_all: bool,
+    recipients: tuple[str, ...],
+    offline: bool,
+    fetch_contexts: bool,
+    allow_private_network: bool,
+) -> None:
+    """Verify stored badges again (concurrently) and keep the new reports. Exit 1 when any is not valid."""
+    if not badge_ids and not check_all:
+        raise click.UsageError("give badge ids, or --all")
+    if badge_ids and check_all:
+        raise click.UsageError("give badge ids or --all, not both")
+    store = store_of(ctx)
+    records = store.list_badges() if check_all else [store.get_badge(badge_id) for badge_id in badge_ids]
+    records = list({record.id: record for record in records}.values())  # two prefixes of one badge check it once
+    if not records:
+        click.echo("Your backpack is empty: nothing to recheck.")
+        return
+    before = {record.id: record.status for record in records}
+    results = verify_records(
+        store,
+        records,
+        fetch_policy=policy_of(store, allow_private_network, offline),
+        recipients=recipients,
+        fetch_contexts=fetch_contexts,
+    )
+    for record, report in results:
+        change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
+        click.echo(f"{record.id}  {report_line(report, record.display_name, change)}")
+    if len(results) > 1:
+        click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
+    if any(report.status != "valid" for _, report in results):
+        raise click.exceptions.Exit(EXIT_NOT_VALID)
+
+
+@click.command("bake")
+@click.argument("badge_id")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File to write (.png or .svg, as the badge's image is), or a folder. Default: a file named after the badge.",
+)
+@click.pass_context
+def bake_command(ctx: click.Context, badge_id: str, output: Path | None) -> None:
+    """Write one badge baked in its image (PNG or SVG), ready to import into any backpack."""
+    store = store_of(ctx)
+    filename, data = exporting.baked_image(store, store.get_badge(badge_id))
+    produced = Path(filename).suffix
+    if output is None or output.is_dir():
+        output = (output or Path()) / filename
+    elif output.suffix.lower() != produced:
+        kind = "a PNG" if produced == ".png" else "an SVG"
+        fail(f"this badge bakes into {kind}: name the file {output.stem}{produced}")
+    exporting.write_file(output, data)
+    click.echo(f"wrote {output}")
+
+
+COMMANDS = [
+    import_command,
+    verify_command,
+    recheck_command,
+    list_command,
+    show_command,
+    remove_command,
+    extract_command,
+    bake_command,
+    tui_command,
+]

@@ -1,0 +1,240 @@
+"""The backpack's settings: one place that reads them, validates them and turns them into a fetch policy.
+
+Two sources, one view of them:
+
+* **saved in the backpack** (the ``settings`` table): offline, allow private network, public URL, display name, and
+  the share host to publish to;
+* **the process environment**, which overrides the saved values where an operator needs it:
+  ``BACKPACK_ALLOW_PRIVATE_NETWORK=1`` (allows private addresses whatever the backpack says) and
+  ``BACKPACK_PUBLIC_URL`` (the web view's address behind a real domain).
+
+This module is the only reader of those two variables: the CLI, the TUI and the web view build their fetch policy
+with :func:`fetch_policy` and their share links with :func:`public_url`, so all three verify a badge the same way.
+The verifier library reads no environment at all. (``BACKPACK_HOME`` is read by ``wallet.paths``; the CLI's own
+switches, ``BACKPACK_DEBUG`` and ``BACKPACK_NO_TUI``, by the CLI.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tinydb import Query
+
+from verifier import FetchPolicy
+
+from .errors import WalletError
+from .store import Store
+
+__all__ = [
+    "DEFAULT_PUBLIC_URL",
+    "DISPLAY_NAME_MAX",
+    "SETTING_KEYS",
+    "Environment",
+    "SettingError",
+    "Settings",
+    "clean_display_name",
+    "fetch_policy",
+    "load_settings",
+    "parse_setting",
+    "public_url",
+    "save_settings",
+    "set_setting",
+    "validate_public_url",
+]
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+"""Where ``backpack serve`` listens by default: share links start with it until a public URL is set."""
+DISPLAY_NAME_MAX = 80
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+class SettingError(WalletError):
+    code = "setting_invalid"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the process environment overrides. Never saved in the backpack."""
+
+    allow_private_network: bool = False
+    public_url: str = ""
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
+        env = os.environ if environ is None else environ
+        return cls(
+            allow_private_network=env.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes"),
+            public_url=env.get("BACKPACK_PUBLIC_URL", "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The backpack's saved settings, and the environment they were read in (``environment``, never saved)."""
+
+    offline: bool = False
+    """Verify from the backpack's cache only (the demo backpack, whose issuers exist only in its cache)."""
+    allow_private_network: bool = False
+    """Let verification and import fetch from loopback and private addresses (local issuers, intranets)."""
+    public_url: str = ""
+    """The web view's public base URL ("" for the local ``backpack serve`` address)."""
+    display_name: str = ""
+    """The holder's name on their share pages."""
+    publish_host: str = ""
+    """The share host that ``backpack publish`` sends portfolios to ("" when none is set)."""
+    environment: Environment = field(default_factory=Environment, compare=False)
+
+    @property
+    def private_network_allowed(self) -> bool:
+        """The saved switch, or ``BACKPACK_ALLOW_PRIVATE_NETWORK``: either one allows private addresses."""
+        return self.allow_private_network or self.environment.allow_private_network
+
+    @property
+    def base_url(self) -> str:
+        """Where share links point: ``BACKPACK_PUBLIC_URL``, else the saved public URL, else the local address."""
+        return (self.environment.public_url or self.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+
+    def saved(self) -> dict[str, Any]:
+        """The values kept in the backpack, by their stored names."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "environment"}
+
+
+SETTING_KEYS: dict[str, str] = {
+    "offline": "offline",
+    "allow-private-network": "allow_private_network",
+    "public-url": "public_url",
+    "display-name": "display_name",
+    "publish-host": "publish_host",
+}
+"""The command line's names of the settings (kebab-case) and the names they are saved under."""
+
+
+def _store_of(store_or_home: Store | Path | str) -> Store:
+    return store_or_home if isinstance(store_or_home, Store) else Store(store_or_home)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = getattr(Settings(), name)
+    if isinstance(default, bool):
+        return bool(value)
+    return "" if value is None else str(value)
+
+
+def load_settings(store_or_home: Store | Path | str, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """The backpack's settings (defaults for what was never saved, or for a backpack not created yet)."""
+    store = _store_of(store_or_home)
+    values: dict[str, Any] = {}
+    if store.exists():
+        names = set(Settings().saved())
+        with store.transaction() as db:
+            for row in db.table("settings").all():
+                if row.get("name") in names:
+                    values[row["name"]] = _coerce(row["name"], row.get("value"))
+    return Settings(**values, environment=Environment.read(environ))
+
+
+def save_settings(store_or_home: Store | Path | str, settings: Settings) -> Settings:
+    """Save the values of ``settings`` that differ from the backpack's, in one write. Returns what is now saved."""
+    store = _store_of(store_or_home)
+    current = load_settings(store, environ={}).saved()
+    changed = {name: value for name, value in settings.saved().items() if current.get(name) != value}
+    if changed:
+        _write(store, changed)
+    return replace(load_settings(store, environ={}), environment=settings.environment)
+
+
+def _write(store: Store, values: Mapping[str, Any]) -> None:
+    with store.transaction(write=True) as db:
+        table = db.table("settings")
+        for name, value in values.items():
+            table.upsert({"name": name, "value": value}, Query().name == name)
+
+
+def validate_public_url(raw: str) -> str:
+    """The public base URL to store ("" for the default), or ``ValueError`` with the one-line reason."""
+    value = raw.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an http(s) URL (for example https://badges.example.org)")
+    if parts.query or parts.fragment:
+        raise ValueError("the public URL takes no query or fragment: give the address the web view is served at")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ValueError(f"{value!r} has an invalid port") from exc
+    return value.rstrip("/")
+
+
+def clean_display_name(raw: str) -> str:
+    """A display name as saved: whitespace collapsed, at most ``DISPLAY_NAME_MAX`` characters."""
+    return " ".join(raw.split())[:DISPLAY_NAME_MAX]
+
+
+def _parse_bool(key: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError(f"{key} is on or off: give true or false, not {raw!r}")
+
+
+def parse_setting(key: str, raw: str | bool) -> tuple[str, Any]:
+    """The saved name and the checked value of one setting given by its command-line name (``public-url``) or its
+    saved name (``public_url``); ``SettingError`` says why a value is refused."""
+    name = SETTING_KEYS.get(key) or (key if key in SETTING_KEYS.values() else None)
+    if name is None:
+        raise SettingError(f"no setting named {key!r}: the settings are {', '.join(SETTING_KEYS)}")
+    if isinstance(getattr(Settings(), name), bool):
+        return name, raw if isinstance(raw, bool) else _parse_bool(key, raw)
+    text = str(raw)
+    if name in ("public_url", "publish_host"):
+        try:
+            return name, validate_public_url(text)
+        except ValueError as exc:
+            raise SettingError(f"{key}: {exc}") from None
+    return name, clean_display_name(text)
+
+
+def set_setting(store_or_home: Store | Path | str, key: str, raw: str | bool) -> Settings:
+    """Check and save one setting (see :func:`parse_setting`). Returns the settings now in effect."""
+    store = _store_of(store_or_home)
+    name, value = parse_setting(key, raw)
+    _write(store, {name: value})  # written even when it equals the default: the holder chose it
+    return load_settings(store)
+
+
+_POLICY_FIELDS = frozenset(f.name for f in fields(FetchPolicy))
+
+
+def fetch_policy(settings: Settings, **overrides: Any) -> FetchPolicy:
+    """The fetch policy of this backpack: its offline and private-network settings, then ``overrides``.
+
+    Overrides are ``FetchPolicy`` fields; ``None`` leaves a value as the settings make it (so a command-line flag
+    passes ``flag or None``: not giving ``--offline`` never turns a backpack kept offline back online).
+    """
+    unknown = set(overrides) - _POLICY_FIELDS
+    if unknown:
+        raise TypeError(f"not fetch policy fields: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {
+        "offline": settings.offline,
+        "allow_private_network": settings.private_network_allowed,
+    }
+    values.update({name: value for name, value in overrides.items() if value is not None})
+    return FetchPolicy(**values)
+
+
+def public_url(store: Store | None = None, *, environ: Mapping[str, str] | None = None) -> str:
+    """The web view's public base URL (see :attr:`Settings.base_url`); without a store, the environment's or the
+    default."""
+    if store is None:
+        return Settings(environment=Environment.read(environ)).base_url
+    return load_settings(store, environ=environ).base_url
