@@ -20,6 +20,7 @@ from verifier import CheckResult, FetchPolicy, Report
 from wallet import collections, shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
+from wallet.status_words import words_for
 from wallet.store import BadgeRecord, Store
 from wallet.verification import verify_records
 
@@ -27,14 +28,6 @@ __all__ = ["bp"]
 
 bp = Blueprint("share", __name__)
 
-_STATUS_WORDS = {
-    "valid": ("✔", "Verified"),
-    "expired": ("◷", "Expired"),
-    "revoked": ("⊘", "Revoked"),
-    "invalid": ("✘", "Not valid"),
-    "unverifiable": ("?", "Could not verify"),
-    "unchecked": ("…", "Not checked yet"),
-}
 _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backpack-recheck")
 _running: dict[tuple[str, tuple[str, ...]], Future[Any]] = {}
 _running_lock = threading.Lock()
@@ -120,14 +113,14 @@ def _public(report: Report) -> Report:
 def _badge_view(store: Store, record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
     report = _public(Report.from_dict(record.verification)) if record.verification else None
     status = report.status if report else "unchecked"
-    symbol, word = _STATUS_WORDS.get(status, ("?", status))
+    words = words_for(status)
     media = record.source.media_type
     return BadgeView(
         record=record,
         report=report,
         status=status,
-        symbol=symbol,
-        word=word,
+        symbol=words.symbol,
+        word=words.word,
         checked_ago=_ago(report.checked_at if report else None, now),
         has_image=media in ("image/png", "image/svg+xml", "image/jpeg", "image/webp", "image/gif")
         and record.source.container != "image",  # a QR photo is not the badge's picture

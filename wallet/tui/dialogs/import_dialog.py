@@ -26,8 +26,8 @@ from textual.worker import Worker, get_current_worker
 
 from ...errors import WalletError
 from ...importer import ImportResult, expand_sources, import_sources
+from ...status_words import STATUSES, words_for
 from ...store import BadgeRecord
-from .. import model
 
 __all__ = ["ImportDialog", "ImportSummary", "PathSuggester", "classify_input"]
 
@@ -153,12 +153,13 @@ class ImportSummary:
             lines.append("")
             for record in self.records:
                 current = self.verified.get(record.id, record)
-                status = model.status_of(current)
+                status = current.status
                 label = self.labels.get(record.id, record.id)
-                name = current.summary.get("name") or record.summary.get("name")
+                # The source's label, not a placeholder, stands in for a badge without a name: it says which one.
+                name = current.info.name or record.info.name
                 verb = "imported" if record in self.created else "updated"
                 shown = f"{name} ({label})" if name and label != PASTED_LABEL and len(self.records) > 1 else name
-                lines.append(f"{model.STATUS_ICONS.get(status, '?')} {shown or label} — {status} ({verb})")
+                lines.append(f"{words_for(status).icon} {shown or label} — {status} ({verb})")
         if self.failed:
             lines += ["", "Failed:"]
             lines += [f"✘ {label}: {reason}" for label, reason in self.failed]
@@ -167,8 +168,8 @@ class ImportSummary:
         elif self.records and not self.verified:
             lines += ["", "Not verified yet: recheck them from the home screen (r / R)."]
         elif self.verified:
-            statuses = [model.status_of(record) for record in self.verified.values()]
-            counts = [f"{statuses.count(s)} {s}" for s in model.STATUSES if s in statuses]
+            statuses = [record.status for record in self.verified.values()]
+            counts = [f"{statuses.count(s)} {s}" for s in STATUSES if s in statuses]
             lines += ["", "Verified: " + " · ".join(counts)]
         return "\n".join(lines)
 

@@ -28,6 +28,7 @@ from ... import collections as collections_lib
 from ... import exporting, shares
 from ...bundle import build_bundle
 from ...errors import WalletError
+from ...status_words import words_for
 from ...store import BadgeRecord
 from .. import model
 from ..dialogs.choose import ChooseDialog
@@ -36,15 +37,6 @@ from ..dialogs.share_dialog import ShareDialog
 from ..dialogs.text_input import TextInputDialog
 
 __all__ = ["CollectionsScreen", "file_stem"]
-
-_STATUS_STYLES = {
-    "valid": "green",
-    "expired": "yellow",
-    "revoked": "red",
-    "invalid": "red",
-    "unverifiable": "magenta",
-    "unchecked": "dim",
-}
 
 
 def file_stem(name: str) -> str:
@@ -181,7 +173,7 @@ class CollectionsScreen(Screen[None]):
                 table.add_row(str(step), Text("? missing", style="dim"), "(no longer in the backpack)", "", key=badge)
                 continue
             row = model.rows([record])[0]
-            status = Text(row.status_cell, style=_STATUS_STYLES.get(row.status, ""))
+            status = Text(row.status_cell, style=words_for(row.status).style)
             table.add_row(str(step), status, row.name, row.issuer, key=badge)
         heading.update(self._heading(collection))
         if collection.planned:
@@ -333,7 +325,7 @@ class CollectionsScreen(Screen[None]):
             )
             if updated is not None:
                 self.reload(updated.id, badge_id)
-                self.notify(f"Added {self.records[badge_id].summary.get('name') or badge_id}", markup=False)
+                self.notify(f"Added {self.records[badge_id].display_name}", markup=False)
 
         self.app.push_screen(ChooseDialog(f"Add which badge to {collection.name}?", options), chosen)
 
@@ -350,7 +342,7 @@ class CollectionsScreen(Screen[None]):
             following = updated.badge_ids[min(index, len(updated.badge_ids) - 1)] if updated.badge_ids else None
             self.reload(updated.id, following)
             record = self.records.get(badge_id)
-            name = (record.summary.get("name") if record else None) or badge_id
+            name = record.display_name if record else badge_id
             self.notify(f"Took {name} out of {updated.name} (it stays in your backpack)", markup=False)
 
     def action_move(self, offset: int) -> None:

@@ -13,10 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from verifier import Report
-
 from ... import collections as collections_lib
 from ... import exporting
+from ...status_words import words_for
 from ...store import BadgeRecord
 from ...verification import stored_payload
 from .. import model
@@ -32,22 +31,22 @@ _OUTCOME_ICONS = {"passed": "✔", "failed": "✘", "warning": "!", "skipped": "
 
 def describe(record: BadgeRecord) -> Text:
     """Everything the badge says, as text (issuer-controlled strings are never parsed as markup)."""
-    report = Report.from_dict(record.verification) if record.verification else None
+    report = record.report
     display = report.badge if report else None
-    summary = record.summary
+    info = record.info
     text = Text()
-    text.append(str(summary.get("name") or "(unnamed badge)") + "\n", style="bold")
-    status = model.status_of(record)
-    text.append(f"{model.STATUS_ICONS.get(status, '?')} {status}", style=f"bold {_colour(status)}")
+    text.append(record.display_name + "\n", style="bold")
+    status = record.status
+    text.append(model.status_cell(status), style=f"bold {words_for(status).style}")
     if report:
         text.append(f"  · checked {report.checked_at}")
     text.append("\n\n")
     rows = [
-        ("Issuer", (display.issuer_name if display else None) or summary.get("issuer_name")),
-        ("Issuer id", (display.issuer_id if display else None) or summary.get("issuer_id")),
-        ("Issued", summary.get("issued_on")),
-        ("Expires", summary.get("expires")),
-        ("Recipient", summary.get("recipient")),
+        ("Issuer", (display.issuer_name if display else None) or info.issuer_name),
+        ("Issuer id", (display.issuer_id if display else None) or info.issuer_id),
+        ("Issued", info.issued_on),
+        ("Expires", info.expires),
+        ("Recipient", info.recipient),
         ("Format", f"{model.rows([record])[0].version} · {record.payload_kind}"),
         ("Source", f"{record.source.ref} ({record.source.location})"),
     ]
@@ -55,8 +54,8 @@ def describe(record: BadgeRecord) -> Text:
         if value:
             text.append(f"{label:<11}", style="dim")
             text.append(f"{value}\n")
-    if summary.get("description"):
-        text.append("\n" + str(summary["description"]) + "\n")
+    if info.description:
+        text.append("\n" + info.description + "\n")
     if display and (display.criteria or display.criteria_url):
         text.append("\nCriteria\n", style="bold")
         text.append((display.criteria or "") + (f"\n{display.criteria_url}" if display.criteria_url else "") + "\n")
@@ -77,12 +76,8 @@ def describe(record: BadgeRecord) -> Text:
         for endorsement in display.endorsements:
             text.append(f"• {endorsement}\n")
     if display and display.revocation_reason:
-        text.append(f"\nRevocation reason: {display.revocation_reason}\n", style=_colour("revoked"))
+        text.append(f"\nRevocation reason: {display.revocation_reason}\n", style=words_for("revoked").style)
     return text
-
-
-def _colour(status: str) -> str:
-    return {"valid": "green", "expired": "yellow", "unverifiable": "yellow", "unchecked": "grey50"}.get(status, "red")
 
 
 class BadgeScreen(Screen[None]):
@@ -125,9 +120,9 @@ class BadgeScreen(Screen[None]):
         self.query_one("#description", Static).update(describe(record))
         table = self.query_one("#checks", DataTable)
         table.clear()
-        for check in (record.verification or {}).get("checks", []):
-            icon = _OUTCOME_ICONS.get(check.get("outcome"), "?")
-            table.add_row(icon, check.get("id", ""), Text(str(check.get("message", ""))))
+        report = record.report
+        for check in report.checks if report else []:
+            table.add_row(_OUTCOME_ICONS.get(check.outcome, "?"), check.id, Text(check.message))
         try:
             data = self.app.store.read_blob(record.source.blob)  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - a missing blob shows as no picture
@@ -196,7 +191,7 @@ class BadgeScreen(Screen[None]):
         self.app.push_screen(TextInputDialog("Save the baked badge as:", value=name), chosen)
 
     def action_remove(self) -> None:
-        name = self.record.summary.get("name") or self.badge_id
+        name = self.record.display_name
 
         def done(confirmed: bool | None) -> None:
             if confirmed:

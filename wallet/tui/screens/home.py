@@ -34,23 +34,23 @@ _RECHECK_CHUNK = 4
 
 def badge_details(record: BadgeRecord) -> str:
     """The side panel's text (Rich markup escaped by the caller's Static with markup off)."""
-    summary = record.summary
-    lines = [str(summary.get("name") or "(unnamed badge)"), ""]
-    for label, key in (
-        ("Issuer", "issuer_name"),
-        ("Issued", "issued_on"),
-        ("Expires", "expires"),
-        ("Recipient", "recipient"),
+    info = record.info
+    lines = [record.display_name, ""]
+    for label, value in (
+        ("Issuer", info.issuer_name),
+        ("Issued", info.issued_on),
+        ("Expires", info.expires),
+        ("Recipient", info.recipient),
     ):
-        if summary.get(key):
-            lines.append(f"{label}: {summary[key]}")
-    lines.append(f"Status: {model.STATUS_ICONS.get(model.status_of(record), '?')} {model.status_of(record)}")
-    verification = record.verification or {}
-    for check in verification.get("checks", []):
-        if check.get("outcome") in ("failed", "error"):
-            lines.append(f"  {check['id']}: {check['message']}")
-    if summary.get("description"):
-        lines += ["", str(summary["description"])]
+        if value:
+            lines.append(f"{label}: {value}")
+    lines.append(f"Status: {model.status_cell(record.status)}")
+    report = record.report
+    for check in report.checks if report else []:
+        if check.outcome in ("failed", "error"):
+            lines.append(f"  {check.id}: {check.message}")
+    if info.description:
+        lines += ["", info.description]
     lines += ["", f"id {record.id}"]
     return "\n".join(lines)
 
@@ -272,7 +272,7 @@ class HomeScreen(Screen[None]):
         record = self.records.get(self.selected_id() or "")
         if record is None:
             return
-        name = record.summary.get("name") or record.id
+        name = record.display_name
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
