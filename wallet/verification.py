@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from verifier import (
@@ -23,7 +24,7 @@ from .errors import SourceError
 from .importer import read_file_limited
 from .store import BadgeRecord, Store
 
-__all__ = ["earner_identities", "verify_records", "verify_sources"]
+__all__ = ["earner_identities", "is_stale", "refresh_stale", "verify_records", "verify_sources"]
 
 
 def earner_identities(store: Store, extra: Iterable[str] = ()) -> tuple[str, ...]:
@@ -68,6 +69,31 @@ def verify_records(
         r.id: r for r in store.save_reports({rec.id: rep.to_dict() for rec, rep in zip(records, reports, strict=True)})
     }
     return [(saved.get(record.id, record), report) for record, report in zip(records, reports, strict=True)]
+
+
+def is_stale(record: BadgeRecord, max_age: timedelta, *, now: datetime | None = None) -> bool:
+    """Whether the badge's last result is older than ``max_age``, or missing, or of an unknown time."""
+    if record.checked_at is None:
+        return True
+    try:
+        checked = datetime.fromisoformat(record.checked_at.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if checked.tzinfo is None:
+        checked = checked.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - checked > max_age
+
+
+def refresh_stale(
+    store: Store, ids: Iterable[str], *, fetch_policy: FetchPolicy, max_age: timedelta
+) -> list[BadgeRecord]:
+    """Verify again those of the badges ``ids`` whose result is stale (``is_stale``); return them, updated.
+
+    Staleness is judged on the stored records when this runs, so a refresh that was scheduled twice verifies once.
+    """
+    wanted = set(ids)
+    due = [record for record in store.list_badges() if record.id in wanted and is_stale(record, max_age)]
+    return [record for record, _report in verify_records(store, due, fetch_policy=fetch_policy)]
 
 
 def _read(source: str, stdin: bytes | None) -> Source:
