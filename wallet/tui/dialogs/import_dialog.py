@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 from textual.worker import Worker, get_current_worker
@@ -28,6 +27,7 @@ from ...errors import WalletError
 from ...importer import ImportResult, expand_sources, import_sources
 from ...status_words import STATUSES, words_for
 from ...store import BadgeRecord
+from ..base import BackpackDialog
 
 __all__ = ["ImportDialog", "ImportSummary", "PathSuggester", "classify_input"]
 
@@ -188,7 +188,7 @@ class SourceInput(Input):
             self.post_message(self.MultilinePaste(event.text))
 
 
-class ImportDialog(ModalScreen[list[str] | None]):
+class ImportDialog(BackpackDialog[list[str] | None]):
     BINDINGS = [Binding("escape", "close", "Close")]
 
     DEFAULT_CSS = """
@@ -305,8 +305,8 @@ class ImportDialog(ModalScreen[list[str] | None]):
         if classified.folder is not None and not sources:
             summary.failed.append((str(classified.folder), "the folder holds no files"))
             return
-        policy = self.app.fetch_policy  # type: ignore[attr-defined]
-        store = self.app.store  # type: ignore[attr-defined]
+        policy = self.backpack_app.fetch_policy
+        store = self.backpack_app.store
         self._ui(self._progress, 0, len(sources))
         for done, item in enumerate(sources):
             if self._stop.is_set() or get_current_worker().is_cancelled:
@@ -338,7 +338,7 @@ class ImportDialog(ModalScreen[list[str] | None]):
             chunk = records[start : start + _VERIFY_CHUNK]
             self._ui(self._status, f"Verifying {start + 1}–{start + len(chunk)} of {len(records)}…")
             try:
-                checked = self.app.recheck(chunk)  # type: ignore[attr-defined]
+                checked = self.backpack_app.recheck(chunk)
             except Exception as exc:  # noqa: BLE001 - shown in the summary: the badges stay imported, unchecked
                 summary.verify_error = _one_line(str(exc) or type(exc).__name__)
                 return

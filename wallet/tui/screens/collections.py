@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -31,6 +30,7 @@ from ...errors import WalletError
 from ...status_words import words_for
 from ...store import BadgeRecord
 from .. import model
+from ..base import BackpackScreen
 from ..dialogs.choose import ChooseDialog
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.share_dialog import ShareDialog
@@ -50,7 +50,7 @@ def _target(path: str) -> Path:
     return target if target.is_absolute() else Path.cwd() / target
 
 
-class CollectionsScreen(Screen[None]):
+class CollectionsScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("n", "new", "New"),
@@ -102,7 +102,7 @@ class CollectionsScreen(Screen[None]):
 
     @property
     def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+        return self.backpack_app.store
 
     def reload(self, collection_id: str | None = None, badge_id: str | None = None) -> None:
         """Read the store again and show it, keeping (or moving to) the given collection and badge."""
@@ -402,7 +402,7 @@ class CollectionsScreen(Screen[None]):
                 self.notify(f"{target} is a folder: give the bundle's file name", severity="error", markup=False)
                 return
             self.notify(f"Building the bundle of {collection.name}…", markup=False)
-            self._bundle_worker(collection, target, self.app.fetch_policy)  # type: ignore[attr-defined]
+            self._bundle_worker(collection, target, self.backpack_app.fetch_policy)
 
         self._ask_path("Save the signed bundle (JSON-LD) as:", f"{file_stem(collection.name)}.jsonld", chosen)
 

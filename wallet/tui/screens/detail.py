@@ -10,7 +10,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ... import collections as collections_lib
@@ -19,6 +18,7 @@ from ...status_words import words_for
 from ...store import BadgeRecord
 from ...verification import stored_payload
 from .. import model
+from ..base import BackpackScreen
 from ..dialogs.choose import ChooseDialog
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.text_input import TextInputDialog
@@ -80,7 +80,7 @@ def describe(record: BadgeRecord) -> Text:
     return text
 
 
-class BadgeScreen(Screen[None]):
+class BadgeScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("r", "recheck", "Recheck"),
@@ -97,7 +97,7 @@ class BadgeScreen(Screen[None]):
 
     @property
     def record(self) -> BadgeRecord:
-        return self.app.store.get_badge(self.badge_id)  # type: ignore[attr-defined,no-any-return]
+        return self.backpack_app.store.get_badge(self.badge_id)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,7 +124,7 @@ class BadgeScreen(Screen[None]):
         for check in report.checks if report else []:
             table.add_row(_OUTCOME_ICONS.get(check.outcome, "?"), check.id, Text(check.message))
         try:
-            data = self.app.store.read_blob(record.source.blob)  # type: ignore[attr-defined]
+            data = self.backpack_app.store.read_blob(record.source.blob)
         except Exception:  # noqa: BLE001 - a missing blob shows as no picture
             data = None
         self.query_one("#detail-picture", BadgeImage).show(data if record.source.container in ("png", "svg") else None)
@@ -133,7 +133,7 @@ class BadgeScreen(Screen[None]):
         self.raw = not self.raw
         raw = self.query_one("#raw", Static)
         if self.raw:
-            payload = stored_payload(self.app.store, self.record)  # type: ignore[attr-defined]
+            payload = stored_payload(self.backpack_app.store, self.record)
             body = payload.claims if payload.claims is not None else payload.text
             header = f"JWS header: {json.dumps(payload.jws_header)}\n" if payload.jws_header else ""
             raw.update(header + (json.dumps(body, indent=2, ensure_ascii=False) if isinstance(body, dict) else body))
@@ -146,7 +146,7 @@ class BadgeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="detail-recheck")
     def _recheck(self) -> None:
         try:
-            [(_record, report)] = self.app.recheck([self.record])  # type: ignore[attr-defined]
+            [(_record, report)] = self.backpack_app.recheck([self.record])
         except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
             self.app.call_from_thread(self.notify, f"Recheck failed: {exc}", severity="error")
             return
@@ -154,7 +154,7 @@ class BadgeScreen(Screen[None]):
         self.app.call_from_thread(self.notify, f"Now {report.status}")
 
     def action_add_to_collection(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.backpack_app.store
         options = [(c.id, c.name) for c in collections_lib.list_collections(store)]
         if not options:
             self.notify("No collections yet: create one from the Collections screen (c on the home screen)")
@@ -170,7 +170,7 @@ class BadgeScreen(Screen[None]):
     def action_bake(self) -> None:
         record = self.record
         try:
-            name, data = exporting.baked_image(self.app.store, record)  # type: ignore[attr-defined]
+            name, data = exporting.baked_image(self.backpack_app.store, record)
         except Exception as exc:  # noqa: BLE001
             self.notify(f"Cannot bake this badge: {exc}", severity="error")
             return
@@ -195,7 +195,7 @@ class BadgeScreen(Screen[None]):
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                collections_lib.remove_badge(self.app.store, self.badge_id)  # type: ignore[attr-defined]
+                collections_lib.remove_badge(self.backpack_app.store, self.badge_id)
                 self.app.pop_screen()
                 self.app.notify(f"Removed {name}")
 

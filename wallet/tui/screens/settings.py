@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Switch
 
 from ...errors import InvalidIdentity, WalletError
 from ...identities import normalize_identity
 from ...shares import DEFAULT_PUBLIC_URL, public_url
 from ...store import Store
+from ..base import BackpackScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.text_input import TextInputDialog
 
@@ -41,7 +41,7 @@ def validate_public_url(raw: str) -> str:
     return value.rstrip("/")
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("a", "add_identity", "Add identity"),
         Binding("x", "remove_identity", "Remove identity"),
@@ -88,7 +88,7 @@ class SettingsScreen(Screen[None]):
 
     @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined, no-any-return]
+        return self.backpack_app.store
 
     def on_mount(self) -> None:
         self.title = "Identities and settings"
