@@ -9,6 +9,7 @@ schedules it.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -56,7 +57,7 @@ class Rechecker:
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="backpack-recheck")
                 future = self._running[key] = self._executor.submit(job)
-                future.add_done_callback(lambda done, key=key: self._forget(key, done))
+                future.add_done_callback(functools.partial(self._forget, key))
             return future
 
     def _forget(self, key: tuple[str, ...], done: Future[Any]) -> None:
