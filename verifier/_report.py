@@ -158,8 +158,8 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         badge_fields = BadgeDisplay.__dataclass_fields__
         return cls(
-            source=data["source"],
-            checked_at=data["checked_at"],
+            source=str(data.get("source") or ""),
+            checked_at=str(data.get("checked_at") or ""),
             format=data.get("format"),
             badge_id=data.get("badge_id"),
             badge=BadgeDisplay(**{k: v for k, v in (data.get("badge") or {}).items() if k in badge_fields}),

@@ -73,7 +73,7 @@ def build_bundle(
     warnings: list[str] = []
     for record in records:
         payload = stored_payload(store, record)
-        name = record.summary.get("name")
+        name = record.info.name
         if record.version == "ob1":
             warnings.append(f"{record.id} ({name or 'unnamed'}) is an Open Badges 1.x badge: it cannot be verified")
             continue

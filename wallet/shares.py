@@ -8,26 +8,32 @@ the local ``backpack serve`` address). Stored in the ``shares`` table.
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from tinydb import Query
 
+from verifier import CheckResult, Report
+
 from . import badge_collections
 from .errors import AmbiguousId, NotFound, WalletError
 from .settings import DEFAULT_PUBLIC_URL
 from .settings import public_url as _settings_public_url
-from .store import Store, now_iso
+from .store import BadgeRecord, Store, now_iso
 
 __all__ = [
     "DEFAULT_PUBLIC_URL",
+    "PUBLIC_IMAGE_TYPES",
+    "PublicBadge",
     "Share",
     "ShareError",
     "active_share_for_badge",
     "create_share",
     "find_share",
     "list_shares",
+    "public_badge",
+    "public_report",
     "public_url",
     "revoke_share",
     "share_url",
@@ -98,7 +104,7 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
             raise
         except NotFound:
             raise NotFound(f"no collection named {ref!r} and no badge with that id in this backpack") from None
-        kind, target, label = "badge", record.id, str(record.summary.get("name") or record.id)
+        kind, target, label = "badge", record.id, record.info.name or record.id
     if expires_in is not None and expires_in <= timedelta(0):
         raise ShareError("the expiry must be in the future")
     expires_at = None
@@ -161,3 +167,76 @@ def active_share_for_badge(store: Store, badge_id: str) -> Share | None:
     """The newest active single-badge share of a badge (what a printed card's QR code should point at)."""
     active = [s for s in list_shares(store) if s.kind == "badge" and s.target == badge_id and s.state() == "active"]
     return max(active, key=lambda s: s.created_at) if active else None
+
+
+# -- what a share page shows ------------------------------------------------------------------------------------------
+
+PUBLIC_IMAGE_TYPES = frozenset({"image/png", "image/svg+xml", "image/jpeg", "image/webp", "image/gif"})
+_PUBLIC_NAME = "Open Badge"
+_RECIPIENT_WORDS = {
+    "passed": "issued to the owner of this portfolio (their identity is not shown)",
+    "failed": "not issued to the owner of this portfolio",
+}
+
+
+@dataclass(frozen=True)
+class PublicBadge:
+    """A shared badge as the public sees it: what the issuer says about it and how its verification went, never
+    the earner's identities (emails, DIDs) nor a photo of a printed card (it may carry more than the badge)."""
+
+    id: str
+    name: str | None
+    description: str | None
+    issuer_name: str | None
+    issued: str
+    """The issue date (``YYYY-MM-DD``) or empty; ``expires`` likewise."""
+    expires: str
+    status: str
+    checked_at: str | None
+    report: Report | None
+    image_type: str | None
+    """The media type of the badge's picture (its source file) when the public may see it, else None."""
+    alignments: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """The badge's name, or a neutral "Open Badge": a share page never shows where an unfetched badge lives."""
+        return self.name or _PUBLIC_NAME
+
+
+def public_report(report: Report) -> Report:
+    """A copy of ``report`` without the earner's identities: no recipient, and a recipient check that says only
+    whether the badge is the owner's."""
+    return replace(
+        report,
+        badge=replace(report.badge, recipient=None),
+        checks=[
+            CheckResult(c.id, c.outcome, _RECIPIENT_WORDS.get(c.outcome, "the recipient was not checked"))
+            if c.id == "recipient"
+            else c
+            for c in report.checks
+        ],
+        items=[public_report(item) for item in report.items],
+    )
+
+
+def public_badge(record: BadgeRecord) -> PublicBadge:
+    """What a share page may show of ``record``."""
+    info = record.info
+    report = public_report(record.report) if record.report else None
+    media_type = record.source.media_type
+    # A QR code's photo is not the badge's picture, and a photo may carry more (EXIF, the room around the card).
+    shows_image = media_type in PUBLIC_IMAGE_TYPES and record.source.container != "image"
+    return PublicBadge(
+        id=record.id,
+        name=info.name,
+        description=info.description,
+        issuer_name=info.issuer_name,
+        issued=info.issued_date,
+        expires=info.expires_date,
+        status=report.status if report else "unchecked",
+        checked_at=report.checked_at if report else None,
+        report=report,
+        image_type=media_type if shows_image else None,
+        alignments=report.badge.alignments if report else [],
+    )

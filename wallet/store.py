@@ -31,9 +31,11 @@ from urllib.parse import urlsplit
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
+from verifier import Report
+
 from .errors import AmbiguousId, NotFound, SchemaTooNew, StoreError, StoreLocked
 
-__all__ = ["SCHEMA_VERSION", "BadgeRecord", "SourceRef", "Store", "compact_summary", "now_iso"]
+__all__ = ["SCHEMA_VERSION", "BadgeInfo", "BadgeRecord", "SourceRef", "Store", "compact_summary", "now_iso"]
 
 SCHEMA_VERSION = 1
 _MIN_ID_PREFIX = 4
@@ -116,7 +118,44 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class BadgeInfo:
+    """A badge's summary, typed: what the payload says (refined by verification), issuer-supplied text or None."""
+
+    name: str | None = None
+    description: str | None = None
+    issuer_name: str | None = None
+    issuer_id: str | None = None
+    recipient: str | None = None
+    issued_on: str | None = None
+    expires: str | None = None
+    image: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str | None]) -> BadgeInfo:
+        """Read a stored summary: unknown keys are ignored, missing ones are None, non-text values are dropped."""
+        return cls(**{k: v if isinstance(v, str) else None for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    @property
+    def issuer(self) -> str:
+        """The issuer as a person reads it: its name, else its id, else empty."""
+        return self.issuer_name or self.issuer_id or ""
+
+    @property
+    def issued_date(self) -> str:
+        """The issue date (``YYYY-MM-DD``), or empty."""
+        return (self.issued_on or "")[:10]
+
+    @property
+    def expires_date(self) -> str:
+        """The expiry date (``YYYY-MM-DD``), or empty."""
+        return (self.expires or "")[:10]
+
+
+@dataclass(frozen=True)
 class BadgeRecord:
+    """One badge in the backpack. ``summary`` and ``verification`` are the stored JSON (kept as it is on disk, so
+    old backpacks load); read them through the typed views ``info``, ``report``, ``status`` and ``display_name``."""
+
     id: str
     key: str
     version: str
@@ -139,6 +178,22 @@ class BadgeRecord:
         return asdict(self)
 
     @property
+    def info(self) -> BadgeInfo:
+        """The summary, typed."""
+        return BadgeInfo.from_dict(self.summary)
+
+    @property
+    def report(self) -> Report | None:
+        """The last verification report (a fresh copy on each access), or None if never checked."""
+        return Report.from_dict(self.verification) if self.verification else None
+
+    @property
+    def checked_at(self) -> str | None:
+        """When the badge was last verified (ISO 8601), or None."""
+        value = (self.verification or {}).get("checked_at")
+        return str(value) if value else None
+
+    @property
     def status(self) -> str:
         """The status of the last verification, or ``unchecked``."""
         return str(self.verification["status"]) if self.verification else "unchecked"
@@ -146,9 +201,9 @@ class BadgeRecord:
     @property
     def display_name(self) -> str:
         """The badge's name, or where a hosted badge not fetched yet lives."""
-        name = self.summary.get("name")
+        name = self.info.name
         if name:
-            return str(name)
+            return name
         host = urlsplit(self.key.removeprefix("id:")).hostname
         return f"(hosted: {host})" if host else "(unnamed badge)"
 

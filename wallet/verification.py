@@ -62,30 +62,33 @@ def verify_records(
 
 
 def is_stale(record: BadgeRecord, max_age: timedelta, *, now: datetime | None = None) -> bool:
-    """Whether a badge's last report is older than ``max_age`` (or missing, or undated)."""
-    checked = (record.verification or {}).get("checked_at")
-    if not checked:
+    """Whether the badge's last result is older than ``max_age``, or missing, or of an unknown time."""
+    if record.checked_at is None:
         return True
     try:
-        checked_at = datetime.fromisoformat(str(checked).replace("Z", "+00:00"))
+        checked = datetime.fromisoformat(record.checked_at.replace("Z", "+00:00"))
     except ValueError:
         return True
-    if checked_at.tzinfo is None:
-        checked_at = checked_at.replace(tzinfo=UTC)
-    return (now or datetime.now(UTC)) - checked_at > max_age
+    if checked.tzinfo is None:
+        checked = checked.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - checked > max_age
 
 
 def refresh_stale(
     store: Store,
-    records: Sequence[BadgeRecord],
+    ids: Iterable[str],
     *,
-    max_age: timedelta,
     fetch_policy: FetchPolicy,
+    max_age: timedelta,
     now: datetime | None = None,
-) -> list[tuple[BadgeRecord, Report]]:
-    """Verify again the badges whose last report is older than ``max_age``; the others are left as they are."""
-    due = [record for record in records if is_stale(record, max_age, now=now)]
-    return verify_records(store, due, fetch_policy=fetch_policy) if due else []
+) -> list[BadgeRecord]:
+    """Verify again those of the badges ``ids`` whose result is stale (``is_stale``); return them, updated.
+
+    Staleness is judged on the stored records when this runs, so a refresh that was scheduled twice verifies once.
+    """
+    wanted = set(ids)
+    due = [record for record in store.list_badges() if record.id in wanted and is_stale(record, max_age, now=now)]
+    return [record for record, _report in verify_records(store, due, fetch_policy=fetch_policy)]
 
 
 def _read(source: str, stdin: bytes | None) -> Source:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from . import security
+from . import security, store
 
 __all__ = ["create_app"]
 
@@ -67,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     security.init_app(app)
+    store.init_app(app)
     from . import share
 
     app.register_blueprint(share.bp)

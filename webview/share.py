@@ -5,48 +5,32 @@
 from __future__ import annotations
 
 import io
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
-from verifier import CheckResult, FetchPolicy, Report
+from verifier import FetchPolicy
 from verifier.portfolio import gone_problem
 from wallet import badge_collections as collections
 from wallet import shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
 from wallet.settings import fetch_policy, load_settings
+from wallet.shares import PublicBadge
+from wallet.status_words import words_for
 from wallet.store import BadgeRecord, Store
-from wallet.verification import verify_records
+from wallet.verification import is_stale, refresh_stale
+
+from .store import get_rechecker, get_store
 
 __all__ = ["bp"]
 
 bp = Blueprint("share", __name__)
-
-_STATUS_WORDS = {
-    "valid": ("✔", "Verified"),
-    "expired": ("◷", "Expired"),
-    "revoked": ("⊘", "Revoked"),
-    "invalid": ("✘", "Not valid"),
-    "unverifiable": ("?", "Could not verify"),
-    "unchecked": ("…", "Not checked yet"),
-}
-_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backpack-recheck")
-_running: dict[tuple[str, tuple[str, ...]], Future[Any]] = {}
-_running_lock = threading.Lock()
-
-
-def get_store() -> Store:
-    if "store" not in g:
-        g.store = Store(current_app.config["BACKPACK_HOME"])
-    return g.store  # type: ignore[no-any-return]
 
 
 def _fetch_policy(store: Store) -> FetchPolicy:
@@ -56,17 +40,13 @@ def _fetch_policy(store: Store) -> FetchPolicy:
 
 @dataclass
 class BadgeView:
-    record: BadgeRecord
-    report: Report | None
-    status: str
+    """One badge on a share page: its public view (``wallet.shares.public_badge``) and how the page words it."""
+
+    badge: PublicBadge
     symbol: str
     word: str
     checked_ago: str
-    has_image: bool
     linkedin_url: str
-    issued: str
-    expires: str
-    alignments: list[dict[str, str]] = field(default_factory=list)
 
 
 def _ago(checked_at: str | None, now: datetime) -> str:
@@ -85,57 +65,27 @@ def _ago(checked_at: str | None, now: datetime) -> str:
     return f"checked {round(seconds / 86400)} days ago"
 
 
-def _linkedin(record: BadgeRecord, page_url: str) -> str:
-    summary = record.summary
-    params = {"startTask": "CERTIFICATION_NAME", "name": summary.get("name") or "Open Badge", "certUrl": page_url}
-    if summary.get("issuer_name"):
-        params["organizationName"] = str(summary["issuer_name"])
-    issued = str(summary.get("issued_on") or "")
-    if len(issued) >= 7 and issued[:4].isdigit() and issued[5:7].isdigit():
-        params["issueYear"], params["issueMonth"] = issued[:4], str(int(issued[5:7]))
-    expires = str(summary.get("expires") or "")
-    if len(expires) >= 7 and expires[:4].isdigit() and expires[5:7].isdigit():
-        params["expirationYear"], params["expirationMonth"] = expires[:4], str(int(expires[5:7]))
-    params["certId"] = record.id
+def _linkedin(badge: PublicBadge, page_url: str) -> str:
+    params = {"startTask": "CERTIFICATION_NAME", "name": badge.title, "certUrl": page_url}
+    if badge.issuer_name:
+        params["organizationName"] = badge.issuer_name
+    if len(badge.issued) >= 7 and badge.issued[:4].isdigit() and badge.issued[5:7].isdigit():
+        params["issueYear"], params["issueMonth"] = badge.issued[:4], str(int(badge.issued[5:7]))
+    if len(badge.expires) >= 7 and badge.expires[:4].isdigit() and badge.expires[5:7].isdigit():
+        params["expirationYear"], params["expirationMonth"] = badge.expires[:4], str(int(badge.expires[5:7]))
+    params["certId"] = badge.id
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
-_RECIPIENT_WORDS = {
-    "passed": "issued to the owner of this portfolio (their identity is not shown)",
-    "failed": "not issued to the owner of this portfolio",
-}
-
-
-def _public(report: Report) -> Report:
-    """The report as the public sees it: the earner's identities (emails, DIDs) in the recipient check stay private."""
-    report.badge.recipient = None
-    report.checks = [
-        CheckResult(c.id, c.outcome, _RECIPIENT_WORDS.get(c.outcome, "the recipient was not checked"))
-        if c.id == "recipient"
-        else c
-        for c in report.checks
-    ]
-    return report
-
-
-def _badge_view(store: Store, record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
-    report = _public(Report.from_dict(record.verification)) if record.verification else None
-    status = report.status if report else "unchecked"
-    symbol, word = _STATUS_WORDS.get(status, ("?", status))
-    media = record.source.media_type
+def _badge_view(record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
+    badge = shares.public_badge(record)
+    words = words_for(badge.status)
     return BadgeView(
-        record=record,
-        report=report,
-        status=status,
-        symbol=symbol,
-        word=word,
-        checked_ago=_ago(report.checked_at if report else None, now),
-        has_image=media in ("image/png", "image/svg+xml", "image/jpeg", "image/webp", "image/gif")
-        and record.source.container != "image",  # a QR photo is not the badge's picture
-        linkedin_url=_linkedin(record, page_url),
-        issued=str(record.summary.get("issued_on") or "")[:10],
-        expires=str(record.summary.get("expires") or "")[:10],
-        alignments=report.badge.alignments if report else [],
+        badge=badge,
+        symbol=words.symbol,
+        word=words.word,
+        checked_ago=_ago(badge.checked_at, now),
+        linkedin_url=_linkedin(badge, page_url),
     )
 
 
@@ -180,26 +130,17 @@ def _refresh(records: list[BadgeRecord]) -> list[BadgeRecord]:
     """Re-verify stale results in the background; wait a moment so a quick check shows at once, never longer."""
     store = get_store()
     now = datetime.now(UTC)
-    ttl = float(current_app.config["VERIFY_TTL_SECONDS"])
-
-    def stale(record: BadgeRecord) -> bool:
-        checked = (record.verification or {}).get("checked_at")
-        if not checked:
-            return True
-        try:
-            return (now - datetime.fromisoformat(str(checked).replace("Z", "+00:00"))).total_seconds() > ttl
-        except ValueError:
-            return True
-
-    due = [r for r in records if stale(r)]
+    max_age = timedelta(seconds=float(current_app.config["VERIFY_TTL_SECONDS"]))
+    due = tuple(sorted(r.id for r in records if is_stale(r, max_age, now=now)))
     if not due:
         return records
-    key = (str(store.home), tuple(sorted(r.id for r in due)))
     policy = _fetch_policy(store)
-    with _running_lock:
-        future = _running.get(key)
-        if future is None or future.done():
-            future = _running[key] = _executor.submit(verify_records, Store(store.home), due, fetch_policy=policy)
+    home = store.home
+
+    def refresh() -> list[BadgeRecord]:
+        return refresh_stale(Store(home), due, fetch_policy=policy, max_age=max_age)
+
+    future = get_rechecker().submit((str(home), *due), refresh)
     try:
         future.result(timeout=float(current_app.config.get("VERIFY_WAIT_SECONDS", 0.8)))
     except FutureTimeout:
@@ -234,18 +175,18 @@ def page(token: str) -> Any:
     store = get_store()
     page_url = shares.share_url(store, share)
     now = datetime.now(UTC)
-    views = [_badge_view(store, record, page_url, now) for record in records]
+    views = [_badge_view(record, page_url, now) for record in records]
     progress = collections.progress(collection, {r.id: r for r in records}) if collection else None
     display_name = store.get_setting("display_name", "") if store.exists() else ""
     # Link previews (LinkedIn, Twitter/X, Facebook) do not render SVG: prefer a raster picture.
-    first_image = next((v for v in views if v.has_image and v.record.source.media_type != "image/svg+xml"), None)
-    first_image = first_image or next((v for v in views if v.has_image), None)
+    first_image = next((v for v in views if v.badge.image_type not in (None, "image/svg+xml")), None)
+    first_image = first_image or next((v for v in views if v.badge.image_type), None)
     og_image = (
-        shares.public_url(store) + url_for("share.image", token=token, badge_id=first_image.record.id)
+        shares.public_url(store) + url_for("share.image", token=token, badge_id=first_image.badge.id)
         if first_image
         else None
     )
-    title = collection.name if collection else str(records[0].summary.get("name") or "Open Badge")
+    title = collection.name if collection else views[0].badge.title
     response = Response(
         render_template(
             "share/page.html",
@@ -275,8 +216,8 @@ def embed(token: str) -> Any:
     store = get_store()
     page_url = shares.share_url(store, share)
     now = datetime.now(UTC)
-    views = [_badge_view(store, record, page_url, now) for record in records]
-    title = collection.name if collection else str(records[0].summary.get("name") or "Open Badge")
+    views = [_badge_view(record, page_url, now) for record in records]
+    title = collection.name if collection else views[0].badge.title
     response = Response(
         render_template("share/embed.html", views=views, title=title, page_url=page_url, token=token, embed=True)
     )
@@ -290,10 +231,10 @@ def status(token: str) -> Any:
     records, _ = _records(share)
     now = datetime.now(UTC)
     store = get_store()
-    views = [_badge_view(store, r, shares.share_url(store, share), now) for r in records]
+    views = [_badge_view(r, shares.share_url(store, share), now) for r in records]
     return jsonify(
         [
-            {"id": v.record.id, "status": v.status, "word": v.word, "symbol": v.symbol, "checked": v.checked_ago}
+            {"id": v.badge.id, "status": v.badge.status, "word": v.word, "symbol": v.symbol, "checked": v.checked_ago}
             for v in views
         ]
     )
@@ -306,9 +247,7 @@ def bundle(token: str) -> Any:
     store = get_store()
     if collection is None:
         record = records[0]
-        collection = collections.Collection(
-            id=record.id, name=str(record.summary.get("name") or record.id), badge_ids=[record.id]
-        )
+        collection = collections.Collection(id=record.id, name=record.info.name or record.id, badge_ids=[record.id])
     try:
         document, _problems = build_bundle(store, collection, fetch_policy=_fetch_policy(store), refresh=False)
     except BundleError as exc:
@@ -331,18 +270,16 @@ def qr(token: str) -> Any:
     return response
 
 
-_IMAGE_TYPES = {"image/png", "image/svg+xml", "image/jpeg", "image/webp", "image/gif"}
-
-
 @bp.get("/s/<token>/image/<badge_id>")
 def image(token: str, badge_id: str) -> Any:
     share = _active_share(token)
     records, _ = _records(share)
     record = next((r for r in records if r.id == badge_id), None)
-    if record is None or record.source.media_type not in _IMAGE_TYPES or record.source.container == "image":
-        abort(404, description="No such image.")  # a QR photo is not the badge's picture (and may carry EXIF data)
+    media_type = shares.public_badge(record).image_type if record else None
+    if record is None or media_type is None:
+        abort(404, description="No such image.")
     data = get_store().read_blob(record.source.blob)
-    response = Response(data, mimetype=record.source.media_type)
+    response = Response(data, mimetype=media_type)
     # Served as an image only: an SVG's scripts and links stay inert even when opened directly.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response.headers["Cache-Control"] = "public, max-age=3600"

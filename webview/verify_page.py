@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from verifier import CheckResult, FetchPolicy, Report, VerifierPolicy, verify
 from verifier.http import MemoryCache
+from wallet.status_words import words_for
 
 from .security import RateLimiter
 
@@ -31,20 +32,6 @@ _LIMITER_KEY = "backpack.verify_rate_limiter"
 _RATE_PERIOD = 60.0  # VERIFY_RATE is per minute
 _DEADLINE = 15.0  # seconds for one verification, every fetch included
 
-_STATUS_WORDS = {
-    "valid": ("✔", "Verified"),
-    "expired": ("◷", "Expired"),  # a clock face: DejaVu has it; "⌛" needs an emoji font many systems lack
-    "revoked": ("⊘", "Revoked"),
-    "invalid": ("✘", "Not valid"),
-    "unverifiable": ("?", "Could not verify"),
-}
-_STATUS_SENTENCES = {
-    "valid": "Every check passed: the {what} is authentic, unchanged, and neither expired nor revoked.",
-    "expired": "The {what} has expired.",
-    "revoked": "The issuer has revoked this {what}.",
-    "invalid": "This {what} did not pass verification: do not rely on it.",
-    "unverifiable": "This {what} could not be fully checked right now.",
-}
 # A hint meant for the command line, not for visitors of a public page.
 _CLI_HINTS = ("; use --allow-private-network to allow it",)
 
@@ -86,7 +73,7 @@ def _safe_link(url: str | None) -> str | None:
 
 def _view(report: Report) -> ReportView:
     status = report.status
-    symbol, word = _STATUS_WORDS.get(status, ("?", status))
+    words = words_for(status)
     what = "portfolio" if report.format == "bundle" else "badge"
     decisive: CheckResult | None = report.decisive_check
     badge = report.badge
@@ -96,9 +83,9 @@ def _view(report: Report) -> ReportView:
     return ReportView(
         report=report,
         status=status,
-        symbol=symbol,
-        word=word,
-        sentence=_STATUS_SENTENCES.get(status, "").format(what=what),
+        symbol=words.symbol,
+        word=words.word,
+        sentence=words.sentence.format(what=what),
         reason=reason,
         name=badge.name or ("Portfolio" if what == "portfolio" else "Open Badge"),
         issued=str(badge.issued_on or "")[:10],

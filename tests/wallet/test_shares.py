@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from verifier import BadgeDisplay, Report
 from wallet import badge_collections as collections
 from wallet import exporting, shares
-from wallet.demo import seed_demo
+from wallet.demo import DEMO_IDENTITY, seed_demo
 from wallet.errors import NotFound, WalletError
 from wallet.store import Store, now_iso
 
@@ -218,3 +221,52 @@ def test_a_token_never_starts_with_a_dash(demo: Store, monkeypatch: pytest.Monke
     draws = iter(["-leading-dash-" + "a" * 29, "b" * 43])
     monkeypatch.setattr(shares.secrets, "token_urlsafe", lambda nbytes=None: next(draws))
     assert shares.create_share(demo, "Job profile").token == "b" * 43
+
+
+# -- what a share page shows (public_badge, public_report) -------------------------------------------------------------
+
+
+def test_the_public_view_of_a_badge_never_holds_the_earners_identity(demo: Store) -> None:
+    record = demo.get_badge(ids(demo)["Python Foundations"])
+    assert DEMO_IDENTITY in json.dumps(record.to_dict())  # the earner's email is in the stored summary and report
+    badge = shares.public_badge(record)
+    assert DEMO_IDENTITY not in repr(badge)
+    assert not hasattr(badge, "recipient")
+    assert badge.report is not None and badge.report.badge.recipient is None
+    recipient = badge.report.check("recipient")
+    assert recipient is not None and recipient.outcome == "passed"
+    assert recipient.message == "issued to the owner of this portfolio (their identity is not shown)"
+    # What the public may see is all there.
+    assert (badge.id, badge.title, badge.status) == (record.id, "Python Foundations", "valid")
+    assert badge.issuer_name == record.info.issuer_name and badge.issued == record.info.issued_date
+    assert badge.checked_at == record.checked_at and badge.image_type == record.source.media_type
+    # The stored record is untouched.
+    assert demo.get_badge(record.id) == record and record.report is not None
+    assert record.report.badge.recipient is not None and DEMO_IDENTITY in json.dumps(record.verification)
+
+
+def test_public_report_redacts_every_badge_of_a_bundle() -> None:
+    inner = Report(source="inner", checked_at="2026-01-01T00:00:00Z", badge=BadgeDisplay(recipient="me@example.org"))
+    inner.add("recipient", "failed", "issued to other@example.org, not to me@example.org")
+    outer = Report(source="bundle", checked_at="2026-01-01T00:00:00Z", items=[inner])
+    outer.add("recipient", "skipped", "a bundle names no recipient")
+    public = shares.public_report(outer)
+    assert "example.org" not in json.dumps(public.to_dict())
+    assert public.items[0].checks[0].message == "not issued to the owner of this portfolio"
+    assert public.checks[0].message == "the recipient was not checked"
+    assert inner.badge.recipient == "me@example.org"  # a copy: the report given stays as it was
+
+
+def test_a_photo_of_a_printed_card_is_never_the_public_picture(demo: Store) -> None:
+    record = demo.get_badge(ids(demo)["Python Foundations"])
+    photo = replace(record, source=replace(record.source, container="image", media_type="image/jpeg"))
+    assert shares.public_badge(photo).image_type is None
+    not_an_image = replace(record, source=replace(record.source, container="json", media_type="application/json"))
+    assert shares.public_badge(not_an_image).image_type is None
+
+
+def test_an_unnamed_unchecked_badge_is_shown_neutrally(demo: Store) -> None:
+    record = demo.get_badge(ids(demo)["Python Foundations"])
+    bare = replace(record, summary={**record.summary, "name": None}, verification=None)
+    badge = shares.public_badge(bare)
+    assert (badge.title, badge.status, badge.report, badge.checked_at) == ("Open Badge", "unchecked", None, None)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,46 @@ def test_badge_without_an_id_is_keyed_by_payload_hash(store: Store) -> None:
     text = json.dumps({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"})
     [(record, _)] = import_bytes(store, LoadedSource("text", "<test>", text.encode()))
     assert record.key == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- typed views of a record ------------------------------------------------------------------------------------------
+
+
+def test_a_stored_summary_reads_as_typed_fields_and_is_stored_unchanged(store: Store) -> None:
+    summary = {
+        "name": "Robotics",
+        "description": None,
+        "issuer_name": None,
+        "issuer_id": "https://issuer.example/org",
+        "recipient": "sha256$abc",
+        "issued_on": "2026-03-04T05:06:07Z",
+        "expires": None,
+        "image": None,
+    }
+    stored, _ = store.upsert_badge(replace(make_record("id:https://issuer.example/r.json"), summary=summary))
+    info = store.get_badge(stored.id).info
+    assert (info.name, info.issuer, info.issued_date, info.expires_date) == (
+        "Robotics",
+        "https://issuer.example/org",
+        "2026-03-04",
+        "",
+    )
+    assert read_db(store)["badges"]["1"]["summary"] == summary  # the JSON on disk keeps its shape
+
+
+def test_an_old_or_odd_summary_still_loads() -> None:
+    record = BadgeRecord.from_dict(
+        {**make_record("id:https://issuer.example/o.json").to_dict(), "summary": {"name": 7, "legacy": "x"}}
+    )
+    assert record.info.name is None and record.info.issuer == ""
+    assert record.display_name == "(hosted: issuer.example)"
+
+
+def test_the_last_report_is_typed_and_unchecked_badges_have_none() -> None:
+    assert make_record("id:https://issuer.example/n.json").report is None
+    report = {"source": "badge.png", "checked_at": "2026-05-01T10:00:00Z", "status": "revoked", "checks": []}
+    record = make_record("id:https://issuer.example/c.json", verification=report)
+    assert record.report is not None and record.report.checked_at == "2026-05-01T10:00:00Z"
+    assert (record.checked_at, record.status) == ("2026-05-01T10:00:00Z", "revoked")
+    record.report.checks.clear()  # each access is a fresh copy: a caller's edit never reaches the record
+    assert record.verification == report

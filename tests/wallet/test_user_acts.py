@@ -104,9 +104,9 @@ def test_deleting_a_collection_revokes_only_its_links(demo: Store) -> None:
 
 
 def test_refresh_stale_rechecks_only_old_results(demo: Store) -> None:
-    records = demo.list_badges()
+    ids = [record.id for record in demo.list_badges()]
     now = datetime.now(UTC)
-    assert refresh_stale(demo, records, max_age=timedelta(hours=1), fetch_policy=OFFLINE, now=now) == []
+    assert refresh_stale(demo, ids, max_age=timedelta(hours=1), fetch_policy=OFFLINE, now=now) == []
     later = now + timedelta(hours=2)
-    rechecked = refresh_stale(demo, records, max_age=timedelta(hours=1), fetch_policy=OFFLINE, now=later)
-    assert sorted(r.id for r, _ in rechecked) == sorted(r.id for r in records)
+    rechecked = refresh_stale(demo, ids, max_age=timedelta(hours=1), fetch_policy=OFFLINE, now=later)
+    assert sorted(r.id for r in rechecked) == sorted(ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,12 @@ import pytest
 from cli_fixtures import *  # noqa: F403 - the issuer_server and issuer fixtures
 from cli_fixtures import EARNER, ISSUED_ON, local_policy
 from issuer import IssuerFixture, IssuerServer, bake_png, json_text, qr_photo
+from tinydb import Query
 
 from verifier import FetchPolicy
 from wallet.importer import LoadedSource, import_bytes
 from wallet.store import BadgeRecord, Store
-from wallet.verification import earner_identities, verify_records, verify_sources
+from wallet.verification import earner_identities, is_stale, refresh_stale, verify_records, verify_sources
 
 
 def import_one(store: Store, data: bytes, ref: str = "badge.png", kind: str = "file") -> BadgeRecord:
@@ -196,3 +198,70 @@ def test_verify_sources_reports_unreadable_inputs_in_place(store: Store, good: d
         assert report.checked_at  # dated like the others
     assert "unrecognised file" in reports[0].checks[0].message
     assert reports[2].checks[0].message == f"no such file: {missing}"
+
+
+# -- refresh_stale ----------------------------------------------------------------------------------------------------
+
+
+def _backdate(store: Store, badge_id: str, checked_at: str) -> None:
+    with store.transaction(write=True) as db:
+        table = db.table("badges")
+        row = table.get(Query().id == badge_id)
+        assert isinstance(row, dict)
+        table.update({"verification": {**row["verification"], "checked_at": checked_at}}, doc_ids=[row.doc_id])
+
+
+def test_refresh_stale_verifies_only_the_results_older_than_the_limit(
+    store: Store, issuer: IssuerFixture, good: dict[str, Any]
+) -> None:
+    other = issuer.hosted_assertion("other", issued_on=ISSUED_ON)
+    third = issuer.hosted_assertion("third", issued_on=ISSUED_ON)
+    old, fresh, never = (
+        import_one(store, bake_png(json_text(good))),
+        import_one(store, bake_png(json_text(other)), "b.png"),
+        import_one(store, third["id"].encode(), "<stdin>", kind="text"),
+    )
+    verify_records(store, [old, fresh], fetch_policy=local_policy())
+    _backdate(store, old.id, "2020-01-01T00:00:00Z")
+    before = {record.id: record.checked_at for record in store.list_badges()}
+
+    refreshed = refresh_stale(
+        store, [old.id, fresh.id, never.id], fetch_policy=local_policy(), max_age=timedelta(minutes=10)
+    )
+    assert sorted(record.id for record in refreshed) == sorted([old.id, never.id])
+    after = {record.id: record for record in store.list_badges()}
+    assert after[fresh.id].checked_at == before[fresh.id]  # fresh enough: left alone
+    assert after[old.id].checked_at != "2020-01-01T00:00:00Z" and after[old.id].status == "valid"
+    assert after[never.id].status == "valid"
+    # Run again (a refresh scheduled twice): nothing is stale any more, nothing is verified.
+    assert refresh_stale(store, [old.id, never.id], fetch_policy=local_policy(), max_age=timedelta(minutes=10)) == []
+
+
+@pytest.mark.parametrize(
+    ("checked_at", "stale"),
+    [
+        (None, True),
+        ("not a time", True),
+        ("2026-06-01T11:55:00Z", False),
+        ("2026-06-01T11:55:00", False),  # no zone: read as UTC
+        ("2026-06-01T11:45:00+00:00", True),
+    ],
+)
+def test_is_stale(store: Store, checked_at: str | None, stale: bool) -> None:
+    report = None if checked_at is None else {"source": "x", "checked_at": checked_at, "status": "valid"}
+    record = BadgeRecord.from_dict(
+        {
+            "id": "abcdef0123",
+            "key": "id:https://issuer.example/a",
+            "version": "ob2",
+            "payload_kind": "url",
+            "payload_blob": "0" * 64,
+            "summary": {},
+            "source": {"kind": "text", "ref": "-", "blob": "0" * 64, "media_type": "", "container": "", "location": ""},
+            "imported_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "verification": report,
+        }
+    )
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    assert is_stale(record, timedelta(minutes=10), now=now) is stale

@@ -6,8 +6,9 @@ and its test client.
 * ``web_home`` (alias ``demo_home``) — this test's own copy of it; ``web_store`` is a ``Store`` on it and
   ``badge_ids`` maps badge names to ids.
 * ``make_app(**config)`` — an app serving ``web_home`` (``TESTING``, a fixed secret key), config overrides as keyword
-  arguments; ``app`` and ``client`` are the defaults. After each test, background re-verifications the app started
-  are waited for, so no thread outlives its test's backpack; ``background_checks()`` waits for them mid-test.
+  arguments; ``app`` and ``client`` are the defaults. After each test, each app's rechecker (its background
+  re-verifications) is shut down, waiting for what runs, so no thread outlives its test's backpack;
+  ``background_checks()`` waits for them mid-test.
 * ``age_reports(seconds)`` — backdate every stored verification report (its ``checked_at``) of ``web_home``.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import wait
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,29 +64,37 @@ def badge_ids(web_store: Store) -> dict[str, str]:
     return {str(record.summary["name"]): record.id for record in web_store.list_badges()}
 
 
-def _wait_for_background_checks(timeout: float = 15.0) -> None:
-    from webview import share
-
-    with share._running_lock:
-        running = list(share._running.values())
-    wait(running, timeout=timeout)
+@pytest.fixture
+def made_apps() -> list[Flask]:
+    """The apps ``make_app`` made in this test."""
+    return []
 
 
 @pytest.fixture
-def background_checks() -> Callable[[], None]:
+def background_checks(made_apps: list[Flask]) -> Callable[[], None]:
     """Wait for the background re-verifications started so far (the share pages start them on view)."""
-    return _wait_for_background_checks
+    from webview.store import get_rechecker
+
+    def wait() -> None:
+        for app in made_apps:
+            get_rechecker(app).wait(timeout=15.0)
+
+    return wait
 
 
 @pytest.fixture
-def make_app(web_home: Path) -> Iterator[Callable[..., Flask]]:
-    def make(**config: Any) -> Flask:
-        from webview import create_app
+def make_app(web_home: Path, made_apps: list[Flask]) -> Iterator[Callable[..., Flask]]:
+    from webview import create_app
+    from webview.store import get_rechecker
 
-        return create_app({"BACKPACK_HOME": str(web_home), "TESTING": True, "SECRET_KEY": "test-secret", **config})
+    def make(**config: Any) -> Flask:
+        app = create_app({"BACKPACK_HOME": str(web_home), "TESTING": True, "SECRET_KEY": "test-secret", **config})
+        made_apps.append(app)
+        return app
 
     yield make
-    _wait_for_background_checks()
+    for app in made_apps:
+        get_rechecker(app).shutdown(wait=True)
 
 
 @pytest.fixture

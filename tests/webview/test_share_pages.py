@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,7 @@ from tinydb import Query
 from werkzeug.test import TestResponse
 
 import verifier
-import webview.share
+import wallet.verification
 from verifier import FetchPolicy, VerifierPolicy, bake, classify_payload
 from verifier._did.keys import encode_multikey
 from verifier._ob3.integrity import sign_eddsa_rdfc_2022
@@ -41,6 +42,7 @@ from wallet.demo import DEMO_IDENTITY
 from wallet.importer import LoadedSource, import_bytes
 from wallet.store import Store
 from wallet.verification import verify_records
+from webview.store import Rechecker, get_rechecker
 
 VALID = ["Python Foundations", "Data Literacy", "Accessible Web Design", "Git Essentials"]
 EXPIRED = ["Spreadsheet Basics", "Cloud Fundamentals"]
@@ -678,7 +680,7 @@ def test_stale_results_are_rechecked_in_the_background_without_blocking_the_page
     age_reports: Callable[[float], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = webview.share.verify_records
+    real = wallet.verification.verify_records
     calls: list[int] = []
 
     def slow_verify(*args: Any, **kwargs: Any) -> Any:
@@ -686,7 +688,7 @@ def test_stale_results_are_rechecked_in_the_background_without_blocking_the_page
         time.sleep(2)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(webview.share, "verify_records", slow_verify)
+    monkeypatch.setattr(wallet.verification, "verify_records", slow_verify)
     age_reports(3 * 3600)
     client = make_app(VERIFY_TTL_SECONDS=0, VERIFY_WAIT_SECONDS=0.2).test_client()
 
@@ -735,14 +737,14 @@ def test_fresh_results_are_not_rechecked(
     age: float | None,
     rechecked: bool,
 ) -> None:
-    real = webview.share.verify_records
+    real = wallet.verification.verify_records
     calls: list[int] = []
 
     def counting_verify(*args: Any, **kwargs: Any) -> Any:
         calls.append(len(args[1]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(webview.share, "verify_records", counting_verify)
+    monkeypatch.setattr(wallet.verification, "verify_records", counting_verify)
     if age is not None:
         age_reports(age)
     get_ok(client, f"/s/{job_profile}")
@@ -750,6 +752,58 @@ def test_fresh_results_are_not_rechecked(
     get_ok(client, f"/s/{job_profile}/status.json")
     background_checks()
     assert calls == ([8] if rechecked else [])
+
+
+def test_each_app_has_its_own_rechecker(
+    make_app: Callable[..., Flask],
+    job_profile: str,
+    age_reports: Callable[[float], None],
+    background_checks: Callable[[], None],
+) -> None:
+    first, second = make_app(), make_app()
+    assert get_rechecker(first) is not get_rechecker(second)
+    age_reports(3 * 3600)
+    get_ok(first.test_client(), f"/s/{job_profile}")
+    background_checks()
+    assert get_rechecker(first).pending() == [] and get_rechecker(second).pending() == []
+    # The first app's check refreshed the shared backpack: the second app finds nothing stale and starts nothing.
+    assert all(p.endswith("checked just now") for p in _pills(html_of(second.test_client(), f"/s/{job_profile}")[1]))
+    assert get_rechecker(second).pending() == []
+
+
+def test_a_shut_down_rechecker_refuses_new_work_and_lets_running_work_finish() -> None:
+    rechecker = Rechecker()
+    started, release = threading.Event(), threading.Event()
+
+    def job() -> str:
+        started.set()
+        release.wait(5)
+        return "done"
+
+    running = rechecker.submit(("home", "a"), job)
+    assert rechecker.submit(("home", "a"), job) is running  # the same badges are not checked twice at once
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    rechecker.shutdown()
+    assert rechecker.closed and running.result(timeout=0) == "done"
+    with pytest.raises(RuntimeError):
+        rechecker.submit(("home", "b"), job)
+    rechecker.shutdown()  # twice is fine
+
+
+@pytest.fixture
+def closed_after_teardown(made_apps: list[Flask]) -> Iterator[list[Flask]]:
+    """Set up before ``make_app``, so torn down after it: checks that ``make_app`` shut its apps' recheckers down."""
+    yield made_apps
+    assert made_apps and all(get_rechecker(app).closed for app in made_apps)
+
+
+def test_an_apps_rechecker_is_shut_down_when_its_test_ends(
+    closed_after_teardown: list[Flask], make_app: Callable[..., Flask], job_profile: str
+) -> None:
+    app = make_app(VERIFY_TTL_SECONDS=0, VERIFY_WAIT_SECONDS=0)
+    get_ok(app.test_client(), f"/s/{job_profile}")  # starts a background check that teardown waits for
+    assert not get_rechecker(app).closed
 
 
 # -- sharing on -----------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -15,6 +15,9 @@ from verifier import FetchPolicy, Report
 from ..settings import fetch_policy, load_settings
 from ..store import BadgeRecord, Store
 from ..verification import verify_records
+
+if TYPE_CHECKING:
+    from .screens.home import HomeScreen
 
 __all__ = ["BackpackApp", "make_app"]
 
@@ -61,7 +64,7 @@ class BackpackApp(App[None]):
             "Identities and settings", "Your identities, network policy, public URL", home.action_settings
         )
 
-    def _home(self) -> Any:
+    def _home(self) -> HomeScreen | None:
         from .screens.home import HomeScreen
 
         return next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)

@@ -6,24 +6,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..badge_collections import Collection
+from ..status_words import STATUSES, words_for
 from ..store import BadgeRecord
 
-__all__ = ["STATUS_ICONS", "Row", "filter_rows", "rows", "sort_rows", "status_of", "summary_line"]
+__all__ = ["STATUSES", "Row", "filter_rows", "rows", "sort_rows", "status_cell", "summary_line"]
 
-STATUS_ICONS = {
-    "valid": "✔",
-    "expired": "⌛",
-    "revoked": "⊘",
-    "invalid": "✘",
-    "unverifiable": "?",
-    "unchecked": "·",
-}
-STATUSES = tuple(STATUS_ICONS)
 _EXPIRY_WINDOW = timedelta(days=30)
 
 
-def status_of(record: BadgeRecord) -> str:
-    return record.status
+def status_cell(status: str) -> str:
+    """``⊘ revoked``: the status as the TUI lists it."""
+    return f"{words_for(status).icon} {status}"
 
 
 def _parse(moment: str | None) -> datetime | None:
@@ -53,7 +46,7 @@ class Row:
 
     @property
     def status_cell(self) -> str:
-        return f"{STATUS_ICONS.get(self.status, '?')} {self.status}"
+        return status_cell(self.status)
 
 
 def rows(records: list[BadgeRecord], collections: list[Collection] | None = None) -> list[Row]:
@@ -63,16 +56,16 @@ def rows(records: list[BadgeRecord], collections: list[Collection] | None = None
             member.setdefault(badge_id, []).append(collection.name)
     result = []
     for record in records:
-        summary = record.summary
-        checked = str((record.verification or {}).get("checked_at") or "")
+        info = record.info
+        checked = record.checked_at
         result.append(
             Row(
                 id=record.id,
-                status=status_of(record),
+                status=record.status,
                 name=record.display_name,
-                issuer=str(summary.get("issuer_name") or summary.get("issuer_id") or ""),
-                issued=str(summary.get("issued_on") or "")[:10],
-                expires=str(summary.get("expires") or "")[:10],
+                issuer=info.issuer,
+                issued=info.issued_date,
+                expires=info.expires_date,
                 checked=checked[:16].replace("T", " ") if checked else "never",
                 version={"ob1": "OB 1", "ob2": "OB 2.0", "ob3": "OB 3.0"}.get(record.version, "?"),
                 collections=tuple(member.get(record.id, [])),
@@ -125,14 +118,14 @@ def summary_line(records: list[BadgeRecord], *, now: datetime | None = None) -> 
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}
     for record in records:
-        counts[status_of(record)] = counts.get(status_of(record), 0) + 1
+        counts[record.status] = counts.get(record.status, 0) + 1
     parts = [f"{len(records)} badge{'s' if len(records) != 1 else ''}"]
     if counts.get("valid"):
         parts.append(f"{counts['valid']} valid")
     soon = []
     for record in records:
-        expires = _parse(record.summary.get("expires"))
-        if expires is not None and now < expires <= now + _EXPIRY_WINDOW and status_of(record) == "valid":
+        expires = _parse(record.info.expires)
+        if expires is not None and now < expires <= now + _EXPIRY_WINDOW and record.status == "valid":
             soon.append((expires - now).days)
     if soon:
         days = min(soon)

@@ -19,14 +19,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
 from ...importer import ImportProgress, ImportResult, import_and_verify
+from ...status_words import STATUSES, words_for
 from ...store import BadgeRecord
-from .. import model
+from ..base import BackpackDialog
 
 __all__ = ["ImportDialog", "ImportSummary", "PathSuggester", "classify_input"]
 
@@ -152,12 +152,13 @@ class ImportSummary:
             lines.append("")
             for record in self.records:
                 current = self.verified.get(record.id, record)
-                status = model.status_of(current)
+                status = current.status
                 label = self.labels.get(record.id, record.id)
-                name = current.summary.get("name") or record.summary.get("name")
+                # The source's label, not a placeholder, stands in for a badge without a name: it says which one.
+                name = current.info.name or record.info.name
                 verb = "imported" if record in self.created else "updated"
                 shown = f"{name} ({label})" if name and label != PASTED_LABEL and len(self.records) > 1 else name
-                lines.append(f"{model.STATUS_ICONS.get(status, '?')} {shown or label} — {status} ({verb})")
+                lines.append(f"{words_for(status).icon} {shown or label} — {status} ({verb})")
         if self.failed:
             lines += ["", "Failed:"]
             lines += [f"✘ {label}: {reason}" for label, reason in self.failed]
@@ -166,8 +167,8 @@ class ImportSummary:
         elif self.records and not self.verified:
             lines += ["", "Not verified yet: recheck them from the home screen (r / R)."]
         elif self.verified:
-            statuses = [model.status_of(record) for record in self.verified.values()]
-            counts = [f"{statuses.count(s)} {s}" for s in model.STATUSES if s in statuses]
+            statuses = [record.status for record in self.verified.values()]
+            counts = [f"{statuses.count(s)} {s}" for s in STATUSES if s in statuses]
             lines += ["", "Verified: " + " · ".join(counts)]
         return "\n".join(lines)
 
@@ -186,7 +187,7 @@ class SourceInput(Input):
             self.post_message(self.MultilinePaste(event.text))
 
 
-class ImportDialog(ModalScreen[list[str] | None]):
+class ImportDialog(BackpackDialog[list[str] | None]):
     BINDINGS = [Binding("escape", "close", "Close")]
 
     DEFAULT_CSS = """
@@ -326,11 +327,11 @@ class ImportDialog(ModalScreen[list[str] | None]):
 
         try:
             outcome = import_and_verify(
-                self.app.store,  # type: ignore[attr-defined]
+                self.backpack_app.store,
                 [source],
-                policy=self.app.fetch_policy,  # type: ignore[attr-defined]
+                policy=self.backpack_app.fetch_policy,
                 stdin=classified.stdin,
-                verify_records=self.app.recheck,  # type: ignore[attr-defined]
+                verify_records=self.backpack_app.recheck,
                 verify_chunk=_VERIFY_CHUNK,
                 progress=step,
                 cancelled=lambda: self._stop.is_set() or worker.is_cancelled,

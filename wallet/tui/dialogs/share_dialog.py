@@ -8,11 +8,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ... import shares
 from ...errors import WalletError
+from ..base import BackpackDialog
 
 __all__ = ["ShareDialog", "qr_text"]
 
@@ -37,7 +37,7 @@ def qr_text(data: str) -> Text:
     return Text("\n".join(lines), style=_QR_STYLE, no_wrap=True, overflow="crop")
 
 
-class ShareDialog(ModalScreen[None]):
+class ShareDialog(BackpackDialog[None]):
     """Shows ``url`` and its QR code; Unshare revokes the share ``token`` (when given) and closes."""
 
     BINDINGS = [
@@ -85,7 +85,7 @@ class ShareDialog(ModalScreen[None]):
         if not self.token:
             return
         try:
-            shares.revoke_share(self.app.store, self.token)  # type: ignore[attr-defined]
+            shares.revoke_share(self.backpack_app.store, self.token)
         except WalletError as exc:
             self.notify(f"Not unshared: {exc}", severity="error", markup=False)
             return

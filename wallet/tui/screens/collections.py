@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,23 +26,16 @@ from ... import badge_collections as collections_lib
 from ... import exporting, shares
 from ...bundle import write_bundle
 from ...errors import WalletError
+from ...status_words import words_for
 from ...store import BadgeRecord
 from .. import model
+from ..base import BackpackScreen
 from ..dialogs.choose import ChooseDialog
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.share_dialog import ShareDialog
 from ..dialogs.text_input import TextInputDialog
 
 __all__ = ["CollectionsScreen", "file_stem"]
-
-_STATUS_STYLES = {
-    "valid": "green",
-    "expired": "yellow",
-    "revoked": "red",
-    "invalid": "red",
-    "unverifiable": "magenta",
-    "unchecked": "dim",
-}
 
 
 def file_stem(name: str) -> str:
@@ -57,7 +49,7 @@ def _target(path: str) -> Path:
     return target if target.is_absolute() else Path.cwd() / target
 
 
-class CollectionsScreen(Screen[None]):
+class CollectionsScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("n", "new", "New"),
@@ -109,7 +101,7 @@ class CollectionsScreen(Screen[None]):
 
     @property
     def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+        return self.backpack_app.store
 
     def reload(self, collection_id: str | None = None, badge_id: str | None = None) -> None:
         """Read the store again and show it, keeping (or moving to) the given collection and badge."""
@@ -180,7 +172,7 @@ class CollectionsScreen(Screen[None]):
                 table.add_row(str(step), Text("? missing", style="dim"), "(no longer in the backpack)", "", key=badge)
                 continue
             row = model.rows([record])[0]
-            status = Text(row.status_cell, style=_STATUS_STYLES.get(row.status, ""))
+            status = Text(row.status_cell, style=words_for(row.status).style)
             table.add_row(str(step), status, row.name, row.issuer, key=badge)
         heading.update(self._heading(collection))
         if collection.planned:
@@ -330,7 +322,7 @@ class CollectionsScreen(Screen[None]):
             )
             if updated is not None:
                 self.reload(updated.id, badge_id)
-                self.notify(f"Added {self.records[badge_id].summary.get('name') or badge_id}", markup=False)
+                self.notify(f"Added {self.records[badge_id].display_name}", markup=False)
 
         self.app.push_screen(ChooseDialog(f"Add which badge to {collection.name}?", options), chosen)
 
@@ -347,7 +339,7 @@ class CollectionsScreen(Screen[None]):
             following = updated.badge_ids[min(index, len(updated.badge_ids) - 1)] if updated.badge_ids else None
             self.reload(updated.id, following)
             record = self.records.get(badge_id)
-            name = (record.summary.get("name") if record else None) or badge_id
+            name = record.display_name if record else badge_id
             self.notify(f"Took {name} out of {updated.name} (it stays in your backpack)", markup=False)
 
     def action_move(self, offset: int) -> None:
@@ -407,7 +399,7 @@ class CollectionsScreen(Screen[None]):
                 self.notify(f"{target} is a folder: give the bundle's file name", severity="error", markup=False)
                 return
             self.notify(f"Building the bundle of {collection.name}…", markup=False)
-            self._bundle_worker(collection, target, self.app.fetch_policy)  # type: ignore[attr-defined]
+            self._bundle_worker(collection, target, self.backpack_app.fetch_policy)
 
         self._ask_path("Save the signed bundle (JSON-LD) as:", f"{file_stem(collection.name)}.jsonld", chosen)
 

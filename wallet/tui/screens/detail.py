@@ -10,16 +10,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-
-from verifier import Report
 
 from ... import badge_collections as collections_lib
 from ... import exporting
+from ...status_words import words_for
 from ...store import BadgeRecord
 from ...verification import stored_payload
 from .. import model
+from ..base import BackpackScreen
 from ..dialogs.choose import ChooseDialog
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.text_input import TextInputDialog
@@ -32,22 +31,22 @@ _OUTCOME_ICONS = {"passed": "✔", "failed": "✘", "warning": "!", "skipped": "
 
 def describe(record: BadgeRecord) -> Text:
     """Everything the badge says, as text (issuer-controlled strings are never parsed as markup)."""
-    report = Report.from_dict(record.verification) if record.verification else None
+    report = record.report
     display = report.badge if report else None
-    summary = record.summary
+    info = record.info
     text = Text()
-    text.append(str(summary.get("name") or "(unnamed badge)") + "\n", style="bold")
-    status = model.status_of(record)
-    text.append(f"{model.STATUS_ICONS.get(status, '?')} {status}", style=f"bold {_colour(status)}")
+    text.append(record.display_name + "\n", style="bold")
+    status = record.status
+    text.append(model.status_cell(status), style=f"bold {words_for(status).style}")
     if report:
         text.append(f"  · checked {report.checked_at}")
     text.append("\n\n")
     rows = [
-        ("Issuer", (display.issuer_name if display else None) or summary.get("issuer_name")),
-        ("Issuer id", (display.issuer_id if display else None) or summary.get("issuer_id")),
-        ("Issued", summary.get("issued_on")),
-        ("Expires", summary.get("expires")),
-        ("Recipient", summary.get("recipient")),
+        ("Issuer", (display.issuer_name if display else None) or info.issuer_name),
+        ("Issuer id", (display.issuer_id if display else None) or info.issuer_id),
+        ("Issued", info.issued_on),
+        ("Expires", info.expires),
+        ("Recipient", info.recipient),
         ("Format", f"{model.rows([record])[0].version} · {record.payload_kind}"),
         ("Source", f"{record.source.ref} ({record.source.location})"),
     ]
@@ -55,8 +54,8 @@ def describe(record: BadgeRecord) -> Text:
         if value:
             text.append(f"{label:<11}", style="dim")
             text.append(f"{value}\n")
-    if summary.get("description"):
-        text.append("\n" + str(summary["description"]) + "\n")
+    if info.description:
+        text.append("\n" + info.description + "\n")
     if display and (display.criteria or display.criteria_url):
         text.append("\nCriteria\n", style="bold")
         text.append((display.criteria or "") + (f"\n{display.criteria_url}" if display.criteria_url else "") + "\n")
@@ -77,15 +76,11 @@ def describe(record: BadgeRecord) -> Text:
         for endorsement in display.endorsements:
             text.append(f"• {endorsement}\n")
     if display and display.revocation_reason:
-        text.append(f"\nRevocation reason: {display.revocation_reason}\n", style=_colour("revoked"))
+        text.append(f"\nRevocation reason: {display.revocation_reason}\n", style=words_for("revoked").style)
     return text
 
 
-def _colour(status: str) -> str:
-    return {"valid": "green", "expired": "yellow", "unverifiable": "yellow", "unchecked": "grey50"}.get(status, "red")
-
-
-class BadgeScreen(Screen[None]):
+class BadgeScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("r", "recheck", "Recheck"),
@@ -102,7 +97,7 @@ class BadgeScreen(Screen[None]):
 
     @property
     def record(self) -> BadgeRecord:
-        return self.app.store.get_badge(self.badge_id)  # type: ignore[attr-defined,no-any-return]
+        return self.backpack_app.store.get_badge(self.badge_id)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,11 +120,11 @@ class BadgeScreen(Screen[None]):
         self.query_one("#description", Static).update(describe(record))
         table = self.query_one("#checks", DataTable)
         table.clear()
-        for check in (record.verification or {}).get("checks", []):
-            icon = _OUTCOME_ICONS.get(check.get("outcome"), "?")
-            table.add_row(icon, check.get("id", ""), Text(str(check.get("message", ""))))
+        report = record.report
+        for check in report.checks if report else []:
+            table.add_row(_OUTCOME_ICONS.get(check.outcome, "?"), check.id, Text(check.message))
         try:
-            data = self.app.store.read_blob(record.source.blob)  # type: ignore[attr-defined]
+            data = self.backpack_app.store.read_blob(record.source.blob)
         except Exception:  # noqa: BLE001 - a missing blob shows as no picture
             data = None
         self.query_one("#detail-picture", BadgeImage).show(data if record.source.container in ("png", "svg") else None)
@@ -138,7 +133,7 @@ class BadgeScreen(Screen[None]):
         self.raw = not self.raw
         raw = self.query_one("#raw", Static)
         if self.raw:
-            payload = stored_payload(self.app.store, self.record)  # type: ignore[attr-defined]
+            payload = stored_payload(self.backpack_app.store, self.record)
             body = payload.claims if payload.claims is not None else payload.text
             header = f"JWS header: {json.dumps(payload.jws_header)}\n" if payload.jws_header else ""
             raw.update(header + (json.dumps(body, indent=2, ensure_ascii=False) if isinstance(body, dict) else body))
@@ -151,7 +146,7 @@ class BadgeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="detail-recheck")
     def _recheck(self) -> None:
         try:
-            [(_record, report)] = self.app.recheck([self.record])  # type: ignore[attr-defined]
+            [(_record, report)] = self.backpack_app.recheck([self.record])
         except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
             self.app.call_from_thread(self.notify, f"Recheck failed: {exc}", severity="error")
             return
@@ -159,7 +154,7 @@ class BadgeScreen(Screen[None]):
         self.app.call_from_thread(self.notify, f"Now {report.status}")
 
     def action_add_to_collection(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.backpack_app.store
         options = [(c.id, c.name) for c in collections_lib.list_collections(store)]
         if not options:
             self.notify("No collections yet: create one from the Collections screen (c on the home screen)")
@@ -175,7 +170,7 @@ class BadgeScreen(Screen[None]):
     def action_bake(self) -> None:
         record = self.record
         try:
-            name, data = exporting.baked_image(self.app.store, record)  # type: ignore[attr-defined]
+            name, data = exporting.baked_image(self.backpack_app.store, record)
         except Exception as exc:  # noqa: BLE001
             self.notify(f"Cannot bake this badge: {exc}", severity="error")
             return
@@ -196,11 +191,11 @@ class BadgeScreen(Screen[None]):
         self.app.push_screen(TextInputDialog("Save the baked badge as:", value=name), chosen)
 
     def action_remove(self) -> None:
-        name = self.record.summary.get("name") or self.badge_id
+        name = self.record.display_name
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                collections_lib.remove_badge(self.app.store, self.badge_id)  # type: ignore[attr-defined]
+                collections_lib.remove_badge(self.backpack_app.store, self.badge_id)
                 self.app.pop_screen()
                 self.app.notify(f"Removed {name}")
 

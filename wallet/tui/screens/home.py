@@ -8,15 +8,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ... import badge_collections as collections_lib
 from ...store import BadgeRecord
 from .. import model
+from ..base import BackpackScreen
 from ..dialogs.confirm import ConfirmDialog
-from ..messages import BadgesChanged
 from ..widgets.badge_image import BadgeImage
 
 __all__ = ["HomeScreen", "badge_details"]
@@ -34,28 +33,28 @@ _RECHECK_CHUNK = 4
 
 def badge_details(record: BadgeRecord) -> str:
     """The side panel's text (Rich markup escaped by the caller's Static with markup off)."""
-    summary = record.summary
-    lines = [str(summary.get("name") or "(unnamed badge)"), ""]
-    for label, key in (
-        ("Issuer", "issuer_name"),
-        ("Issued", "issued_on"),
-        ("Expires", "expires"),
-        ("Recipient", "recipient"),
+    info = record.info
+    lines = [record.display_name, ""]
+    for label, value in (
+        ("Issuer", info.issuer_name),
+        ("Issued", info.issued_on),
+        ("Expires", info.expires),
+        ("Recipient", info.recipient),
     ):
-        if summary.get(key):
-            lines.append(f"{label}: {summary[key]}")
-    lines.append(f"Status: {model.STATUS_ICONS.get(model.status_of(record), '?')} {model.status_of(record)}")
-    verification = record.verification or {}
-    for check in verification.get("checks", []):
-        if check.get("outcome") in ("failed", "error"):
-            lines.append(f"  {check['id']}: {check['message']}")
-    if summary.get("description"):
-        lines += ["", str(summary["description"])]
+        if value:
+            lines.append(f"{label}: {value}")
+    lines.append(f"Status: {model.status_cell(record.status)}")
+    report = record.report
+    for check in report.checks if report else []:
+        if check.outcome in ("failed", "error"):
+            lines.append(f"  {check.id}: {check.message}")
+    if info.description:
+        lines += ["", info.description]
     lines += ["", f"id {record.id}"]
     return "\n".join(lines)
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("i", "import", "Import"),
         Binding("enter", "open", "Details", show=True),
@@ -107,7 +106,7 @@ class HomeScreen(Screen[None]):
     # -- data ----------------------------------------------------------------------------------------------------
 
     def reload(self, selected: str | None = None) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.backpack_app.store
         records = store.list_badges()
         self.records = {r.id: r for r in records}
         self.all_rows = model.rows(records, collections_lib.list_collections(store))
@@ -151,7 +150,7 @@ class HomeScreen(Screen[None]):
             return
         details.update(badge_details(record))
         try:
-            data = self.app.store.read_blob(record.source.blob)  # type: ignore[attr-defined]
+            data = self.backpack_app.store.read_blob(record.source.blob)
         except Exception:  # noqa: BLE001 - a missing blob shows as no picture
             data = None
         picture.show(data if record.source.container in ("png", "svg") else None)
@@ -179,9 +178,6 @@ class HomeScreen(Screen[None]):
             self.sort_index = model.SORT_KEYS.index(key)
             self.notify(f"Sorted by {key}")
             self.refresh_table()
-
-    def on_badges_changed(self, message: BadgesChanged) -> None:
-        self.reload(message.selected)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -272,11 +268,11 @@ class HomeScreen(Screen[None]):
         record = self.records.get(self.selected_id() or "")
         if record is None:
             return
-        name = record.summary.get("name") or record.id
+        name = record.display_name
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                collections_lib.remove_badge(self.app.store, record.id)  # type: ignore[attr-defined]
+                collections_lib.remove_badge(self.backpack_app.store, record.id)
                 self.notify(f"Removed {name}")
                 self.reload()
 
@@ -303,7 +299,7 @@ class HomeScreen(Screen[None]):
                 break
             chunk = records[start : start + _RECHECK_CHUNK]
             try:
-                results = self.app.recheck(chunk)  # type: ignore[attr-defined]
+                results = self.backpack_app.recheck(chunk)
             except Exception as exc:  # noqa: BLE001 - shown as a notification, never a traceback
                 self.app.call_from_thread(self.notify, f"Recheck failed: {exc}", severity="error")
                 outcome = "failed"
@@ -317,7 +313,7 @@ class HomeScreen(Screen[None]):
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=total, progress=0)
         bar.display = True
-        offline = self.app.fetch_policy.offline  # type: ignore[attr-defined]
+        offline = self.backpack_app.fetch_policy.offline
         self.notify(
             f"Checking {total} badge{'s' if total != 1 else ''}"
             + (" offline, from cached documents" if offline else "")

@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Switch
 
 from ...errors import InvalidIdentity, WalletError
@@ -21,13 +20,14 @@ from ...settings import (
     validate_public_url,
 )
 from ...store import Store
+from ..base import BackpackScreen
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.text_input import TextInputDialog
 
 __all__ = ["SettingsScreen", "validate_public_url"]
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("a", "add_identity", "Add identity"),
         Binding("x", "remove_identity", "Remove identity"),
@@ -74,7 +74,7 @@ class SettingsScreen(Screen[None]):
 
     @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined, no-any-return]
+        return self.backpack_app.store
 
     def on_mount(self) -> None:
         self.title = "Identities and settings"
