@@ -8,6 +8,8 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from .._did.keys import InvalidKey, UnsupportedKey, public_key_from_jwk
 from .._did.resolve import (
     DidResolutionError,
@@ -19,7 +21,7 @@ from .._did.resolve import (
 from .._errors import FetchError
 from .._json import as_list, parse_datetime
 from .._jsonld import UnknownContext
-from .._report import Report
+from .._report import Outcome, Report
 from .._run import Run
 from . import integrity, vcjwt
 from .credential import dates_of, issuer_id_of
@@ -48,12 +50,12 @@ async def resolve_key(run: Run, vm_id: str) -> ResolvedKey | None:
         return await resolve_verification_method(
             vm_id,
             run.fetcher,
-            trust_fragment=run.policy.trust_fragment_keys,  # type: ignore[arg-type]
+            trust_fragment=run.policy.trust_fragment_keys,
         )
     except FetchError as exc:
         run.report.add("key_owner", "error", f"could not resolve the key {vm_id}: {exc}")
     except DidResolutionError as exc:
-        outcome = "failed" if isinstance(exc, UnsupportedDidMethod | VerificationMethodNotFound) else "error"
+        outcome: Outcome = "failed" if isinstance(exc, UnsupportedDidMethod | VerificationMethodNotFound) else "error"
         run.report.add("key_owner", outcome, f"cannot use the key {vm_id}: {exc}")
     except (InvalidKey, UnsupportedKey) as exc:
         run.report.add("key_owner", "failed", f"cannot use the key {vm_id}: {exc}")
@@ -80,7 +82,7 @@ async def check_embedded_proofs(
         if resolved is None:
             key_problem = key_problem or report.check("key_owner")  # another proof may still verify
             continue
-        if resolved.public_key.kind != "Ed25519":
+        if not isinstance(resolved.public_key.key, Ed25519PublicKey):
             problems.append(f"the key {resolved.vm_id} is {resolved.public_key.kind}, not Ed25519")
             continue
         run.stage = "signature"
@@ -88,7 +90,7 @@ async def check_embedded_proofs(
             valid = integrity.verify_eddsa_proof(
                 credential,
                 proof,
-                resolved.public_key.key,  # type: ignore[arg-type]
+                resolved.public_key.key,
                 expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
             )
         except integrity.ProofProblem as exc:
@@ -156,7 +158,7 @@ async def check_jwt(
     try:
         header, _ = vcjwt.parse_jwt(token)
     except vcjwt.JwtProblem as exc:
-        outcome = "failed"
+        outcome: Outcome = "failed"
         report.add("key_owner" if "kid or a jwk" in str(exc) else "signature", outcome, str(exc))
         return False
     found = await _jwt_key(run, header, issuer_id)
