@@ -13,8 +13,10 @@ import asyncio
 import json
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from ._did.resolve import DidResolutionError, resolve_verification_method
-from ._json import as_list
+from ._json import as_list, as_object
 from ._jsonld import UnknownContext, expand_safely
 from ._ob2.verify import verify_hosted
 from ._ob3 import integrity
@@ -52,21 +54,21 @@ async def _holder_proof(run: Run, document: dict[str, Any], expanded: list[dict[
             problems.append(problem)
             continue
         try:
-            resolved = await resolve_verification_method(proof["verificationMethod"], run.fetcher)  # type: ignore[arg-type]
+            resolved = await resolve_verification_method(proof["verificationMethod"], run.fetcher)
         except DidResolutionError as exc:
             problems.append(f"the holder key cannot be resolved: {exc}")
             continue
         if resolved.controller != holder_id:
             problems.append(f"signed by {resolved.controller}, not by the holder {holder_id}")
             continue
-        if resolved.public_key.kind != "Ed25519":
+        if not isinstance(resolved.public_key.key, Ed25519PublicKey):
             problems.append("the holder key is not an Ed25519 key")
             continue
         try:
             valid = integrity.verify_eddsa_proof(
                 document,
                 proof,
-                resolved.public_key.key,  # type: ignore[arg-type]
+                resolved.public_key.key,
                 expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
             )
         except (integrity.ProofProblem, UnknownContext) as exc:
@@ -93,7 +95,7 @@ def _items(document: dict[str, Any]) -> list[tuple[str, Payload, dict[str, Any] 
                 found.append(("VC-JWT", classify_payload(token, hint="ob3"), None))
             continue
         found.append((str(identifier or "credential"), classify_payload(json.dumps(credential), hint="ob3"), None))
-    portfolio = document.get("portfolio") if isinstance(document.get("portfolio"), dict) else {}
+    portfolio = as_object(document.get("portfolio"))
     for badge in as_list(portfolio.get("openBadges2")):
         if not isinstance(badge, dict):
             continue

@@ -10,7 +10,7 @@ import hmac
 from datetime import UTC, date, datetime
 from typing import Any
 
-__all__ = ["as_list", "hash_matches", "node_id", "parse_datetime", "text_of"]
+__all__ = ["as_list", "as_object", "hash_matches", "node_id", "parse_datetime", "text_of"]
 
 
 def as_list(value: Any) -> list[Any]:
@@ -20,12 +20,17 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """A JSON object as it is; anything else (nothing, a string, a list) as ``{}``, so its properties read as absent."""
+    return value if isinstance(value, dict) else {}
+
+
 def node_id(value: Any) -> str | None:
     """The IRI of a node given as a string or as an object with ``id``."""
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
+    if isinstance(value, dict) and isinstance(identifier := value.get("id"), str):
+        return identifier
     return None
 
 

@@ -82,7 +82,7 @@ def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, 
     return {"contextUrl": None, "documentUrl": url, "document": _document(file_name), "tag": "static"}
 
 
-def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
+def _unwrap(exc: BaseException) -> BaseException:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, UnknownContext):
@@ -94,7 +94,8 @@ def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
 def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Expand ``document`` with the bundled contexts. Raises ``UnknownContext`` or ``jsonld.JsonLdError``."""
     try:
-        return jsonld.expand(document, {"documentLoader": load_document})  # type: ignore[no-any-return]
+        expanded: list[dict[str, Any]] = jsonld.expand(document, {"documentLoader": load_document})
+        return expanded
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
@@ -152,9 +153,10 @@ def safe_mode_problems(document: dict[str, Any]) -> list[str]:
 def canonicalize(document: dict[str, Any] | list[dict[str, Any]]) -> str:
     """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only."""
     try:
-        return jsonld.normalize(  # type: ignore[no-any-return]
+        nquads: str = jsonld.normalize(
             document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": load_document}
         )
+        return nquads
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:

@@ -55,8 +55,8 @@ class Payload:
             if isinstance(candidate, str) and candidate.strip():
                 return candidate.strip()
         verify = claims.get("verify")
-        if isinstance(verify, dict) and isinstance(verify.get("url"), str):
-            return verify["url"]
+        if isinstance(verify, dict) and isinstance(url := verify.get("url"), str):
+            return url
         uid = claims.get("uid")
         if isinstance(uid, str | int) and str(uid).strip():
             return f"uid:{uid}"
@@ -67,8 +67,8 @@ class Payload:
         """The assertion or credential object: the JSON itself, or for a VC 1.1 JWT its ``vc`` claim."""
         if self.claims is None:
             return None
-        if self.kind == "jws" and isinstance(self.claims.get("vc"), dict):
-            return self.claims["vc"]
+        if self.kind == "jws" and isinstance(vc := self.claims.get("vc"), dict):
+            return vc
         return self.claims
 
 

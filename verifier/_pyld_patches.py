@@ -11,6 +11,7 @@ so that an upgrade fails loudly at import rather than verifying differently; ``t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
@@ -33,7 +34,7 @@ class PatchTargetMissing(RuntimeError):
 # documents can never match.
 _BUNDLED_OBJECT_IDS: set[int] = set()
 _canonical_forms: dict[tuple[tuple[str, int], ...], bytes] = {}
-_pyld_canonicalize = context_resolver.canonicalize
+_pyld_canonicalize: Callable[[Any], bytes] = context_resolver.canonicalize
 
 
 def register_bundled(node: Any) -> None:
@@ -53,7 +54,7 @@ def _canonicalize_scoped_context(context: Any) -> bytes:
         if form is None:
             form = _canonical_forms[key] = _pyld_canonicalize(context)
         return form
-    return _pyld_canonicalize(context)  # type: ignore[no-any-return]
+    return _pyld_canonicalize(context)
 
 
 # RDFC-1.0 writes literals in canonical N-Quads: \b \t \n \f \r \" \\ as such, every other control character

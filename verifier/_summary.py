@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ._json import as_object
 from ._payload import Payload
 
 __all__ = ["BadgeSummary", "summarize"]
@@ -30,8 +31,8 @@ def _text(value: Any) -> str | None:
         return value.strip()
     if isinstance(value, dict):  # language maps and `{"id": ...}` image objects
         for key in ("id", "@value", "en", "en-US"):
-            if isinstance(value.get(key), str):
-                return value[key]
+            if isinstance(text := value.get(key), str):
+                return text
     return None
 
 
@@ -55,7 +56,7 @@ def summarize(payload: Payload) -> BadgeSummary:
         subject = obj.get("credentialSubject")
         subject = subject[0] if isinstance(subject, list) and subject else subject
         subject = subject if isinstance(subject, dict) else {}
-        achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+        achievement = as_object(subject.get("achievement"))
         issuer = obj.get("issuer")
         issuer_name, issuer_id = (
             (_text(issuer.get("name")), _text(issuer.get("id"))) if isinstance(issuer, dict) else (None, _text(issuer))

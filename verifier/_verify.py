@@ -127,8 +127,17 @@ async def verify_many_async(
         return list(await asyncio.gather(*(one(src, lbl) for src, lbl in zip(sources, labels, strict=True))))
 
 
-async def verify_async(source: Source, **options: object) -> Report:
-    return (await verify_many_async([source], **options))[0]  # type: ignore[arg-type]
+async def verify_async(
+    source: Source,
+    *,
+    policy: VerifierPolicy | None = None,
+    label: str | None = None,
+    cache: ResponseCache | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Report:
+    """``verify`` for a caller that already runs an event loop."""
+    reports = await verify_many_async([source], policy=policy, labels=[label], cache=cache, transport=transport)
+    return reports[0]
 
 
 def verify_many(

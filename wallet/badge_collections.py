@@ -8,8 +8,9 @@ reads "3 of 5 earned". A badge may be in any number of collections. Stored in th
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb import Query
 
@@ -71,7 +72,10 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def _find(rows: list[dict[str, Any]], ref: str) -> dict[str, Any]:
+_Row = TypeVar("_Row", bound=Mapping[str, Any])
+
+
+def _find(rows: Sequence[_Row], ref: str) -> _Row:
     wanted = " ".join(ref.split())  # as names are stored: whitespace collapsed
     for row in rows:  # exact name first, then id or id prefix
         if row["name"].casefold() == wanted.casefold():

@@ -21,6 +21,7 @@ import io
 import json
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from verifier.signing import encode_multikey, sign_eddsa_rdfc_2022
 
 from .cache import StoreResponseCache
 from .importer import LoadedSource, import_bytes
-from .store import Store
+from .store import BadgeRecord, Store
 from .verification import verify_records
 
 __all__ = ["DEMO_IDENTITY", "DemoContent", "demo_content", "demo_files", "seed_demo"]
@@ -233,7 +234,7 @@ def _qr_photo(url: str) -> bytes:
 class DemoContent:
     files: dict[str, bytes]
     """The badge files a learner would have, by file name."""
-    documents: dict[str, tuple[int, dict[str, object]]]
+    documents: dict[str, tuple[int, Mapping[str, object]]]
     """What the demo issuer serves: URL -> (HTTP status, JSON document)."""
 
 
@@ -254,7 +255,7 @@ def demo_content() -> DemoContent:
     signed_jws = jws.serialize_compact({"alg": "RS256"}, json.dumps(signed).encode(), rsa)
     public_pem = rsa.as_pem(private=False).decode()
 
-    documents: dict[str, tuple[int, dict[str, object]]] = {
+    documents: dict[str, tuple[int, Mapping[str, object]]] = {
         str(_ISSUER["id"]): (200, _ISSUER),
         _KEY_URL: (
             200,
@@ -375,7 +376,7 @@ def seed_demo(store: Store, *, folder: Path | None = None) -> int:
     cache.flush()
     store.set_setting("offline", True)
     store.add_identity("email", DEMO_IDENTITY)
-    records = []
+    records: list[BadgeRecord] = []
     for name, data in content.files.items():
         path = folder / name
         path.write_bytes(data)

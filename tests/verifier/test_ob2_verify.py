@@ -6,6 +6,7 @@ The clock is pinned (``NOW``); badges are issued on 2026-01-15 unless a test say
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -36,7 +37,7 @@ from joserfc.jwk import RSAKey
 from ob2_fixtures import *  # noqa: F403 - the issuer_server, other_server and issuer fixtures
 from ob2_fixtures import EARNER, make_policy
 
-from verifier import CHECK_IDS, FetchPolicy, Report, VerifierPolicy, verify, verify_many
+from verifier import CHECK_IDS, FetchPolicy, Report, VerifierPolicy, verify, verify_async, verify_many
 from verifier.http import MemoryCache
 from verifier.portfolio import GoneReason, gone_problem
 
@@ -662,6 +663,16 @@ def test_verify_many_fetches_every_document_once(issuer_server: IssuerServer, ot
         counts = server.counts()
         assert len(counts) == 10 + 2 + 1  # assertions, badge classes, issuer profile
         assert set(counts.values()) == {1}, counts
+
+
+def test_verify_async_takes_the_options_of_verify(issuer_server: IssuerServer) -> None:
+    issuer = IssuerFixture(issuer_server)
+    badge_id = issuer.hosted_assertion("a1")["id"]
+    cache = MemoryCache()
+    report = asyncio.run(verify_async(badge_id, policy=make_policy(), label="my badge", cache=cache))
+    assert report.source == "my badge"
+    assert_valid(report)
+    assert badge_id in cache.entries
 
 
 def test_cache_with_max_age_is_reused_across_calls(issuer_server: IssuerServer) -> None:

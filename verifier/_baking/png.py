@@ -73,7 +73,7 @@ def _iter_chunks(data: bytes) -> Iterator[_RawChunk]:
 
 
 def _crc_ok(raw: bytes, chunk: _RawChunk) -> bool:
-    (stored,) = struct.unpack(">I", raw[chunk.end - 4 : chunk.end])
+    stored: int = struct.unpack(">I", raw[chunk.end - 4 : chunk.end])[0]
     return zlib.crc32(chunk.chunk_type + chunk.data) & 0xFFFFFFFF == stored
 
 

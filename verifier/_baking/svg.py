@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import quoteattr
 
 import defusedxml
@@ -51,7 +51,7 @@ def looks_like_svg(data: bytes) -> bool:
     return head.startswith(b"<") and b"<svg" in data[:65536]
 
 
-def _parse(data: bytes):  # type: ignore[no-untyped-def]
+def _parse(data: bytes) -> Element:
     try:
         return defusedxml.ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:

@@ -280,7 +280,7 @@ def find_verification_method(
     methods in ``verificationMethod[]`` referenced by id from ``assertionMethod[]`` (DID Core), and method objects
     embedded in ``assertionMethod[]`` itself (DCC's legacy did:web document). Relative ids ('#key-1') are resolved
     against the document id. The result is a copy whose ``id`` is absolute."""
-    base = document.get("id") if isinstance(document.get("id"), str) else ""
+    base = own_id if isinstance(own_id := document.get("id"), str) else ""
     target = _absolute(vm_id, base)
     defined: dict[str, Mapping[str, Any]] = {}
     for method in as_list(document.get("verificationMethod")):
@@ -308,7 +308,7 @@ def _references(document: Mapping[str, Any], vm_id: str, relationship: str, *, l
     """Whether a controller document lists ``vm_id`` (by id string or embedded object) in ``relationship``; with
     ``lenient`` (http(s) documents: issuer Profiles seen in the wild carry no ``assertionMethod``), a document
     without that property may list it in ``verificationMethod`` instead."""
-    base = document.get("id") if isinstance(document.get("id"), str) else ""
+    base = own_id if isinstance(own_id := document.get("id"), str) else ""
     name = relationship if relationship in document or not lenient else "verificationMethod"
     return any(_entry_id(entry, base) == vm_id for entry in as_list(document.get(name)))
 
@@ -318,7 +318,7 @@ def _profile_method(document: Mapping[str, Any], vm_id: str, relationship: str) 
     method only has to be in ``verificationMethod[]`` (the OB impl guide's Profile example has no assertionMethod)."""
     if relationship in document:
         return find_verification_method(document, vm_id, relationship=relationship)
-    base = document.get("id") if isinstance(document.get("id"), str) else ""
+    base = own_id if isinstance(own_id := document.get("id"), str) else ""
     for method in as_list(document.get("verificationMethod")):
         if isinstance(method, Mapping) and _entry_id(method, base) == vm_id:
             return {**method, "id": vm_id}

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._json import as_list, hash_matches, node_id, parse_datetime, text_of
+from .._json import as_list, as_object, hash_matches, node_id, parse_datetime, text_of
 from .._report import BadgeDisplay, Outcome
 
 __all__ = [
@@ -73,7 +73,7 @@ def _authority(url: str) -> str | None:
 
 def check_origin(assertion_id: str, issuer: dict[str, Any]) -> CheckOutcome:
     """HostedBadge verification scope: the assertion's authority must be allowed by the issuer's policy."""
-    policy = issuer.get("verification") if isinstance(issuer.get("verification"), dict) else {}
+    policy = as_object(issuer.get("verification"))
     allowed = [o.lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str)]
     starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str)]
     issuer_authority = _authority(node_id(issuer) or "")
@@ -107,7 +107,7 @@ def check_recipient(recipient: Any, identities: Iterable[str]) -> CheckOutcome:
     kind = recipient.get("type", "email")
     if not identities:
         return ("warning", f"not checked: no identity to compare with (the badge names a recipient by {kind})")
-    salt = recipient.get("salt") if isinstance(recipient.get("salt"), str) else ""
+    salt = given if isinstance(given := recipient.get("salt"), str) else ""
     flag = recipient.get("hashed")
     # Some issuers write "true" as a string; a sha256$/md5$ identity is a hash whatever the flag says.
     hashed = flag is True or str(flag).lower() == "true" or _HASHED.match(identity) is not None
@@ -126,7 +126,7 @@ def display_data(assertion: dict[str, Any], badge_class: dict[str, Any], issuer:
     criteria = badge_class.get("criteria")
     criteria_text = text_of(criteria.get("narrative")) if isinstance(criteria, dict) else None
     criteria_url = node_id(criteria) if not isinstance(criteria, str) else criteria
-    recipient = assertion.get("recipient") if isinstance(assertion.get("recipient"), dict) else {}
+    recipient = as_object(assertion.get("recipient"))
     shown_recipient = None
     if isinstance(recipient.get("identity"), str):
         hashed = recipient.get("hashed") is True or "$" in recipient["identity"]

@@ -70,16 +70,18 @@ def _check_json_ld(report: Report, assertion: dict[str, Any]) -> bool:
     return True
 
 
-async def _node(run: Run, value: Any, check_id: str, what: str, expected_types: tuple[str, ...]) -> dict | None:
+async def _node(
+    run: Run, value: Any, check_id: str, what: str, expected_types: tuple[str, ...]
+) -> dict[str, Any] | None:
     """An embedded node, or the node fetched from its IRI; records ``check_id``."""
     if isinstance(value, dict):
-        node: dict[str, Any] | None = value
+        node: dict[str, Any] = value
         origin = "embedded"
     elif isinstance(value, str):
-        node = await run.fetch_json(value, check_id, what)
-        origin = f"fetched from {value}"
-        if node is None:
+        fetched = await run.fetch_json(value, check_id, what)
+        if fetched is None:
             return None
+        node, origin = fetched, f"fetched from {value}"
     else:
         run.report.add(check_id, "failed", f"the {what} is missing")
         return None
@@ -97,7 +99,9 @@ async def _node(run: Run, value: Any, check_id: str, what: str, expected_types: 
     return node
 
 
-async def _badge_class_and_issuer(run: Run, assertion: dict[str, Any]) -> tuple[dict | None, dict | None]:
+async def _badge_class_and_issuer(
+    run: Run, assertion: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     badge_class = await _node(run, assertion.get("badge"), "badge_class", "badge class", ("BadgeClass",))
     if badge_class is None:
         return None, None
@@ -105,7 +109,9 @@ async def _badge_class_and_issuer(run: Run, assertion: dict[str, Any]) -> tuple[
     return badge_class, issuer
 
 
-def _properties(report: Report, assertion: dict, badge_class: dict | None, issuer: dict | None) -> None:
+def _properties(
+    report: Report, assertion: dict[str, Any], badge_class: dict[str, Any] | None, issuer: dict[str, Any] | None
+) -> None:
     problems = []
     for label, node, required in (
         ("assertion", assertion, checks.ASSERTION_REQUIRED),
@@ -122,7 +128,9 @@ def _properties(report: Report, assertion: dict, badge_class: dict | None, issue
         report.add("properties", "passed", "assertion, badge class and issuer have the required properties")
 
 
-def _common_checks(run: Run, assertion: dict, badge_class: dict | None, issuer: dict | None) -> None:
+def _common_checks(
+    run: Run, assertion: dict[str, Any], badge_class: dict[str, Any] | None, issuer: dict[str, Any] | None
+) -> None:
     report, policy = run.report, run.policy
     report.badge = checks.display_data(assertion, badge_class or {}, issuer or {})
     _properties(report, assertion, badge_class, issuer)
@@ -301,7 +309,7 @@ async def verify_signed(run: Run, payload: Payload) -> None:
 
 
 async def _check_signature(
-    run: Run, payload: Payload, key_urls: list[str], issuer: dict, *, record_owner: bool
+    run: Run, payload: Payload, key_urls: list[str], issuer: dict[str, Any], *, record_owner: bool
 ) -> None:
     report = run.report
     issuer_id = node_id(issuer)

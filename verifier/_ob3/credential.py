@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._json import as_list, hash_matches, node_id, parse_datetime, text_of
+from .._json import as_list, as_object, hash_matches, node_id, parse_datetime, text_of
 from .._jsonld import UnknownContext, expand_safely, fetched_contexts
 from .._report import BadgeDisplay, Report
 from .._run import Run
@@ -186,9 +186,9 @@ def check_recipient(report: Report, credential: dict[str, Any], identities: tupl
 
 def display_of(credential: dict[str, Any]) -> BadgeDisplay:
     subject = next((s for s in as_list(credential.get("credentialSubject")) if isinstance(s, dict)), {})
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
-    issuer = credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}
-    criteria = achievement.get("criteria") if isinstance(achievement.get("criteria"), dict) else {}
+    achievement = as_object(subject.get("achievement"))
+    issuer = as_object(credential.get("issuer"))
+    criteria = as_object(achievement.get("criteria"))
     identifier = next((i for i in as_list(subject.get("identifier")) if isinstance(i, dict)), {})
     recipient = text_of(subject.get("id"))
     if recipient is None and identifier:

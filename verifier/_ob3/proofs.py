@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from .._did.keys import InvalidKey, UnsupportedKey, public_key_from_jwk
 from .._did.resolve import (
     DidResolutionError,
@@ -72,7 +74,7 @@ async def _resolve_quietly(run: Run, vm_id: str, relationship: str) -> ResolvedK
             vm_id,
             run.fetcher,
             relationship=relationship,
-            trust_fragment=run.policy.trust_fragment_keys,  # type: ignore[arg-type]
+            trust_fragment=run.policy.trust_fragment_keys,
         )
     except FetchError as exc:
         return "error", f"could not resolve the key {vm_id}: {exc}"
@@ -114,7 +116,7 @@ async def try_data_integrity_proofs(
         if not isinstance(found, ResolvedKey):
             attempts.key_problem = attempts.key_problem or found  # another proof may still verify
             continue
-        if found.public_key.kind != "Ed25519":
+        if not isinstance(found.public_key.key, Ed25519PublicKey):
             attempts.problems.append(f"the key {found.vm_id} is {found.public_key.kind}, not Ed25519")
             continue
         run.stage = "signature"
@@ -122,7 +124,7 @@ async def try_data_integrity_proofs(
             valid = integrity.verify_eddsa_proof(
                 document,
                 proof,
-                found.public_key.key,  # type: ignore[arg-type]
+                found.public_key.key,
                 expanded_unsecured=integrity.expanded_without_proof(expanded) if expanded else None,
                 purposes=purposes,
             )
@@ -209,7 +211,7 @@ async def check_jwt(
     try:
         header, _ = vcjwt.parse_jwt(token)
     except vcjwt.JwtProblem as exc:
-        outcome = "failed"
+        outcome: Outcome = "failed"
         report.add("key_owner" if "kid or a jwk" in str(exc) else "signature", outcome, str(exc))
         return False
     found = await _jwt_key(run, header, issuer_id)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _status as status
-from .._json import as_list, node_id, text_of
+from .._json import as_list, as_object, node_id, text_of
 from .._payload import Payload, classify_payload
-from .._report import Report
+from .._report import Outcome, Report
 from .._run import Run
 from . import vcjwt
 from .credential import (
@@ -105,8 +105,8 @@ async def _check_status(run: Run, credential: dict[str, Any]) -> None:
 
 async def _check_endorsements(run: Run, credential: dict[str, Any]) -> None:
     subject = next((s for s in as_list(credential.get("credentialSubject")) if isinstance(s, dict)), {})
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
-    holders = [credential, achievement, credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}]
+    achievement = as_object(subject.get("achievement"))
+    holders = [credential, achievement, as_object(credential.get("issuer"))]
     embedded = [e for h in holders for e in as_list(h.get("endorsement")) if isinstance(e, dict)]
     jwts = [e for h in holders for e in as_list(h.get("endorsementJwt")) if isinstance(e, str)]
     if not embedded and not jwts:
@@ -124,7 +124,7 @@ async def _check_endorsements(run: Run, credential: dict[str, Any]) -> None:
         run.report.badge.endorsements.append(f"{endorser} ({nested.status})")
         valid += nested.status == "valid"
         results.append(f"{endorser}: {nested.status}")
-    outcome = "passed" if valid == len(results) else "warning"
+    outcome: Outcome = "passed" if valid == len(results) else "warning"
     run.report.add("endorsements", outcome, f"{valid} of {len(results)} endorsements valid ({'; '.join(results)})")
 
 

@@ -6,6 +6,7 @@ printable cards) in a worker; share with a link and a QR code drawn in the termi
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -513,7 +514,7 @@ class CollectionsScreen(BackpackScreen[None]):
             if not answer:
                 return
             for share in active:
-                self._apply("Not unshared", lambda token=share.token: shares.revoke_share(self.store, token))
+                self._apply("Not unshared", functools.partial(shares.revoke_share, self.store, share.token))
             self.reload(collection.id)
             self.notify(f"Unshared {collection.name}: {links} no longer work", markup=False)
 

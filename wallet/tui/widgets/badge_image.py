@@ -43,8 +43,10 @@ def render_half_blocks(data: bytes | None, *, width: int = 24) -> Text:
     return text
 
 
-def _colour(pixel: tuple[int, ...]) -> str | None:
-    """The pixel's colour, or None when it is (mostly) transparent."""
+def _colour(pixel: float | tuple[int, ...]) -> str | None:
+    """The pixel's colour, or None when it is (mostly) transparent (an RGBA image: never a single band)."""
+    if not isinstance(pixel, tuple):
+        return None
     return f"rgb({pixel[0]},{pixel[1]},{pixel[2]})" if pixel[3] > 64 else None
 
 
