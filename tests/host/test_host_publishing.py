@@ -16,23 +16,18 @@ import pytest
 from conftest import HostServer, Wallet, import_credential, issue
 from ob3_issuer import OB3Issuer
 
-from verifier import verify
+from verifier import FetchPolicy, verify
 from wallet import collections
 from wallet.bundle import VC2_CONTEXT, build_bundle
 from wallet.holder import holder
 from wallet.publishing import PublishError, _sign, publish, published, unpublish
 from webview.host.storage import nonces
 
-OFFLINE = None  # the test credentials are did:key-signed: nothing to fetch
-
-
 def _page(url: str) -> httpx.Response:
     return httpx.get(url, timeout=30)
 
 
 def _signed_bundle(wallet: Wallet, challenge: str, domain: str) -> dict[str, Any]:
-    from verifier import FetchPolicy
-
     document, _ = build_bundle(wallet.store, wallet.collection, fetch_policy=FetchPolicy(), refresh=False)
     return _sign(
         {**document, "id": f"urn:uuid:{uuid.uuid4()}"}, holder(wallet.store), challenge=challenge, domain=domain
