@@ -23,6 +23,7 @@ from wallet.holder import holder
 from wallet.publishing import PublishError, _sign, publish, published, unpublish
 from webview.host.storage import nonces
 
+
 def _page(url: str) -> httpx.Response:
     return httpx.get(url, timeout=30)
 
