@@ -1,0 +1,117 @@
+"""The host app through Flask's test client (and the wallet client through an in-process WSGI transport): rechecks
+of stale results, expired pages, rate limits, the recruiter verify page, negotiation of the signed bundle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Wallet, import_credential, issue
+from flask import Flask
+from ob3_issuer import OB3Issuer
+
+from wallet import collections
+from wallet.publishing import Publication, publish
+from webview.host import create_host_app, pages
+from webview.host.storage import SqlHostStore, item_checks, portfolios
+
+PUBLIC = "https://badges.example.org"
+
+
+@pytest.fixture
+def make_app(host_store: SqlHostStore) -> Iterator[Callable[..., Flask]]:
+    def make(**config: Any) -> Flask:
+        return create_host_app({"STORE": host_store, "PUBLIC_URL": PUBLIC, "TESTING": True, **config})
+
+    yield make
+    for future in list(pages._running.values()):
+        future.result(timeout=60)
+    pages._running.clear()
+
+
+def _publish(app: Flask, wallet: Wallet, **options: Any) -> Publication:
+    return publish(wallet.store, wallet.collection, PUBLIC, transport=httpx.WSGITransport(app=app), **options)
+
+
+def _path(publication: Publication) -> str:
+    return publication.url.removeprefix(PUBLIC)
+
+
+def test_stale_results_are_rechecked_when_the_page_is_viewed(
+    make_app: Callable[..., Flask], make_wallet: Callable[..., Wallet], issuer: OB3Issuer, host_store: SqlHostStore
+) -> None:
+    app = make_app(WAIT_SECONDS=30)
+    probe = make_wallet("ada", credentials=[])
+    soon = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    badge = import_credential(probe.store, issue(issuer, probe.did, "short-lived", valid_until=soon))
+    wallet = Wallet(probe.store, probe.did, collections.add_badges(probe.store, probe.collection.id, [badge]))
+    publication = _publish(app, wallet)
+    client = app.test_client()
+    page = client.get(_path(publication))
+    assert page.status_code == 200 and "pill-valid" in page.text and "checked just now" in page.text
+
+    time.sleep(max(0.0, (datetime.fromisoformat(soon) - datetime.now(UTC)).total_seconds()) + 0.5)
+    with host_store.engine.begin() as connection:  # the results are older than the recheck interval
+        connection.execute(item_checks.update().values(checked_at=datetime.now(UTC) - timedelta(hours=3)))
+    assert "checked 3 hours ago" in client.get(_path(publication) + "/status.json").text
+    page = client.get(_path(publication))
+    assert "pill-expired" in page.text and "checked just now" in page.text
+    status = client.get(_path(publication) + "/status.json").get_json()
+    assert [(s["status"], s["checked"]) for s in status] == [("expired", "checked just now")]
+
+
+def test_an_expired_portfolio_answers_410_saying_so(
+    make_app: Callable[..., Flask], make_wallet: Callable[..., Wallet], host_store: SqlHostStore
+) -> None:
+    app = make_app()
+    publication = _publish(app, make_wallet("ada"), expires=timedelta(days=1))
+    with host_store.engine.begin() as connection:
+        connection.execute(portfolios.update().values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+    page = app.test_client().get(_path(publication))
+    assert page.status_code == 410
+    assert "has expired" in page.text and "revoked" not in page.text.lower()
+
+
+def test_page_tags_bundle_negotiation_and_verify_page(
+    make_app: Callable[..., Flask], make_wallet: Callable[..., Wallet]
+) -> None:
+    app = make_app()
+    publication = _publish(app, make_wallet("ada"))
+    client = app.test_client()
+    html = client.get(_path(publication)).text
+    assert f'content="{publication.url}"' in html  # og:url, absolute
+    assert f'href="{_path(publication)}/bundle.jsonld"' in html and f"{PUBLIC}/p/" in html
+    as_json_ld = client.get(_path(publication), headers={"Accept": "application/ld+json"})
+    assert as_json_ld.mimetype == "application/ld+json" and as_json_ld.get_json()["holder"].startswith("did:key:")
+    assert client.get(_path(publication) + "/embed").status_code == 200
+    assert client.get("/verify").status_code == 200  # the recruiter's page, with its CSRF-protected form
+    assert client.post("/verify", data={"text": "{}"}).status_code == 400
+
+
+def test_requests_are_rate_limited_per_address(make_app: Callable[..., Flask]) -> None:
+    client = make_app(RATE_PER_ADDRESS=3).test_client()
+    assert [client.post("/api/v1/challenges").status_code for _ in range(3)] == [201] * 3
+    refused = client.post("/api/v1/challenges")
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
+    other = client.post("/api/v1/challenges", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 201
+
+
+def test_quota_per_holder(make_app: Callable[..., Flask], make_wallet: Callable[..., Wallet]) -> None:
+    app = make_app(MAX_ITEMS=1)
+    from wallet.publishing import PublishError
+
+    with pytest.raises(PublishError, match="quota_exceeded"):
+        _publish(app, make_wallet("ada"))
+
+
+def test_challenge_names_the_public_domain(make_app: Callable[..., Flask]) -> None:
+    answer = make_app().test_client().post("/api/v1/challenges").get_json()
+    assert answer["domain"] == "badges.example.org" and len(answer["challenge"]) >= 40
+    expires = datetime.fromisoformat(answer["expires"].replace("Z", "+00:00"))
+    assert timedelta(minutes=4) < expires - datetime.now(UTC) <= timedelta(minutes=5)
