@@ -24,6 +24,11 @@ class VerifierPolicy:
     """OB 3.0: a status list signed by anyone but the credential's issuer says nothing (DCC's fixtures differ)."""
     status_list_minimum_entries: int = 131_072
     """Bitstring Status List minimum length; DCC publishes 100,000-entry lists."""
+    expected_challenge: str | None = None
+    """Presentations: the challenge (nonce) this verifier handed out, which the holder's proof must answer; None
+    when no challenge was asked for (a presentation read from a file or a link)."""
+    expected_domain: str | None = None
+    """Presentations: the domain the holder's proof must name (the verifier's own), or None."""
     fetch_unknown_contexts: bool = False
     """OB 3.0: fetch a JSON-LD context that is not bundled (through the guarded fetcher) instead of reporting the
     credential unverifiable. Off by default: a context decides what a signature covers."""

@@ -47,7 +47,8 @@ CHECK_IDS: dict[str, str] = {
     "expiry": "the badge has not expired",
     "revocation": "the badge has not been revoked or suspended (revoked flag, 410 Gone, revocation or status list)",
     "endorsements": "OB 3.0: the embedded endorsements verify (shown; they do not change the badge's status)",
-    "holder": "portfolio bundle: the presentation is signed by its holder's key (did:key), over the whole bundle",
+    "holder": "presentation or portfolio bundle: it is signed by its holder's key, over the whole presentation",
+    "challenge": "presentation: the holder's proof answers the verifier's challenge and names its domain",
 }
 
 _INTEGRITY_FAILURE_EXEMPT = {"revocation", "expiry"}

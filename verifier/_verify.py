@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from ._bundle import is_bundle, verify_bundle
 from ._errors import ExtractionError
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
@@ -16,6 +15,8 @@ from ._ob2.verify import verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
+from ._portfolio import is_presentation
+from ._presentation import verify_presentation, verify_presentation_jwt
 from ._report import Report
 from ._run import Run
 
@@ -60,10 +61,20 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
     return payload
 
 
+def _is_presentation_jwt(payload: Payload) -> bool:
+    claims = payload.claims or {}
+    typ = str((payload.jws_header or {}).get("typ") or "").lower()
+    return isinstance(claims.get("vp"), dict) or typ.startswith(("vp+", "application/vp+")) or is_presentation(claims)
+
+
 async def dispatch(run: Run, payload: Payload) -> None:
+    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0."""
     report = run.report
-    if payload.kind == "json" and payload.claims is not None and is_bundle(payload.claims):
-        await verify_bundle(run, payload.claims)
+    if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
+        await verify_presentation(run, payload.claims)
+        return
+    if payload.kind == "jws" and payload.claims is not None and _is_presentation_jwt(payload):
+        await verify_presentation_jwt(run, payload)
         return
     if payload.version == "ob3":
         await verify_credential(run, payload)

@@ -7,7 +7,7 @@ like any other badge source. See ``verifier._bundle`` for the format's descripti
 
 from __future__ import annotations
 
-from ._bundle import BUNDLE_CONTEXT, BUNDLE_TYPE, bundle_payloads, is_bundle
+from ._portfolio import BUNDLE_CONTEXT, BUNDLE_TYPE, bundle_payloads, is_bundle, is_portfolio, is_presentation
 from ._problems import LINK_EXPIRED, LINK_WITHDRAWN, GoneReason, gone_problem, gone_reason
 
 __all__ = [
@@ -20,4 +20,6 @@ __all__ = [
     "gone_problem",
     "gone_reason",
     "is_bundle",
+    "is_portfolio",
+    "is_presentation",
 ]

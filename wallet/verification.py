@@ -29,10 +29,19 @@ def stored_payload(store: Store, record: BadgeRecord) -> Payload:
 
 
 def _policy(
-    store: Store, fetch_policy: FetchPolicy, recipients: Iterable[str], fetch_contexts: bool = False
+    store: Store,
+    fetch_policy: FetchPolicy,
+    recipients: Iterable[str],
+    fetch_contexts: bool = False,
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> VerifierPolicy:
     return VerifierPolicy(
-        fetch=fetch_policy, recipients=earner_identities(store, recipients), fetch_unknown_contexts=fetch_contexts
+        fetch=fetch_policy,
+        recipients=earner_identities(store, recipients),
+        fetch_unknown_contexts=fetch_contexts,
+        expected_challenge=challenge,
+        expected_domain=domain,
     )
 
 
@@ -107,8 +116,12 @@ def verify_sources(
     recipients: Iterable[str] = (),
     stdin: bytes | None = None,
     fetch_contexts: bool = False,
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> list[Report]:
-    """Verify files, URLs or text without storing the badges (the HTTP cache is still used and refreshed)."""
+    """Verify files, URLs or text without storing the badges (the HTTP cache is still used and refreshed).
+
+    ``challenge`` and ``domain``: what a presentation's holder proof must answer (a verifier's own request)."""
     inputs: list[Source] = []
     unreadable: dict[int, Report] = {}
     for index, source in enumerate(sources):
@@ -121,7 +134,10 @@ def verify_sources(
             inputs.append(b"")
     cache = StoreResponseCache(store) if store.exists() else None
     reports = verify_many(
-        inputs, policy=_policy(store, fetch_policy, recipients, fetch_contexts), labels=list(sources), cache=cache
+        inputs,
+        policy=_policy(store, fetch_policy, recipients, fetch_contexts, challenge, domain),
+        labels=list(sources),
+        cache=cache,
     )
     if cache is not None:
         cache.flush()

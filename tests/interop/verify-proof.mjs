@@ -3,13 +3,15 @@
 // did:key driver, @digitalbazaar/vc). Shares no code with the Python verifier: only the JSON-LD context files.
 //
 //   node verify-proof.mjs DOCUMENT.json
+//   node verify-proof.mjs --challenge C --domain D PRESENTATION.json   (a holder proof for authentication)
 //   node verify-proof.mjs --nquads DOCUMENT.json   (diagnostics: the RDFC-1.0 canonical N-Quads of the document
 //                                                   without its proof, and of its proof configuration, as hashed)
 //
 // DOCUMENT is a Verifiable Presentation (the backpack's portfolio bundle) or a Verifiable Credential signed with a
 // DataIntegrityProof (eddsa-rdfc-2022, proofPurpose assertionMethod, key in a did:key).
-//  - A presentation: its own (holder) proof is checked with jsigs.verify and an AssertionProofPurpose (the backpack
-//    signs bundles for assertion, not authentication, so there is no challenge). Embedded JSON credentials are
+//  - A presentation: its own (holder) proof is checked with jsigs.verify, with an AuthenticationProofPurpose and the
+//    challenge and domain given on the command line when the proof is for authentication, else with an
+//    AssertionProofPurpose (the backpack's exported bundles). Embedded JSON credentials are
 //    checked too, proof only, and reported under "credentials"; they do not change "verified".
 //  - A credential: @digitalbazaar/vc verifyCredential (data model checks, validity dates, the issuer's proof).
 //    Status is not checked (the status list lives in the backpack's cache, not here).
@@ -31,7 +33,7 @@ import * as vc from '@digitalbazaar/vc';
 import jsonld from 'jsonld';
 import jsigs from 'jsonld-signatures';
 
-const {AssertionProofPurpose} = jsigs.purposes;
+const {AssertionProofPurpose, AuthenticationProofPurpose} = jsigs.purposes;
 const here = dirname(fileURLToPath(import.meta.url));
 const contextsDir = join(here, '..', '..', 'verifier', 'contexts');
 
@@ -88,10 +90,20 @@ function describe(error) {
   return parts.join(': ');
 }
 
-async function verifyPresentation(presentation) {
+// A holder proof for authentication answers a verifier's challenge (and names its domain): the expected ones are
+// given on the command line, never read from the proof itself.
+function holderPurpose(presentation, expected) {
+  const proof = Array.isArray(presentation.proof) ? presentation.proof[0] : presentation.proof;
+  if(proof?.proofPurpose === 'authentication') {
+    return new AuthenticationProofPurpose({challenge: expected.challenge, domain: expected.domain});
+  }
+  return new AssertionProofPurpose();
+}
+
+async function verifyPresentation(presentation, expected) {
   const result = await jsigs.verify(presentation, {
     suite: suite(),
-    purpose: new AssertionProofPurpose(),
+    purpose: holderPurpose(presentation, expected),
     documentLoader
   });
   const credentials = [];
@@ -137,6 +149,14 @@ async function nquads(document) {
 
 async function main() {
   const args = process.argv.slice(2);
+  const expected = {};
+  for(const name of ['challenge', 'domain']) {
+    const at = args.indexOf(`--${name}`);
+    if(at >= 0) {
+      expected[name] = args[at + 1];
+      args.splice(at, 2);
+    }
+  }
   const diagnostics = args[0] === '--nquads';
   const path = diagnostics ? args[1] : args[0];
   if(!path) {
@@ -151,7 +171,7 @@ async function main() {
   try {
     const document = JSON.parse(readFileSync(path, 'utf8'));
     if(types(document).includes('VerifiablePresentation')) {
-      outcome = await verifyPresentation(document);
+      outcome = await verifyPresentation(document, expected);
     } else if(types(document).includes('VerifiableCredential')) {
       outcome = await verifyCredential(document);
     } else {

@@ -311,7 +311,7 @@ def test_one_byte_of_the_holder_proof_makes_the_bundle_invalid(demo: Store, ids:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("proofPurpose", "authentication", "assertionMethod"),
+        ("proofPurpose", "authentication", "changed after it was signed"),
         ("cryptosuite", "eddsa-jcs-2022", "unsupported"),
         ("created", "2020-01-01T00:00:00Z", "changed after it was signed"),
     ],

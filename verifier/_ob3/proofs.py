@@ -34,6 +34,7 @@ __all__ = [
     "check_embedded_proofs",
     "check_jwt",
     "is_issuers",
+    "jwt_key",
     "resolve_key",
     "try_data_integrity_proofs",
 ]
@@ -85,13 +86,15 @@ async def _resolve_quietly(run: Run, vm_id: str, relationship: str) -> ResolvedK
         return "failed", f"cannot use the key {vm_id}: {exc}"
 
 
-async def resolve_key(run: Run, vm_id: str) -> ResolvedKey | None:
-    """The issuer key named by ``vm_id``; a key that cannot be used is recorded as the ``key_owner`` check."""
-    run.stage = "key_owner"
-    found = await _resolve_quietly(run, vm_id, "assertionMethod")
+async def resolve_key(
+    run: Run, vm_id: str, *, relationship: str = "assertionMethod", check_id: str = "key_owner"
+) -> ResolvedKey | None:
+    """The key named by ``vm_id`` (an issuer's by default); a key that cannot be used is recorded as ``check_id``."""
+    run.stage = check_id
+    found = await _resolve_quietly(run, vm_id, relationship)
     if isinstance(found, ResolvedKey):
         return found
-    run.report.add("key_owner", *found)
+    run.report.add(check_id, *found)
     return None
 
 
@@ -171,19 +174,28 @@ async def check_embedded_proofs(
     return False
 
 
-async def _jwt_key(run: Run, header: dict[str, Any], issuer_id: str | None) -> tuple[Any, str] | None:
-    """The verification key of a VC-JWT and how it was obtained ("kid" or "jwk")."""
+async def jwt_key(
+    run: Run,
+    header: dict[str, Any],
+    signer_id: str | None,
+    *,
+    relationship: str = "assertionMethod",
+    check_id: str = "key_owner",
+) -> tuple[Any, str] | None:
+    """The verification key of a JWT (a VC's by its issuer, a VP's by its holder) and how it was obtained
+    ("kid" or "jwk"); a key that cannot be used is recorded as ``check_id``."""
     kid = header.get("kid")
     if isinstance(kid, str) and kid.startswith(("did:", "http://", "https://")):
-        resolved = await resolve_key(run, kid)
+        resolved = await resolve_key(run, kid, relationship=relationship, check_id=check_id)
         return (resolved, "kid") if resolved else None
-    if isinstance(kid, str) and issuer_id and issuer_id.startswith("did:"):
-        resolved = await resolve_key(run, f"{issuer_id}#{kid.lstrip('#')}")
+    if isinstance(kid, str) and signer_id and signer_id.startswith("did:"):
+        vm_id = f"{signer_id}#{kid.lstrip('#')}"
+        resolved = await resolve_key(run, vm_id, relationship=relationship, check_id=check_id)
         return (resolved, "kid") if resolved else None
     try:
         return public_key_from_jwk(header["jwk"]), "jwk"
     except (InvalidKey, UnsupportedKey, KeyError, TypeError) as exc:
-        run.report.add("key_owner", "failed", f"the JWS header's jwk is unusable: {exc}")
+        run.report.add(check_id, "failed", f"the JWS header's jwk is unusable: {exc}")
         return None
 
 
@@ -214,7 +226,7 @@ async def check_jwt(
         outcome: Outcome = "failed"
         report.add("key_owner" if "kid or a jwk" in str(exc) else "signature", outcome, str(exc))
         return False
-    found = await _jwt_key(run, header, issuer_id)
+    found = await jwt_key(run, header, issuer_id)
     if found is None:
         return False
     key_or_resolved, how = found

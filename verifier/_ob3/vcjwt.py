@@ -18,7 +18,16 @@ from joserfc.jwk import import_key
 from .._did.keys import PublicKey, b64url_decode
 from .._jose import jws_registry
 
-__all__ = ["ALLOWED_ALGORITHMS", "JwtProblem", "claim_checks", "credential_of", "parse_jwt", "verify_jwt_signature"]
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "CREDENTIAL_TYPS",
+    "PRESENTATION_TYPS",
+    "JwtProblem",
+    "claim_checks",
+    "credential_of",
+    "parse_jwt",
+    "verify_jwt_signature",
+]
 
 # RS256 and ES256 are what OB 3.0 certifies; EdDSA/Ed25519 appear in the wild. Never `none`, never HMAC.
 ALLOWED_ALGORITHMS = {"RS256": "RSA", "ES256": "P-256", "EdDSA": "Ed25519", "Ed25519": "Ed25519"}
@@ -28,7 +37,11 @@ class JwtProblem(ValueError):
     """The token cannot be a VC-JWT at all (encoding, algorithm, header)."""
 
 
-def parse_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+CREDENTIAL_TYPS = ("jwt", "vc+jwt", "vc+ld+jwt", "application/vc+jwt")
+PRESENTATION_TYPS = ("jwt", "vp+jwt", "vp+ld+jwt", "application/vp+jwt")
+
+
+def parse_jwt(token: str, *, typs: tuple[str, ...] = CREDENTIAL_TYPS) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims of a compact JWS, unverified. Raises ``JwtProblem``."""
     parts = token.split(".")
     if len(parts) != 3:
@@ -48,7 +61,7 @@ def parse_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if not header.get("kid") and not isinstance(header.get("jwk"), dict):
         raise JwtProblem("the JOSE header must carry a kid or a jwk")
     typ = header.get("typ")
-    if typ is not None and str(typ).lower() not in ("jwt", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"):
+    if typ is not None and str(typ).lower() not in typs:
         raise JwtProblem(f"unexpected JWS typ {typ!r}")
     return header, claims
 
@@ -60,8 +73,8 @@ def credential_of(claims: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return claims, "2.0"
 
 
-def verify_jwt_signature(token: str, key: PublicKey) -> bool:
-    header, _claims = parse_jwt(token)
+def verify_jwt_signature(token: str, key: PublicKey, *, typs: tuple[str, ...] = CREDENTIAL_TYPS) -> bool:
+    header, _claims = parse_jwt(token, typs=typs)
     algorithm = header["alg"]
     if ALLOWED_ALGORITHMS[algorithm] != key.kind:
         raise JwtProblem(f"algorithm {algorithm} does not fit a {key.kind} key")

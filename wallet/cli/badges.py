@@ -270,6 +270,10 @@ def _read_source_list(path: str) -> list[str]:
 )
 @fetch_contexts_option
 @private_network_option
+@click.option(
+    "--challenge", metavar="NONCE", help="A presentation's holder proof must answer this challenge (your request)."
+)
+@click.option("--domain", metavar="DOMAIN", help="A presentation's holder proof must name this domain (yours).")
 @click.pass_context
 def verify_command(
     ctx: click.Context,
@@ -280,8 +284,10 @@ def verify_command(
     from_file: str | None,
     fetch_contexts: bool,
     allow_private_network: bool,
+    challenge: str | None,
+    domain: str | None,
 ) -> None:
-    """Verify badges (files, URLs, JSON/JWS on '-') without storing them.
+    """Verify badges, portfolios and presentations (files, URLs, JSON/JWS on '-') without storing them.
 
     Exit status: 0 when every badge is valid, 1 when any is not, 2 when an input cannot be read at all.
     """
@@ -294,7 +300,14 @@ def verify_command(
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in all_sources else None
     policy = policy_of(store, allow_private_network, offline)
     reports = verify_sources(
-        store, all_sources, fetch_policy=policy, recipients=recipients, stdin=stdin, fetch_contexts=fetch_contexts
+        store,
+        all_sources,
+        fetch_policy=policy,
+        recipients=recipients,
+        stdin=stdin,
+        fetch_contexts=fetch_contexts,
+        challenge=challenge,
+        domain=domain,
     )
     unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
     if as_json:
