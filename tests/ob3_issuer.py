@@ -214,8 +214,14 @@ def did_jwk(key: PrivateKey | PublicKey) -> str:
 
 
 def canonicalize(document: dict[str, Any]) -> str:
-    """URDNA2015 (= RDFC-1.0 here) canonical N-Quads, with the bundled contexts as the only documents."""
-    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": load_document}
+    """URDNA2015 (= RDFC-1.0 here) canonical N-Quads, with the bundled contexts as the only documents; text direction
+    as an i18n datatype, as the eddsa-rdfc-2022 cryptosuite specifies."""
+    options = {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "documentLoader": load_document,
+        "rdfDirection": "i18n-datatype",
+    }
     return jsonld.normalize(document, options)  # type: ignore[no-any-return]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -103,22 +104,51 @@ def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
         raise cause from exc
 
 
-def _relative_iris(node: Any, found: list[str]) -> None:
+# An IRI that RDF serialization keeps: a scheme, a colon, and no whitespace (what jsonld.js and PyLD test before
+# emitting a triple). Anything else is silently dropped from the canonical form, so a signature would not cover it.
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:[^\s<>\"{}|\\^`]*$")
+
+
+def _unusable_iri(iri: str) -> str | None:
+    """How an expanded IRI would fall out of the canonical form: relative, or not an IRI at all; None when fine."""
+    if iri.startswith("_:"):
+        return None
+    if iri.startswith(_RELATIVE_BASE):
+        return "relative IRI"
+    if not _ABSOLUTE_IRI.match(iri):
+        return "malformed IRI"
+    return None
+
+
+def _problem(iri: str, what: str) -> str | None:
+    why = _unusable_iri(iri)
+    if why is None:
+        return None
+    shown = repr(iri.removeprefix(_RELATIVE_BASE))
+    if why == "relative IRI" and what != "the id":
+        return f"{shown} is not defined by any context (relative IRI)"
+    return f"{what} {shown} is a {why}: it would be left out of what the signature covers"
+
+
+def _unusable_iris(node: Any, found: list[str]) -> None:
+    """Every property, type and ``@id`` of the expansion that canonicalization would drop, described."""
     if isinstance(node, list):
         for item in node:
-            _relative_iris(item, found)
+            _unusable_iris(item, found)
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
-        if key.startswith(_RELATIVE_BASE):
-            found.append(key.removeprefix(_RELATIVE_BASE))
-        if key == "@type":
-            found.extend(
-                t.removeprefix(_RELATIVE_BASE) for t in value if isinstance(t, str) and t.startswith(_RELATIVE_BASE)
-            )
+        if not key.startswith("@") and (problem := _problem(key, "the property")):
+            found.append(problem)
+        if key == "@id" and isinstance(value, str) and (problem := _problem(value, "the id")):
+            found.append(problem)
+        elif key == "@type":
+            for kind in value if isinstance(value, list) else [value]:
+                if isinstance(kind, str) and kind != "@json" and (problem := _problem(kind, "the type")):
+                    found.append(problem)
         elif key != "@value":
-            _relative_iris(value, found)
+            _unusable_iris(value, found)
 
 
 def expand_safely(document: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -126,8 +156,10 @@ def expand_safely(document: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
     expansion drops silently, so a signature would not cover them) and relative IRIs (types, ids, properties).
     An empty problem list means the document means exactly what it says, and the expansion can be reused.
 
-    PyLD has no safe mode, so it is done here: expansion reports every dropped property, and relative IRIs are
-    resolved against a base that cannot occur in a real document. Raises ``UnknownContext``.
+    PyLD has no safe mode, so it is done here: expansion reports every dropped property; relative IRIs are resolved
+    against a base that cannot occur in a real document; and every id, type and property of the expansion must be an
+    absolute IRI, since RDF serialization silently drops any other (an ``id`` of ``"https ://…"`` would otherwise be
+    changeable after signing). Raises ``UnknownContext``.
     """
     dropped: list[str] = []
     try:
@@ -139,10 +171,10 @@ def expand_safely(document: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
         if cause is exc:
             return [], [f"not valid JSON-LD: {str(exc).splitlines()[0]}"]
         raise cause from exc
-    relative: list[str] = []
-    _relative_iris(expanded, relative)
+    unusable: list[str] = []
+    _unusable_iris(expanded, unusable)
     problems = [f"the term {term!r} is not defined by any context" for term in dict.fromkeys(dropped)]
-    problems += [f"{iri!r} is not defined by any context (relative IRI)" for iri in dict.fromkeys(relative)]
+    problems += list(dict.fromkeys(unusable))
     return expanded, problems
 
 
@@ -154,7 +186,14 @@ def canonicalize(document: dict[str, Any] | list[dict[str, Any]]) -> str:
     """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only."""
     try:
         nquads: str = jsonld.normalize(
-            document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": load_document}
+            document,
+            {
+                "algorithm": "URDNA2015",
+                "format": "application/n-quads",
+                "documentLoader": load_document,
+                # Text direction (@direction) as jsonld.js and the eddsa-rdfc-2022 cryptosuite serialize it.
+                "rdfDirection": "i18n-datatype",
+            },
         )
         return nquads
     except jsonld.JsonLdError as exc:

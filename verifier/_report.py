@@ -40,6 +40,8 @@ CHECK_IDS: dict[str, str] = {
     "origin": "the hosted assertion is within the issuer's verification scope (allowed origins, startsWith)",
     "signature": "the signature (OB 2.0 JWS, OB 3.0 Data Integrity proof or VC-JWT) is valid, with an allowed alg",
     "key_owner": "the signing key was resolved and belongs to the issuer (OB 2.0 key owner; OB 3.0 key controller)",
+    "data_model": "VC Data Model rules: typed evidence/termsOfUse/… objects, subjects making claims, relatedResource",
+    "related_resource": "each relatedResource the credential pins was fetched and matches its digest",
     "jwt_claims": "OB 3.0 VC-JWT: the iss, jti, nbf, sub claims agree with the credential",
     "recipient": "the badge was issued to one of the earner's identities",
     "issued_on": "the issue date is valid and not in the future",

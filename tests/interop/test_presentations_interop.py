@@ -113,3 +113,39 @@ def test_the_backpacks_presentation_for_authentication_verifies_with_digital_baz
     assert json.loads(accepted.stdout)["verified"] is True
     refused = node("verify-proof.mjs", "--challenge", "another", "--domain", DOMAIN, str(path))
     assert refused.returncode == 1 and "challenge" in json.loads(refused.stdout)["error"]
+
+
+DIRECTED = {"@value": "مرحبا portfolio", "@language": "ar", "@direction": "rtl"}
+
+
+def test_text_direction_is_canonicalized_as_digital_bazaars_libraries_do(backpack: Store, tmp_path: Path) -> None:
+    # A value with @direction is serialized as an i18n datatype (rdfDirection "i18n-datatype"): both ways.
+    unsigned = {
+        "@context": [VC2],
+        "type": ["VerifiablePresentation"],
+        "name": DIRECTED,
+        "description": {"@value": "left to right", "@language": "en", "@direction": "ltr"},
+        "verifiableCredential": [credential(backpack, "Accessible Web Design")],
+    }
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"presentation": unsigned, "challenge": CHALLENGE, "domain": DOMAIN}))
+    done = node("sign-presentation.mjs", str(request))
+    assert done.returncode == 0, done.stderr
+    theirs = check(backpack, json.loads(done.stdout), expected_challenge=CHALLENGE)
+    assert [c.outcome for c in theirs.checks if c.id == "holder"] == ["passed"], theirs.to_dict()
+
+    key = Ed25519PrivateKey.generate()
+    did = did_key_for(key.public_key())
+    ours = sign_eddsa_rdfc_2022(
+        {**unsigned, "holder": did},
+        key,
+        verification_method_for(did),
+        created="2026-06-01T00:00:00Z",
+        proof_purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    path = tmp_path / "ours.json"
+    path.write_text(json.dumps(ours))
+    accepted = node("verify-proof.mjs", "--challenge", CHALLENGE, "--domain", DOMAIN, str(path))
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr

@@ -137,6 +137,7 @@ DI_CHECKS = [
     "type",
     "json_ld",
     "properties",
+    "data_model",
     "signature",
     "key_owner",
     "valid_from",

@@ -121,9 +121,11 @@ def dates_of(credential: dict[str, Any], version: str | None) -> tuple[Any, Any]
 
 
 def check_properties(report: Report, credential: dict[str, Any], version: str | None) -> None:
-    missing = [name for name in ("id", "issuer", "credentialSubject") if not credential.get(name)]
-    valid_from, _ = dates_of(credential, version)
     types = {t for t in as_list(credential.get("type")) if isinstance(t, str)}
+    # An id is optional in VC 1.1 and 2.0; Open Badges 3.0 requires one.
+    required = ("id", "issuer", "credentialSubject") if types & CREDENTIAL_TYPES else ("issuer", "credentialSubject")
+    missing = [name for name in required if not credential.get(name)]
+    valid_from, _ = dates_of(credential, version)
     if valid_from is None and (version == "1.1" or types & CREDENTIAL_TYPES):  # VC 2.0 itself makes it optional
         missing.append("issuanceDate" if version == "1.1" else "validFrom")
     if issuer_id_of(credential) is None and "issuer" not in missing:
@@ -132,7 +134,8 @@ def check_properties(report: Report, credential: dict[str, Any], version: str | 
         report.add("properties", "failed", f"the credential lacks {', '.join(missing)}")
         return
     subjects = as_list(credential.get("credentialSubject"))
-    if not any(isinstance(s, dict) and (s.get("id") or s.get("identifier")) for s in subjects):
+    identified = any(isinstance(s, dict) and (s.get("id") or s.get("identifier")) for s in subjects)
+    if types & CREDENTIAL_TYPES and not identified:
         # Required by OB 3.0, yet missing from many credentials other verifiers accept: a warning, not a failure.
         report.add("properties", "warning", "the credential subject has neither id nor identifier")
         return

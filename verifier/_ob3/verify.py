@@ -23,6 +23,7 @@ from .credential import (
     display_of,
     issuer_id_of,
 )
+from .data_model import check_data_model, check_related_resources
 from .proofs import check_embedded_proofs, check_jwt
 
 __all__ = ["verify_credential"]
@@ -139,10 +140,12 @@ async def _verify_json_credential(run: Run, credential: dict[str, Any], *, statu
         version = "1.1"
     expanded = await check_json_ld(run, credential)
     check_properties(report, credential, version)
+    check_data_model(report, credential)
     await check_embedded_proofs(run, credential, issuer_id_of(credential), expanded)
     check_validity(report, credential, version, run)
     if status_list:
         return
+    await check_related_resources(run, credential)
     check_recipient(report, credential, run.policy.recipients)
     await _check_status(run, credential)
     await _check_endorsements(run, credential)
@@ -175,6 +178,7 @@ async def verify_credential(run: Run, payload: Payload) -> None:
     registered = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti") if jwt_version == "2.0" else ()
     await check_json_ld(run, {k: v for k, v in credential.items() if k not in registered})
     check_properties(report, credential, version)
+    check_data_model(report, credential)
     await check_jwt(run, payload.text, credential, claims, version)
     # exp/nbf claims bound the validity too when the credential itself does not say.
     merged = dict(credential)
@@ -184,6 +188,7 @@ async def verify_credential(run: Run, payload: Payload) -> None:
         if stamp is not None and not merged.get(target):
             merged[target] = stamp.isoformat()
     check_validity(report, merged, version, run)
+    await check_related_resources(run, credential)
     check_recipient(report, credential, run.policy.recipients)
     await _check_status(run, credential)
     await _check_endorsements(run, credential)
