@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ._problems_w3c import ProblemType, problem_for
+
 __all__ = [
     "CHECK_IDS",
     "BadgeDisplay",
@@ -66,6 +68,18 @@ class CheckResult:
     def __post_init__(self) -> None:
         if self.id not in CHECK_IDS:
             raise ValueError(f"unknown check id {self.id!r}")
+
+    @property
+    def problem(self) -> ProblemType | None:
+        """The standard (W3C) problem type of this outcome; None when the check passed or was skipped."""
+        return problem_for(self.id, self.outcome, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "outcome": self.outcome, "message": self.message}
+        problem = self.problem
+        if problem is not None:
+            data["problem"] = {"type": problem.type, "title": problem.title, "code": problem.code}
+        return data
 
 
 @dataclass
@@ -153,7 +167,7 @@ class Report:
             "status": self.status,
             "checked_at": self.checked_at,
             "badge": asdict(self.badge),
-            "checks": [asdict(c) for c in self.checks],
+            "checks": [c.to_dict() for c in self.checks],
             "items": [item.to_dict() for item in self.items],
         }
 

@@ -170,7 +170,14 @@ def test_to_dict_shape() -> None:
         "id": "revocation",
         "outcome": "failed",
         "message": "revoked by the issuer: Issued by mistake",
+        "problem": {
+            "type": "https://www.w3.org/ns/credentials/status-list#STATUS_VERIFICATION_ERROR",
+            "title": "STATUS_VERIFICATION_ERROR",
+            "code": -129,
+        },
     }
+    passed = [c for c in data["checks"] if c["outcome"] in ("passed", "skipped")]
+    assert passed and all("problem" not in c for c in passed)  # only what did not pass carries a problem type
     assert json.loads(json.dumps(data)) == data  # plain JSON types only
 
 
@@ -332,3 +339,32 @@ def test_report_of_a_verify_call_round_trips(issuer: IssuerFixture) -> None:
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", data["checked_at"])
     assert schema_errors(data) == []
     assert Report.from_dict(data) == report
+
+
+@pytest.mark.parametrize(
+    ("check_id", "outcome", "message", "title"),
+    [
+        ("signature", "failed", "the signature does not match", "PROOF_VERIFICATION_ERROR"),
+        ("key_owner", "failed", "signed by someone else", "CRYPTOGRAPHIC_SECURITY_ERROR"),
+        ("json_ld", "failed", "the term 'x' is not defined", "PARSING_ERROR"),
+        ("expiry", "failed", "expired on 2026-01-01", "RANGE_ERROR"),
+        ("revocation", "error", "could not fetch the status list", "STATUS_RETRIEVAL_ERROR"),
+        ("revocation", "error", "fewer than the minimum (STATUS_LIST_LENGTH_ERROR)", "STATUS_LIST_LENGTH_ERROR"),
+        ("challenge", "failed", "the proof answers the challenge 'a', not the one asked", "INVALID_CHALLENGE_ERROR"),
+        ("challenge", "failed", "the proof is for the domain 'a', not 'b'", "INVALID_DOMAIN_ERROR"),
+        ("data_model", "failed", "an evidence object has no type", "MALFORMED_VALUE_ERROR"),
+    ],
+)
+def test_every_check_that_does_not_pass_carries_a_standard_problem_type(
+    check_id: str, outcome: str, message: str, title: str
+) -> None:
+    result = CheckResult(check_id, outcome, message)  # type: ignore[arg-type]
+    assert result.problem is not None and result.problem.title == title
+    assert result.to_dict()["problem"]["type"].endswith("#" + title)
+
+
+def test_every_check_id_has_a_problem_type_for_failure_and_error() -> None:
+    for check_id in CHECK_IDS:
+        for outcome in ("failed", "warning", "error"):
+            assert CheckResult(check_id, outcome, "").problem is not None  # type: ignore[arg-type]
+        assert CheckResult(check_id, "passed", "").problem is None
