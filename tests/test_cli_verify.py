@@ -539,7 +539,16 @@ def test_verify_json_of_a_revoked_ob3_badge(runner: CliRunner, demo_home: Path) 
     outcomes = {c["id"]: c["outcome"] for c in report["checks"]}
     assert outcomes["signature"] == outcomes["key_owner"] == "passed"  # authentic: revoked, not forged
     [revocation] = [c for c in report["checks"] if c["id"] == "revocation"]
-    assert revocation == {"id": "revocation", "outcome": "failed", "message": f"revoked (bit 7 of {STATUS_LIST})"}
+    assert revocation == {
+        "id": "revocation",
+        "outcome": "failed",
+        "message": f"revoked (bit 7 of {STATUS_LIST})",
+        "problem": {
+            "type": "https://www.w3.org/ns/credentials/status-list#STATUS_VERIFICATION_ERROR",
+            "title": "STATUS_VERIFICATION_ERROR",
+            "code": -129,
+        },
+    }
 
     human = invoke(runner, "--home", str(demo_home), "verify", "--offline", str(path))
     assert human.exit_code == 1

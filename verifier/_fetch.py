@@ -21,11 +21,12 @@ import socket
 import ssl
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ._errors import BlockedAddress, FetchError
@@ -39,6 +40,7 @@ __all__ = [
     "ResponseCache",
     "check_destination",
     "fetch_url",
+    "resolve_public",
 ]
 
 DocumentKind = Literal["json", "image", "any"]
@@ -136,31 +138,100 @@ def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-def check_destination(url: str, policy: FetchPolicy) -> None:
-    """Refuse non-HTTP schemes and, unless allowed, hosts that resolve to a non-public address."""
+def _check_shape(url: str) -> tuple[str, int]:
+    """The host and port of an http(s) URL; refuse any other scheme, a missing host, an invalid port."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {parts.scheme or 'a relative URL'}", url=url)
     host = parts.hostname
     if not host:
         raise FetchError("the URL has no host", url=url)
-    if policy.allow_private_network:
-        return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise FetchError("the URL has an invalid port", url=url) from exc
+    return host, port
+
+
+class _Refused(Exception):
+    """A connection the guard refused, raised inside httpcore; the fetcher turns it into a FetchError with the URL."""
+
+    def __init__(self, reason: str, *, blocked: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.blocked = blocked
+
+
+def resolve_public(host: str, port: int, *, url: str = "") -> str:
+    """One lookup of ``host``: the address to connect to, provided every address it resolves to is public.
+
+    The fetcher connects to exactly this address (the TLS name is still the host's), so a name that answers a public
+    address to the guard and a private one to a second lookup (DNS rebinding) never reaches the private one.
+    """
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host {host!r}", url=url) from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        raise FetchError(f"cannot resolve host {host!r}", url=url or host) from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    for address in addresses:
         if _blocked(address):
-            raise BlockedAddress(
-                f"refused to fetch from a private or local address ({address})",
-                url=url,
-            )
+            raise BlockedAddress(f"refused to fetch from a private or local address ({address})", url=url or host)
+    if not addresses:
+        raise FetchError(f"cannot resolve host {host!r}", url=url or host)
+    return str(addresses[0])
+
+
+def check_destination(url: str, policy: FetchPolicy) -> None:
+    """Refuse non-HTTP schemes and, unless allowed, hosts that resolve to a non-public address (a pre-check for
+    callers; the fetcher itself checks the address it connects to, at connection time)."""
+    host, port = _check_shape(url)
+    if not policy.allow_private_network:
+        resolve_public(host, port, url=url)
+
+
+class _PinnedNetwork(httpcore.AsyncNetworkBackend):
+    """Connections to the address the guard checked: one DNS lookup per connection, made here, never again."""
+
+    def __init__(self) -> None:
+        self._network = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            address = await asyncio.to_thread(resolve_public, host, port)
+        except FetchError as exc:
+            reason = str(exc).removesuffix(f" ({host})")
+            raise _Refused(reason, blocked=isinstance(exc, BlockedAddress)) from None
+        return await self._network.connect_tcp(
+            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise _Refused("refused to connect to a local socket", blocked=True)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._network.sleep(seconds)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a connection pool whose every connection goes through ``_PinnedNetwork``."""
+
+    def __init__(self, *, connections: int) -> None:
+        super().__init__(verify=_ssl_context(), trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=_ssl_context(),
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            network_backend=_PinnedNetwork(),
+        )
 
 
 @functools.cache
@@ -220,13 +291,17 @@ class Fetcher:
 
     def _new_client(self, connections: int) -> httpx.AsyncClient:
         policy = self.policy
+        transport = self._transport
+        if transport is None and not policy.allow_private_network:
+            transport = _GuardedTransport(connections=connections)
         return httpx.AsyncClient(
             timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             follow_redirects=False,
             headers={"User-Agent": _USER_AGENT},
-            transport=self._transport,
+            transport=transport,
             verify=_ssl_context(),
+            trust_env=False,  # no proxy from the environment: the address connected to is the one checked
         )
 
     async def _http(self, origin: str) -> httpx.AsyncClient:
@@ -292,10 +367,11 @@ class Fetcher:
             if current in visited:
                 raise FetchError("redirect loop", url=url)
             visited.add(current)
-            if policy.allow_private_network:
-                check_destination(current, policy)  # no DNS lookup when every address is allowed
-            else:
+            if self._transport is not None and not policy.allow_private_network:
+                # An injected transport connects its own way: check the name's addresses beforehand at least.
                 await asyncio.to_thread(check_destination, current, policy)
+            else:
+                _check_shape(current)  # the address itself is checked when connecting (_PinnedNetwork)
             headers = {"Accept": _ACCEPT[kind]}
             if cached is not None and cached.etag and current == url:
                 headers["If-None-Match"] = cached.etag
@@ -318,6 +394,8 @@ class Fetcher:
                             current = urljoin(current, location)
                             continue
                         body = await self._read_body(response, policy.max_bytes(kind), current)
+                except _Refused as exc:
+                    raise (BlockedAddress if exc.blocked else FetchError)(exc.reason, url=current) from None
                 except httpx.TimeoutException as exc:
                     raise FetchError("timed out", url=current) from exc
                 except httpx.HTTPError as exc:
