@@ -16,14 +16,17 @@ import httpx
 from tinydb import Query
 
 from verifier import FetchPolicy
+from verifier.signing import sign_eddsa_rdfc_2022
 
-from . import collections
+from . import badge_collections as collections
 from .bundle import VC2_CONTEXT, build_bundle
 from .errors import NotFound, WalletError
 from .holder import Holder, holder
+from .settings import fetch_policy as settings_fetch_policy
+from .settings import load_settings
 from .store import Store, now_iso
 
-__all__ = ["PROOF_PURPOSE", "PublishError", "Publication", "publish", "published", "unpublish"]
+__all__ = ["PROOF_PURPOSE", "PublishError", "Publication", "publish", "published", "sign_for_host", "unpublish"]
 
 # What the holder's proof says it is for. The verifier accepts only `assertionMethod` for a holder's proof today;
 # `authentication` is the right word for proving control of a key, and this flips once the verifier accepts it.
@@ -65,27 +68,17 @@ class Publication:
         return "live"
 
 
-def _sign(document: dict[str, Any], me: Holder, *, challenge: str, domain: str) -> dict[str, Any]:
-    """``document`` with the holder's eddsa-rdfc-2022 proof bound to one challenge and one domain.
-
-    The verifier façade has no signing yet, and its ``sign_eddsa_rdfc_2022`` takes no proof options: this is the one
-    place that reaches inside it, to be replaced when the façade signs with a challenge and a domain.
-    """
-    from verifier._ob3.integrity import hash_data
-    from verifier._ob3.keys import base58btc_encode
-
-    proof = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": "eddsa-rdfc-2022",
-        "created": now_iso(),
-        "verificationMethod": me.verification_method,
-        "proofPurpose": PROOF_PURPOSE,
-        "challenge": challenge,
-        "domain": domain,
-    }
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    signature = me.key.sign(hash_data(unsecured, proof))
-    return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc_encode(signature)}}
+def sign_for_host(document: dict[str, Any], me: Holder, *, challenge: str, domain: str) -> dict[str, Any]:
+    """``document`` with the holder's eddsa-rdfc-2022 proof bound to one challenge and one domain (a host's)."""
+    return sign_eddsa_rdfc_2022(
+        document,
+        me.key,
+        me.verification_method,
+        created=now_iso(),
+        proof_purpose=PROOF_PURPOSE,
+        challenge=challenge,
+        domain=domain,
+    )
 
 
 def _client(host_url: str, transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -166,13 +159,15 @@ def publish(
         expires = datetime.now(UTC) + expires
     if isinstance(expires, datetime):
         expires_at = expires.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    document, _warnings = build_bundle(store, collection, fetch_policy=fetch_policy or FetchPolicy.from_env())
+    document, _warnings = build_bundle(
+        store, collection, fetch_policy=fetch_policy or settings_fetch_policy(load_settings(store))
+    )
     me = holder(store)
     with _client(host_url, transport) as client:
         challenge, domain = _challenge(client)
         # A fresh id: the bundle signed for a host is a different presentation from an exported one.
         document = {**document, "id": f"urn:uuid:{uuid.uuid4()}"}
-        body: dict[str, Any] = {"presentation": _sign(document, me, challenge=challenge, domain=domain)}
+        body: dict[str, Any] = {"presentation": sign_for_host(document, me, challenge=challenge, domain=domain)}
         if slug:
             body["slug"] = slug
         if expires_at:
@@ -219,7 +214,7 @@ def unpublish(
     for publication in _matching(store, url_or_collection):
         with _client(publication.host, transport) as client:
             challenge, domain = _challenge(client)
-            presentation = _sign(
+            presentation = sign_for_host(
                 {
                     "@context": [VC2_CONTEXT],
                     "id": f"urn:uuid:{uuid.uuid4()}",

@@ -72,6 +72,7 @@ def _from_env(name: str, default: Any) -> Any:
 def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The host's Flask app. ``config`` (tests) overrides the environment; ``DATABASE_URL`` names the database."""
     from webview import security, verify_page
+    from webview.store import init_rechecker
 
     from . import api, pages
 
@@ -86,6 +87,7 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({f"HOST_{name}": value for name, value in settings.items()})
     store: HostStore = settings.get("STORE") or SqlHostStore(str(settings["DATABASE_URL"]))
     app.extensions["backpack_host_store"] = store
+    init_rechecker(app)  # stale pages are re-verified on this app's own threads, leased through the database
     app.config.update(
         # The /verify page (mounted as is) reads these.
         MAX_CONTENT_LENGTH=max(12 * 1024 * 1024, int(settings["MAX_PRESENTATION_BYTES"])),
@@ -106,9 +108,9 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.before_request
     def _csrf_outside_api() -> None:
         if request.blueprint != api.bp.name:
-            security._check_csrf()
+            security.check_csrf()
 
-    app.after_request(security._headers)
+    app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
 
     app.register_blueprint(api.bp)
