@@ -59,6 +59,7 @@ MARKER = ".backpack-static-site.json"
 _GENERATOR = "openbadges-backpack static site"
 _IMAGE_SIDE = 512  # pixels: the page shows 96, a phone's screen three times that
 _MAX_SOURCE_PIXELS = 40_000_000  # a decompression bomb is not a badge picture
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's
 
 
 class StaticSiteError(WalletError):
@@ -122,7 +123,8 @@ def _checked_words(checked_at: str | None) -> str:
         when = datetime.fromisoformat(checked_at.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         return "last verified at an unknown time"
-    return f"last verified {when:%Y-%m-%d %H:%M} UTC"
+    # "6 Dec 2026, 11:22 UTC": unambiguous everywhere, and it wraps between words on a narrow screen.
+    return f"last verified {when.day} {_MONTHS[when.month - 1]} {when.year}, {when:%H:%M} UTC"
 
 
 def _linkedin(badge: PublicBadge, page_url: str | None) -> str:

@@ -72,7 +72,7 @@ def test_the_folder_holds_the_page_the_bundle_the_images_and_the_marker(ob3_stor
     assert 'href="style.css"' in html and 'href="bundle.jsonld"' in html
     assert html.count('<article class="badge"') == 2 and all(f'id="badge-{i}"' in html for i in ids)
     assert html.count("Verified</strong>") == 2
-    checked = re.findall(r"last verified (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", html)
+    checked = re.findall(r"last verified (\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d) UTC", html)
     assert len(checked) >= 2  # each badge says when it was checked (an absolute time: the page is read later)
     # Without the page's address the check link opens the verify page, which the visitor gives the bundle.
     assert html.count(f'<a href="{CHECK}" rel="noopener" aria-label="Check') == 2
