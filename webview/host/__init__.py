@@ -29,7 +29,15 @@ from werkzeug.exceptions import HTTPException
 
 from .storage import HostStore, SqlHostStore, migrate
 
-__all__ = ["HostStore", "SqlHostStore", "create_host_app", "default_database_url", "migrate", "serve"]
+__all__ = [
+    "HostStore",
+    "SqlHostStore",
+    "create_host_app",
+    "database_url",
+    "default_database_url",
+    "migrate",
+    "serve",
+]
 
 _WEBVIEW = Path(__file__).resolve().parent.parent
 _PREFIX = "BACKPACK_HOST_"
@@ -58,6 +66,11 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(folder).expanduser().resolve() / 'host.sqlite3'}"
 
 
+def database_url(given: str | None = None) -> str:
+    """The database to use: ``given``, else ``BACKPACK_HOST_DATABASE_URL``, else the default SQLite file."""
+    return (given or "").strip() or _from_env("DATABASE_URL", "") or default_database_url()
+
+
 def _from_env(name: str, default: Any) -> Any:
     raw = os.environ.get(_PREFIX + name)
     if raw is None or not raw.strip():
@@ -82,7 +95,7 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(_WEBVIEW / "static"),
     )
     settings = {name: _from_env(name, default) for name, default in _DEFAULTS.items()}
-    settings["DATABASE_URL"] = _from_env("DATABASE_URL", "") or default_database_url()
+    settings["DATABASE_URL"] = database_url()
     settings.update(config or {})
     app.config.update({f"HOST_{name}": value for name, value in settings.items()})
     store: HostStore = settings.get("STORE") or SqlHostStore(str(settings["DATABASE_URL"]))
