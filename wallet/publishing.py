@@ -7,6 +7,7 @@ is the same with an empty presentation. What is live where is kept in the store'
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -16,23 +17,47 @@ import httpx
 from tinydb import Query
 
 from verifier import FetchPolicy
+from verifier.signing import sign_eddsa_rdfc_2022
 
-from . import collections
+from . import badge_collections as collections
 from .bundle import VC2_CONTEXT, build_bundle
 from .errors import NotFound, WalletError
 from .holder import Holder, holder
+from .settings import SettingError, load_settings, validate_public_url
+from .settings import fetch_policy as settings_fetch_policy
 from .store import Store, now_iso
 
-__all__ = ["PROOF_PURPOSE", "PublishError", "Publication", "publish", "published", "unpublish"]
+__all__ = [
+    "PROOF_PURPOSE",
+    "SLUG_PATTERN",
+    "HostNotSet",
+    "PublishError",
+    "Publication",
+    "publish",
+    "publish_host",
+    "published",
+    "sign_for_host",
+    "unpublish",
+]
 
 # What the holder's proof says it is for. The verifier accepts only `assertionMethod` for a holder's proof today;
 # `authentication` is the right word for proving control of a key, and this flips once the verifier accepts it.
 PROOF_PURPOSE = "assertionMethod"
 _TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # the host verifies every credential before it answers
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
+"""A page name a host accepts: 3 to 64 lowercase letters, digits and inner hyphens."""
 
 
 class PublishError(WalletError):
+    """The host refused, or could not be reached, or answered something unusable."""
+
     code = "publish_failed"
+
+
+class HostNotSet(WalletError):
+    """No host was given and none is saved in the settings."""
+
+    code = "publish_host_missing"
 
 
 @dataclass(frozen=True)
@@ -65,27 +90,17 @@ class Publication:
         return "live"
 
 
-def _sign(document: dict[str, Any], me: Holder, *, challenge: str, domain: str) -> dict[str, Any]:
-    """``document`` with the holder's eddsa-rdfc-2022 proof bound to one challenge and one domain.
-
-    The verifier façade has no signing yet, and its ``sign_eddsa_rdfc_2022`` takes no proof options: this is the one
-    place that reaches inside it, to be replaced when the façade signs with a challenge and a domain.
-    """
-    from verifier._ob3.integrity import hash_data
-    from verifier._ob3.keys import base58btc_encode
-
-    proof = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": "eddsa-rdfc-2022",
-        "created": now_iso(),
-        "verificationMethod": me.verification_method,
-        "proofPurpose": PROOF_PURPOSE,
-        "challenge": challenge,
-        "domain": domain,
-    }
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    signature = me.key.sign(hash_data(unsecured, proof))
-    return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc_encode(signature)}}
+def sign_for_host(document: dict[str, Any], me: Holder, *, challenge: str, domain: str) -> dict[str, Any]:
+    """``document`` with the holder's eddsa-rdfc-2022 proof bound to one challenge and one domain (a host's)."""
+    return sign_eddsa_rdfc_2022(
+        document,
+        me.key,
+        me.verification_method,
+        created=now_iso(),
+        proof_purpose=PROOF_PURPOSE,
+        challenge=challenge,
+        domain=domain,
+    )
 
 
 def _client(host_url: str, transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -111,7 +126,7 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
 
 
 def _challenge(client: httpx.Client) -> tuple[str, str]:
-    body = _answer(client.post("/api/v1/challenges"))
+    body = _answer(_request("POST", "/api/v1/challenges", client=client))
     challenge, domain = body.get("challenge"), body.get("domain")
     if not isinstance(challenge, str) or not isinstance(domain, str):
         raise PublishError("the host's challenge is not usable (no challenge or domain)")
@@ -128,6 +143,19 @@ def _request(method: str, url: str, *, client: httpx.Client, **kwargs: Any) -> h
 def _save(store: Store, publication: Publication) -> None:
     with store.transaction(write=True) as db:
         db.table("publications").upsert(publication.to_dict(), Query().url == publication.url)
+
+
+def publish_host(store: Store, given: str | None = None) -> str:
+    """The host to publish to: ``given`` (an http(s) base URL), else the saved ``publish-host`` setting."""
+    raw = given if given is not None else load_settings(store).publish_host
+    if not raw.strip():
+        raise HostNotSet(
+            "no share host to publish to: give --to URL, or save one with `backpack settings set publish-host URL`"
+        )
+    try:
+        return validate_public_url(raw)
+    except ValueError as exc:
+        raise SettingError(f"the share host: {exc}") from None
 
 
 def published(store: Store) -> list[Publication]:
@@ -155,6 +183,8 @@ def publish(
     """
     if isinstance(collection, str):
         collection = collections.get_collection(store, collection)
+    if slug is not None and not SLUG_PATTERN.match(slug):
+        raise PublishError(f"{slug!r} is not a page name a host accepts: 3 to 64 lowercase letters, digits, hyphens")
     host_url = host_url.rstrip("/")
     if slug is None:
         # The same collection on the same host keeps its address.
@@ -166,13 +196,15 @@ def publish(
         expires = datetime.now(UTC) + expires
     if isinstance(expires, datetime):
         expires_at = expires.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    document, _warnings = build_bundle(store, collection, fetch_policy=fetch_policy or FetchPolicy.from_env())
+    document, _warnings = build_bundle(
+        store, collection, fetch_policy=fetch_policy or settings_fetch_policy(load_settings(store))
+    )
     me = holder(store)
     with _client(host_url, transport) as client:
         challenge, domain = _challenge(client)
         # A fresh id: the bundle signed for a host is a different presentation from an exported one.
         document = {**document, "id": f"urn:uuid:{uuid.uuid4()}"}
-        body: dict[str, Any] = {"presentation": _sign(document, me, challenge=challenge, domain=domain)}
+        body: dict[str, Any] = {"presentation": sign_for_host(document, me, challenge=challenge, domain=domain)}
         if slug:
             body["slug"] = slug
         if expires_at:
@@ -219,7 +251,7 @@ def unpublish(
     for publication in _matching(store, url_or_collection):
         with _client(publication.host, transport) as client:
             challenge, domain = _challenge(client)
-            presentation = _sign(
+            presentation = sign_for_host(
                 {
                     "@context": [VC2_CONTEXT],
                     "id": f"urn:uuid:{uuid.uuid4()}",

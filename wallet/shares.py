@@ -7,10 +7,12 @@ the local ``backpack serve`` address). Stored in the ``shares`` table.
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from tinydb import Query
 
@@ -33,8 +35,11 @@ __all__ = [
     "find_share",
     "list_shares",
     "public_badge",
+    "public_badge_from_report",
+    "public_image_type",
     "public_report",
     "public_url",
+    "recipient_did",
     "revoke_share",
     "share_url",
 ]
@@ -177,6 +182,13 @@ _RECIPIENT_WORDS = {
     "passed": "issued to the owner of this portfolio (their identity is not shown)",
     "failed": "not issued to the owner of this portfolio",
 }
+_NOT_CHECKED = "the recipient was not checked"
+_Bound = Literal["passed", "skipped"]
+_HOLDER_WORDS: dict[_Bound, str] = {
+    "passed": "issued to the holder who published this page (they proved it with their key)",
+    "skipped": "issued to an identity of the holder that this host does not check (an email or another identifier)",
+}
+_PUBLIC_SENTENCES = frozenset({*_RECIPIENT_WORDS.values(), *_HOLDER_WORDS.values(), _NOT_CHECKED})
 
 
 @dataclass(frozen=True)
@@ -204,20 +216,55 @@ class PublicBadge:
         return self.name or _PUBLIC_NAME
 
 
-def public_report(report: Report) -> Report:
+def recipient_did(report: Report) -> str | None:
+    """The DID a credential was issued to, when its recipient is one (without a fragment); None otherwise."""
+    recipient = report.badge.recipient
+    if isinstance(recipient, str) and recipient.startswith("did:"):
+        return recipient.split("#", 1)[0]
+    return None
+
+
+def _recipient_check(check: CheckResult, report: Report, holder_did: str | None) -> CheckResult:
+    if holder_did is not None:
+        outcome: _Bound = "passed" if recipient_did(report) == holder_did else "skipped"
+        return CheckResult("recipient", outcome, _HOLDER_WORDS[outcome])
+    if check.message in _PUBLIC_SENTENCES:
+        return check  # already public (a host's stored report): its words stay
+    return CheckResult(check.id, check.outcome, _RECIPIENT_WORDS.get(check.outcome, _NOT_CHECKED))
+
+
+def public_report(report: Report, *, holder_did: str | None = None) -> Report:
     """A copy of ``report`` without the earner's identities: no recipient, and a recipient check that says only
-    whether the badge is the owner's."""
+    whether the badge is the owner's.
+
+    ``holder_did`` is for a presentation its holder signed (a share host): the recipient check then says whether the
+    credential was issued to that DID, which the holder proved to be theirs, and nothing about any other identity.
+    Redacting a public report again changes nothing.
+    """
+    checks = [c if c.id != "recipient" else _recipient_check(c, report, holder_did) for c in report.checks]
+    if holder_did is not None and not any(c.id == "recipient" for c in checks):
+        checks.append(_recipient_check(CheckResult("recipient", "skipped", ""), report, holder_did))
     return replace(
         report,
         badge=replace(report.badge, recipient=None),
-        checks=[
-            CheckResult(c.id, c.outcome, _RECIPIENT_WORDS.get(c.outcome, "the recipient was not checked"))
-            if c.id == "recipient"
-            else c
-            for c in report.checks
-        ],
-        items=[public_report(item) for item in report.items],
+        checks=checks,
+        items=[public_report(item, holder_did=holder_did) for item in report.items],
     )
+
+
+def public_image_type(image: str | None) -> str | None:
+    """The media type of a badge's picture as its report names it (``badge.image``), when a page may show it: a
+    ``data:`` URL's own type, an http(s) picture's type by its file name, or ``image/*`` when the name does not say
+    (the issuer's server tells when the picture is fetched); None for anything else."""
+    if not isinstance(image, str):
+        return None
+    if image.startswith("data:"):
+        media = image[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+        return media if media in PUBLIC_IMAGE_TYPES else None
+    if image.startswith(("https://", "http://")):
+        guessed, _ = mimetypes.guess_type(urlsplit(image).path)
+        return guessed if guessed in PUBLIC_IMAGE_TYPES else "image/*"
+    return None
 
 
 def public_badge(record: BadgeRecord) -> PublicBadge:
@@ -239,4 +286,25 @@ def public_badge(record: BadgeRecord) -> PublicBadge:
         report=report,
         image_type=media_type if shows_image else None,
         alignments=report.badge.alignments if report else [],
+    )
+
+
+def public_badge_from_report(badge_id: str, report: Report, *, checked_at: str | None = None) -> PublicBadge:
+    """What a page may show of a badge known only by its verification report (a share host keeps no backpack
+    record): the same view as :func:`public_badge`, its picture the one the report names. ``checked_at`` overrides
+    the report's time (when the results were last confirmed)."""
+    public = public_report(report)
+    badge = public.badge
+    return PublicBadge(
+        id=badge_id,
+        name=badge.name,
+        description=badge.description,
+        issuer_name=badge.issuer_name,
+        issued=(badge.issued_on or "")[:10],
+        expires=(badge.expires or "")[:10],
+        status=public.status,
+        checked_at=checked_at or public.checked_at,
+        report=public,
+        image_type=public_image_type(badge.image),
+        alignments=badge.alignments,
     )

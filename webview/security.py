@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from flask import Flask, Response, abort, request, session
 
-__all__ = ["RateLimiter", "csrf_token", "init_app"]
+__all__ = ["RateLimiter", "check_csrf", "csrf_token", "init_app", "security_headers"]
 
 _CSRF_FIELD = "csrf_token"
 
@@ -26,7 +26,8 @@ def csrf_token() -> str:
     return token
 
 
-def _check_csrf() -> None:
+def check_csrf() -> None:
+    """Refuse a POST whose form does not carry this session's CSRF token (400)."""
     if request.method != "POST":
         return
     sent = request.form.get(_CSRF_FIELD, "")
@@ -55,7 +56,8 @@ class RateLimiter:
             return allowed
 
 
-def _headers(response: Response) -> Response:
+def security_headers(response: Response) -> Response:
+    """Add the web view's security headers to ``response`` (those it does not set itself)."""
     frame_ancestors = response.headers.pop("X-Backpack-Frame-Ancestors", None) or "'none'"
     response.headers.setdefault(
         "Content-Security-Policy",
@@ -71,6 +73,6 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_check_csrf)
-    app.after_request(_headers)
+    app.before_request(check_csrf)
+    app.after_request(security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

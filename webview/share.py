@@ -15,7 +15,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
 from verifier import FetchPolicy
-from verifier.portfolio import gone_problem
+from verifier.portfolio import GoneReason, gone_problem
 from wallet import badge_collections as collections
 from wallet import shares
 from wallet.bundle import BundleError, build_bundle
@@ -28,7 +28,17 @@ from wallet.verification import is_stale, refresh_stale
 
 from .store import get_rechecker, get_store
 
-__all__ = ["bp"]
+__all__ = [
+    "BadgeView",
+    "badge_view",
+    "bp",
+    "checked_ago",
+    "gone_problem_response",
+    "linkedin_add_url",
+    "preview_badge",
+    "wants_json_ld",
+    "wants_machine_readable",
+]
 
 bp = Blueprint("share", __name__)
 
@@ -49,7 +59,8 @@ class BadgeView:
     linkedin_url: str
 
 
-def _ago(checked_at: str | None, now: datetime) -> str:
+def checked_ago(checked_at: str | None, now: datetime) -> str:
+    """When a badge was last checked, in words ("checked 3 hours ago")."""
     if not checked_at:
         return "never checked"
     try:
@@ -65,7 +76,8 @@ def _ago(checked_at: str | None, now: datetime) -> str:
     return f"checked {round(seconds / 86400)} days ago"
 
 
-def _linkedin(badge: PublicBadge, page_url: str) -> str:
+def linkedin_add_url(badge: PublicBadge, page_url: str) -> str:
+    """LinkedIn's "add a certification to your profile" link for ``badge``, pointing back at ``page_url``."""
     params = {"startTask": "CERTIFICATION_NAME", "name": badge.title, "certUrl": page_url}
     if badge.issuer_name:
         params["organizationName"] = badge.issuer_name
@@ -77,16 +89,39 @@ def _linkedin(badge: PublicBadge, page_url: str) -> str:
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
-def _badge_view(record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
-    badge = shares.public_badge(record)
+def badge_view(badge: PublicBadge, page_url: str, now: datetime) -> BadgeView:
+    """How a share page (the web view's or a share host's) shows ``badge``."""
     words = words_for(badge.status)
     return BadgeView(
         badge=badge,
         symbol=words.symbol,
         word=words.word,
-        checked_ago=_ago(badge.checked_at, now),
-        linkedin_url=_linkedin(badge, page_url),
+        checked_ago=checked_ago(badge.checked_at, now),
+        linkedin_url=linkedin_add_url(badge, page_url),
     )
+
+
+def preview_badge(views: list[BadgeView]) -> BadgeView | None:
+    """The badge whose picture a page's link preview shows: the first with a raster picture, since link previews
+    (LinkedIn, Twitter/X, Facebook) do not render SVG; else the first with any picture."""
+    raster = next((v for v in views if v.badge.image_type not in (None, "image/svg+xml")), None)
+    return raster or next((v for v in views if v.badge.image_type), None)
+
+
+def _badge_view(record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
+    return badge_view(shares.public_badge(record), page_url, now)
+
+
+def gone_problem_response(reason: GoneReason, detail: str) -> Response:
+    """The 410 answer to a machine (``wants_machine_readable``) for a link its holder withdrew or let expire: the
+    problem document ``gone_problem``, so a verifier following the link reports the holder's act, never an issuer's
+    revocation."""
+    problem = jsonify(gone_problem(reason, detail))
+    problem.status_code = 410
+    problem.mimetype = "application/problem+json"
+    problem.headers["Cache-Control"] = "no-store"
+    problem.vary.add("Accept")
+    return problem
 
 
 def _active_share(token: str) -> shares.Share:
@@ -100,13 +135,8 @@ def _active_share(token: str) -> shares.Share:
             f"This link was {'revoked' if state == 'revoked' else 'only valid for a while'} by "
             "its owner: ask them for a new one."
         )
-        if _wants_machine_readable():
-            # A verifier following the link must learn it was the holder's act, not an issuer's revocation.
-            problem = jsonify(gone_problem("withdrawn" if state == "revoked" else "expired", description))
-            problem.status_code = 410
-            problem.mimetype = "application/problem+json"
-            problem.vary.add("Accept")
-            abort(problem)
+        if wants_machine_readable():
+            abort(gone_problem_response("withdrawn" if state == "revoked" else "expired", description))
         abort(410, description=description)
     return share
 
@@ -153,14 +183,16 @@ def _refresh(records: list[BadgeRecord]) -> list[BadgeRecord]:
     return [fresh.get(r.id, r) for r in records]
 
 
-def _wants_machine_readable() -> bool:
+def wants_machine_readable() -> bool:
+    """Whether the client prefers JSON (a verifier, a script) to a page."""
     best = request.accept_mimetypes.best_match(
         ["text/html", "application/ld+json", "application/json", "application/problem+json"]
     )
     return best not in (None, "text/html")
 
 
-def _wants_json_ld() -> bool:
+def wants_json_ld() -> bool:
+    """Whether the client asks for the signed portfolio (JSON-LD) rather than the page."""
     best = request.accept_mimetypes.best_match(["text/html", "application/ld+json", "application/json"])
     return best in ("application/ld+json",)
 
@@ -168,7 +200,7 @@ def _wants_json_ld() -> bool:
 @bp.get("/s/<token>")
 def page(token: str) -> Any:
     share = _active_share(token)
-    if _wants_json_ld():
+    if wants_json_ld():
         return bundle(token)
     records, collection = _records(share)
     records = _refresh(records)
@@ -178,9 +210,7 @@ def page(token: str) -> Any:
     views = [_badge_view(record, page_url, now) for record in records]
     progress = collections.progress(collection, {r.id: r for r in records}) if collection else None
     display_name = store.get_setting("display_name", "") if store.exists() else ""
-    # Link previews (LinkedIn, Twitter/X, Facebook) do not render SVG: prefer a raster picture.
-    first_image = next((v for v in views if v.badge.image_type not in (None, "image/svg+xml")), None)
-    first_image = first_image or next((v for v in views if v.badge.image_type), None)
+    first_image = preview_badge(views)
     og_image = (
         shares.public_url(store) + url_for("share.image", token=token, badge_id=first_image.badge.id)
         if first_image

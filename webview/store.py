@@ -19,7 +19,7 @@ from flask import Flask, current_app, g
 
 from wallet.store import Store
 
-__all__ = ["EXTENSION", "Rechecker", "get_rechecker", "get_store", "init_app"]
+__all__ = ["EXTENSION", "Rechecker", "get_rechecker", "get_store", "init_app", "init_rechecker"]
 
 EXTENSION = "backpack_rechecker"
 
@@ -91,7 +91,13 @@ def get_rechecker(app: Flask | None = None) -> Rechecker:
     return rechecker
 
 
+def init_rechecker(app: Flask) -> Rechecker:
+    """Give ``app`` its own rechecker (the share host has one too, with no wallet store)."""
+    rechecker = app.extensions[EXTENSION] = Rechecker()
+    return rechecker
+
+
 def init_app(app: Flask) -> None:
     """Give ``app`` its per-request store and its own rechecker."""
     app.teardown_appcontext(close_store)
-    app.extensions[EXTENSION] = Rechecker()
+    init_rechecker(app)

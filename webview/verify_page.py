@@ -1,5 +1,7 @@
 """The recruiter verify page ``/verify``: upload a badge image, a photo of a printed QR code, a portfolio bundle or a
-credential, or paste a link, JSON or a JWT, and see every check of its verification.
+credential, or paste a link, JSON or a JWT, and see every check of its verification. ``GET /verify?url=<link>``
+verifies what the link serves (a portfolio bundle, a credential, a hosted assertion): the "check it now" links of
+static portfolios (``wallet.static_site``) point here.
 
 Public-facing, so: nothing uploaded is stored (no backpack writes, no files: uploads are parsed in memory), every
 fetch goes through the verifier's SSRF guard (unless ``ALLOW_PRIVATE_NETWORK`` lifts it), each request gets a fresh
@@ -18,8 +20,8 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 
-from verifier import CheckResult, FetchPolicy, Report, VerifierPolicy, verify
-from verifier.http import MemoryCache
+from verifier import CheckResult, FetchError, FetchPolicy, Report, VerifierPolicy, verify
+from verifier.http import MemoryCache, fetch_url
 from wallet.status_words import words_for
 
 from .security import RateLimiter
@@ -143,7 +145,60 @@ def _limits() -> dict[str, str]:
 
 @bp.get("/verify")
 def form() -> Response:
+    link = request.args.get("url", "").strip()
+    if link:
+        return _verify_link(link)
     return _page("verify/form.html", limits=_limits())
+
+
+def _rate_limited() -> Response | None:
+    limiter: RateLimiter = current_app.extensions[_LIMITER_KEY]
+    if limiter.allow(request.remote_addr or "unknown"):
+        return None
+    wait = max(1, math.ceil(limiter.per / max(limiter.rate, 1)))
+    response = _page(
+        "verify/error.html",
+        429,
+        heading="Too many checks at once",
+        message=f"This page allows {limiter.rate} checks a minute from one address: wait a minute and try again.",
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _policy() -> VerifierPolicy:
+    return VerifierPolicy(
+        fetch=FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), deadline=_DEADLINE),
+        recipients=(),
+    )
+
+
+def _verify_link(link: str) -> Response:
+    """Verify what ``link`` serves: fetched once (through the SSRF guard), then verified like an uploaded file."""
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
+    if not link.startswith(("https://", "http://")) or len(link) > 2000 or any(c.isspace() for c in link):
+        return _page("verify/form.html", 400, limits=_limits(), problem="The link to check must be an http(s) address.")
+    policy = _policy()
+    try:
+        fetched = fetch_url(link, policy=policy.fetch, kind="json")
+    except FetchError as exc:
+        return _page(
+            "verify/error.html",
+            502,
+            heading="That link could not be fetched",
+            message=f"{_public_message(str(exc))}. Try again later, or upload the file instead.",
+        )
+    # Verified from the bytes fetched: a bundle or a credential is checked as served, a hosted assertion is
+    # fetched again from its own id (the verifier does that for an assertion's JSON).
+    report = verify(fetched.body, policy=policy, label=link, cache=MemoryCache())
+    extracted = report.check("extracted")
+    if extracted is not None and extracted.outcome == "failed":
+        return _page(
+            "verify/result.html", 422, view=_view(report), unreadable=_public_message(extracted.message), kind="link"
+        )
+    return _page("verify/result.html", view=_view(report), unreadable=None, kind="link")
 
 
 def _first_input() -> tuple[str, str | bytes, str] | None:
@@ -163,17 +218,9 @@ def _first_input() -> tuple[str, str | bytes, str] | None:
 
 @bp.post("/verify")
 def submit() -> Response:
-    limiter: RateLimiter = current_app.extensions[_LIMITER_KEY]
-    if not limiter.allow(request.remote_addr or "unknown"):
-        wait = max(1, math.ceil(limiter.per / max(limiter.rate, 1)))
-        response = _page(
-            "verify/error.html",
-            429,
-            heading="Too many checks at once",
-            message=f"This page allows {limiter.rate} checks a minute from one address: wait a minute and try again.",
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
     found = _first_input()
     if found is None:
         return _page(
@@ -183,11 +230,7 @@ def submit() -> Response:
             problem="Choose a photo or a file, or paste a link, JSON or a JWT, then press Verify.",
         )
     kind, source, label = found
-    policy = VerifierPolicy(
-        fetch=FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), deadline=_DEADLINE),
-        recipients=(),
-    )
-    report = verify(source, policy=policy, label=label, cache=MemoryCache())
+    report = verify(source, policy=_policy(), label=label, cache=MemoryCache())
     extracted = report.check("extracted")
     if extracted is not None and extracted.outcome == "failed":
         return _page(

@@ -11,31 +11,26 @@ host served on loopback, and wallets holding credentials issued to their own hol
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from flask import Flask
+from host_helpers import HostServer, PostgresServer, Wallet, free_port, import_credential, issue
 from ob3_issuer import OB3Issuer, ed25519_key
 from werkzeug.serving import make_server
 
-from wallet import collections
+from wallet import badge_collections as collections
 from wallet.holder import holder
-from wallet.importer import LoadedSource, import_bytes
 from wallet.store import Store
 from webview.host import SqlHostStore, create_host_app
+from webview.store import get_rechecker
 
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/local/bin")
 
@@ -46,26 +41,6 @@ def _pg_binary(name: str) -> str | None:
         if candidate.exists():
             return str(candidate)
     return shutil.which(name)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class PostgresServer:
-    port: int
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def create_database(self) -> str:
-        name = f"host_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
 
 
 @pytest.fixture(scope="session")
@@ -126,13 +101,6 @@ def host_store(database_url: str) -> Iterator[SqlHostStore]:
     store.close()
 
 
-@dataclass
-class HostServer:
-    url: str
-    app: Flask
-    store: SqlHostStore
-
-
 @pytest.fixture
 def make_host(host_store: SqlHostStore) -> Iterator[Callable[..., HostServer]]:
     servers: list[Any] = []
@@ -146,18 +114,14 @@ def make_host(host_store: SqlHostStore) -> Iterator[Callable[..., HostServer]]:
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        servers.append((server, thread))
+        servers.append((server, thread, app))
         return HostServer(url, app, host_store)
 
     yield make
-    for server, thread in servers:
+    for server, thread, app in servers:
         server.shutdown()
         thread.join(timeout=10)
-    from webview.host import pages
-
-    for future in list(pages._running.values()):
-        future.result(timeout=60)  # no recheck outlives its database
-    pages._running.clear()
+        get_rechecker(app).shutdown(wait=True)  # no recheck outlives its database
 
 
 @pytest.fixture
@@ -168,24 +132,6 @@ def host_server(make_host: Callable[..., HostServer]) -> HostServer:
 @pytest.fixture(scope="session")
 def issuer() -> OB3Issuer:
     return OB3Issuer.did_key(ed25519_key("host-tests-issuer"), name="Open Robotics Lab")
-
-
-def issue(issuer: OB3Issuer, subject: str, slug: str, **options: Any) -> dict[str, Any]:
-    """A signed OB 3.0 credential issued to ``subject`` (a DID)."""
-    return issuer.sign(issuer.credential(slug, subject_id=subject, **options))
-
-
-def import_credential(store: Store, credential: dict[str, Any]) -> str:
-    loaded = LoadedSource(kind="text", ref="test", data=json.dumps(credential).encode("utf-8"))
-    [(record, _created)] = import_bytes(store, loaded)
-    return record.id
-
-
-@dataclass
-class Wallet:
-    store: Store
-    did: str
-    collection: collections.Collection
 
 
 @pytest.fixture

@@ -10,27 +10,32 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Wallet, import_credential, issue
 from flask import Flask
+from host_helpers import Wallet, import_credential, issue
 from ob3_issuer import OB3Issuer
 
-from wallet import collections
+from verifier.portfolio import LINK_EXPIRED
+from wallet import badge_collections as collections
 from wallet.publishing import Publication, publish
-from webview.host import create_host_app, pages
+from webview.host import create_host_app
 from webview.host.storage import SqlHostStore, item_checks, portfolios
+from webview.store import get_rechecker
 
 PUBLIC = "https://badges.example.org"
 
 
 @pytest.fixture
 def make_app(host_store: SqlHostStore) -> Iterator[Callable[..., Flask]]:
+    apps: list[Flask] = []
+
     def make(**config: Any) -> Flask:
-        return create_host_app({"STORE": host_store, "PUBLIC_URL": PUBLIC, "TESTING": True, **config})
+        app = create_host_app({"STORE": host_store, "PUBLIC_URL": PUBLIC, "TESTING": True, **config})
+        apps.append(app)
+        return app
 
     yield make
-    for future in list(pages._running.values()):
-        future.result(timeout=60)
-    pages._running.clear()
+    for app in apps:
+        get_rechecker(app).shutdown(wait=True)
 
 
 def _publish(app: Flask, wallet: Wallet, **options: Any) -> Publication:
@@ -71,9 +76,14 @@ def test_an_expired_portfolio_answers_410_saying_so(
     publication = _publish(app, make_wallet("ada"), expires=timedelta(days=1))
     with host_store.engine.begin() as connection:
         connection.execute(portfolios.update().values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
-    page = app.test_client().get(_path(publication))
+    client = app.test_client()
+    page = client.get(_path(publication))
     assert page.status_code == 410
     assert "has expired" in page.text and "revoked" not in page.text.lower()
+    for path in (_path(publication), _path(publication) + "/bundle.jsonld"):
+        problem = client.get(path, headers={"Accept": "application/json"})
+        assert problem.status_code == 410 and problem.mimetype == "application/problem+json"
+        assert problem.get_json()["type"] == LINK_EXPIRED and "revoked" not in problem.text.lower()
 
 
 def test_page_tags_bundle_negotiation_and_verify_page(
@@ -115,3 +125,8 @@ def test_challenge_names_the_public_domain(make_app: Callable[..., Flask]) -> No
     assert answer["domain"] == "badges.example.org" and len(answer["challenge"]) >= 40
     expires = datetime.fromisoformat(answer["expires"].replace("Z", "+00:00"))
     assert timedelta(minutes=4) < expires - datetime.now(UTC) <= timedelta(minutes=5)
+
+
+def test_each_host_app_has_its_own_rechecker(make_app: Callable[..., Flask]) -> None:
+    first, second = make_app(), make_app()
+    assert get_rechecker(first) is not get_rechecker(second)  # no thread pool shared across apps in a process

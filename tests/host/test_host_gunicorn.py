@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Wallet, free_port
+from host_helpers import Wallet, free_port
 
 from wallet.publishing import publish, unpublish
 from webview.host import migrate

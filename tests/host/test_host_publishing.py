@@ -13,14 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import HostServer, Wallet, import_credential, issue
+from host_helpers import HostServer, Wallet, import_credential, issue
 from ob3_issuer import OB3Issuer
 
-from verifier import FetchPolicy, verify
-from wallet import collections
+from verifier import FetchPolicy, VerifierPolicy, verify
+from verifier.portfolio import LINK_WITHDRAWN
+from wallet import badge_collections as collections
 from wallet.bundle import VC2_CONTEXT, build_bundle
 from wallet.holder import holder
-from wallet.publishing import PublishError, _sign, publish, published, unpublish
+from wallet.publishing import PublishError, publish, published, sign_for_host, unpublish
 from webview.host.storage import nonces
 
 
@@ -30,7 +31,7 @@ def _page(url: str) -> httpx.Response:
 
 def _signed_bundle(wallet: Wallet, challenge: str, domain: str) -> dict[str, Any]:
     document, _ = build_bundle(wallet.store, wallet.collection, fetch_policy=FetchPolicy(), refresh=False)
-    return _sign(
+    return sign_for_host(
         {**document, "id": f"urn:uuid:{uuid.uuid4()}"}, holder(wallet.store), challenge=challenge, domain=domain
     )
 
@@ -78,6 +79,15 @@ def test_publish_view_withdraw(host_server: HostServer, make_wallet: Callable[..
     assert gone.status_code == 410
     assert "withdrawn by its holder" in gone.text and "revoked" not in gone.text.lower()
     assert _page(publication.url + "/bundle.jsonld").status_code == 410
+    # A machine gets the problem document that says whose act it was; a verifier following the link repeats it.
+    for accept in ("application/ld+json", "application/json", "application/problem+json"):
+        problem = httpx.get(publication.url, headers={"Accept": accept}, timeout=30)
+        assert problem.status_code == 410 and problem.headers["content-type"] == "application/problem+json"
+        assert problem.json()["type"] == LINK_WITHDRAWN
+    report = verify(publication.url, policy=VerifierPolicy(fetch=FetchPolicy(allow_private_network=True)))
+    assert report.status == "unverifiable" and report.check("revocation") is None
+    message = report.check("fetched").message  # type: ignore[union-attr]
+    assert "withdrawn by its holder" in message and "revoked" not in message
     stored = host_server.store.get_portfolio(publication.slug)
     assert stored is not None and stored.presentation is None  # the host keeps no copy after a withdrawal
 
@@ -95,7 +105,7 @@ def test_another_holder_can_neither_overwrite_nor_withdraw(
     # Eve signs a withdrawal with her own key and a fresh challenge: refused, and the page stays up.
     challenge = _challenge(host_server)
     me = holder(eve.store)
-    withdrawal = _sign(
+    withdrawal = sign_for_host(
         {"@context": [VC2_CONTEXT], "type": ["VerifiablePresentation"], "holder": me.did},
         me,
         challenge=challenge["challenge"],
@@ -105,7 +115,7 @@ def test_another_holder_can_neither_overwrite_nor_withdraw(
     assert response.status_code == 403 and response.json()["error"]["code"] == "not_owner"
     # Pretending to be Ada (her DID as holder, Eve's signature) fails the holder proof.
     challenge = _challenge(host_server)
-    forged = _sign(
+    forged = sign_for_host(
         {"@context": [VC2_CONTEXT], "type": ["VerifiablePresentation"], "holder": ada.did},
         me,
         challenge=challenge["challenge"],

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect
 
-from verifier import CachedResponse
+from verifier.http import CachedResponse
 from webview.host.storage import NotOwner, Quota, QuotaExceeded, SqlHostStore, migrate
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

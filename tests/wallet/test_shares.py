@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier import BadgeDisplay, Report
+from verifier import BadgeDisplay, CheckResult, Report
 from wallet import badge_collections as collections
 from wallet import exporting, shares
 from wallet.demo import DEMO_IDENTITY, seed_demo
@@ -270,3 +270,46 @@ def test_an_unnamed_unchecked_badge_is_shown_neutrally(demo: Store) -> None:
     bare = replace(record, summary={**record.summary, "name": None}, verification=None)
     badge = shares.public_badge(bare)
     assert (badge.title, badge.status, badge.report, badge.checked_at) == ("Open Badge", "unchecked", None, None)
+
+
+def test_a_hosts_public_report_says_whether_the_badge_is_the_holders() -> None:
+    holder_did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    mine = Report(source="a", checked_at="2026-01-01T00:00:00Z", badge=BadgeDisplay(recipient=f"{holder_did}#key-1"))
+    by_email = Report(source="b", checked_at="2026-01-01T00:00:00Z", badge=BadgeDisplay(recipient="me@example.org"))
+    by_email.add("recipient", "skipped", "no recipient to compare with me@example.org")
+    public_mine = shares.public_report(mine, holder_did=holder_did)
+    public_email = shares.public_report(by_email, holder_did=holder_did)
+    assert public_mine.check("recipient") == CheckResult(
+        "recipient", "passed", "issued to the holder who published this page (they proved it with their key)"
+    )
+    assert public_email.check("recipient").outcome == "skipped"  # type: ignore[union-attr]
+    assert "example.org" not in json.dumps(public_email.to_dict()) and public_mine.badge.recipient is None
+    # Redacting again (a share page reading what a host stored) keeps the host's words.
+    assert shares.public_report(public_mine) == public_mine
+
+
+def test_the_public_view_of_a_badge_known_by_its_report_only() -> None:
+    report = Report(
+        source="hosted",
+        checked_at="2026-01-01T00:00:00Z",
+        badge=BadgeDisplay(
+            name="Welding",
+            issuer_name="Open Robotics Lab",
+            recipient="me@example.org",
+            issued_on="2025-03-04T10:00:00Z",
+            image="data:image/png;base64,iVBORw0KGgo=",
+        ),
+    )
+    report.add("recipient", "passed", "issued to me@example.org")
+    badge = shares.public_badge_from_report("3", report, checked_at="2026-02-01T00:00:00+00:00")
+    assert (badge.id, badge.title, badge.issued, badge.checked_at) == (
+        "3",
+        "Welding",
+        "2025-03-04",
+        "2026-02-01T00:00:00+00:00",
+    )
+    assert badge.image_type == "image/png" and "example.org" not in repr(badge)
+    assert shares.public_image_type("https://issuer.example/badge.svg") == "image/svg+xml"
+    assert shares.public_image_type("https://issuer.example/badge") == "image/*"
+    assert shares.public_image_type("data:text/html,<script>") is None
+    assert shares.public_image_type("file:///etc/passwd") is None

@@ -430,3 +430,47 @@ def test_tampered_portfolio_bundle_is_invalid(vclient: FlaskClient, portfolio_bu
     response = _post(vclient, text=json.dumps(document))
     assert _result(response) == "invalid"
     assert _check(response, "holder") == "failed"
+
+
+# -- a link to check (GET /verify?url=…, the "check it now" links of static portfolios) ---------------------------
+
+
+def test_a_link_to_a_portfolio_bundle_is_fetched_and_verified_live(
+    make_verify_app: Callable[..., Flask], local_server: Callable[[bytes, str], str], portfolio_bundle: bytes
+) -> None:
+    client = make_verify_app(ALLOW_PRIVATE_NETWORK=True).test_client()
+    url = local_server(portfolio_bundle, "application/ld+json")
+    response = client.get("/verify", query_string={"url": url})
+    assert response.status_code == 200, response.text
+    assert '<h1 id="result-heading">Web skills</h1>' in response.text
+    assert _check(response, "holder") == "passed"
+    assert "2 badges in this portfolio" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_link_keeps_the_ssrf_guard_and_refuses_what_is_not_http(
+    vclient: FlaskClient, local_server: Callable[[bytes, str], str], portfolio_bundle: bytes
+) -> None:
+    response = vclient.get("/verify", query_string={"url": local_server(portfolio_bundle, "application/ld+json")})
+    assert response.status_code == 502
+    assert "private or local address" in response.text
+    assert "--allow-private-network" not in response.text
+    refused = vclient.get("/verify", query_string={"url": "file:///etc/passwd"})
+    assert refused.status_code == 400 and "must be an http(s) address" in refused.text
+
+
+def test_a_link_that_serves_no_badge_is_422(
+    make_verify_app: Callable[..., Flask], local_server: Callable[[bytes, str], str]
+) -> None:
+    client = make_verify_app(ALLOW_PRIVATE_NETWORK=True).test_client()
+    response = client.get("/verify", query_string={"url": local_server(b"hello", "text/plain")})
+    assert response.status_code == 422
+    assert "No badge found" in response.text
+
+
+def test_links_count_against_the_rate_limit(make_verify_app: Callable[..., Flask]) -> None:
+    client = make_verify_app(VERIFY_RATE=1).test_client()
+    assert client.get("/verify", query_string={"url": "ftp://x"}).status_code == 400
+    limited = client.get("/verify", query_string={"url": "ftp://x"})
+    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    assert client.get("/verify").status_code == 200  # the form itself is never limited

@@ -1,10 +1,12 @@
 """``backpack``: the command line, a thin layer over the wallet and verifier libraries.
 
 One module per command group — ``badges`` (import, verify, recheck, list, show, remove, extract, bake), ``collection``,
-``sharing`` (export, share, unshare, shares), ``identities`` (identity, settings), ``serving`` (serve, demo) — each
-command parsing its arguments, calling one wallet function and rendering the result.
+``sharing`` (export, share, unshare, shares), ``publishing`` (publish, unpublish, published), ``identities`` (identity,
+settings), ``serving`` (serve, demo), ``hosting`` (host serve, host migrate) — each command parsing its arguments,
+calling one wallet function and rendering the result.
 
-Exit codes: 0 success, 1 verified but not valid (verification commands), 2 unreadable input or usage error.
+Exit codes: 0 success, 1 verified but not valid (verification commands) or refused by a share host, 2 unreadable
+input or usage error.
 Every error is one line on stderr, written here and nowhere else; ``BACKPACK_DEBUG=1`` adds the traceback.
 """
 
@@ -24,24 +26,28 @@ from verifier import VerifierError
 from ..demo import seed_demo
 from ..errors import WalletError
 from ..paths import demo_home
+from ..publishing import PublishError
 from ..store import Store
-from . import badges, collection, identities, serving, sharing
-from ._common import EXIT_INVALID_INPUT, CliContext, print_table, run_tui
+from . import badges, collection, hosting, identities, publishing, serving, sharing
+from ._common import EXIT_INVALID_INPUT, EXIT_NOT_VALID, CliContext, print_table, run_tui
 
 __all__ = ["cli", "main"]
 
 
-def _error_line(message: str) -> NoReturn:
+def _error_line(message: str, code: int = EXIT_INVALID_INPUT) -> NoReturn:
     click.echo(f"backpack: error: {message}", err=True)
-    raise click.exceptions.Exit(EXIT_INVALID_INPUT)
+    raise click.exceptions.Exit(code)
 
 
 class _BackpackGroup(click.Group):
-    """Turns library errors into one line on stderr and exit code 2, never a traceback."""
+    """Turns library errors into one line on stderr and exit code 2 (1 when a share host refuses), never a
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except PublishError as exc:
+            _error_line(str(exc), EXIT_NOT_VALID)
         except (WalletError, VerifierError) as exc:
             _error_line(str(exc))
         except OSError as exc:
@@ -90,7 +96,7 @@ def _open_backpack(context: CliContext) -> None:
         print_table(store.list_badges())
 
 
-for _group in (badges, collection, sharing, identities, serving):
+for _group in (badges, collection, sharing, publishing, identities, serving, hosting):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 

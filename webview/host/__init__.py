@@ -29,7 +29,15 @@ from werkzeug.exceptions import HTTPException
 
 from .storage import HostStore, SqlHostStore, migrate
 
-__all__ = ["HostStore", "SqlHostStore", "create_host_app", "default_database_url", "migrate", "serve"]
+__all__ = [
+    "HostStore",
+    "SqlHostStore",
+    "create_host_app",
+    "database_url",
+    "default_database_url",
+    "migrate",
+    "serve",
+]
 
 _WEBVIEW = Path(__file__).resolve().parent.parent
 _PREFIX = "BACKPACK_HOST_"
@@ -58,6 +66,11 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(folder).expanduser().resolve() / 'host.sqlite3'}"
 
 
+def database_url(given: str | None = None) -> str:
+    """The database to use: ``given``, else ``BACKPACK_HOST_DATABASE_URL``, else the default SQLite file."""
+    return (given or "").strip() or _from_env("DATABASE_URL", "") or default_database_url()
+
+
 def _from_env(name: str, default: Any) -> Any:
     raw = os.environ.get(_PREFIX + name)
     if raw is None or not raw.strip():
@@ -72,6 +85,7 @@ def _from_env(name: str, default: Any) -> Any:
 def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The host's Flask app. ``config`` (tests) overrides the environment; ``DATABASE_URL`` names the database."""
     from webview import security, verify_page
+    from webview.store import init_rechecker
 
     from . import api, pages
 
@@ -81,11 +95,12 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(_WEBVIEW / "static"),
     )
     settings = {name: _from_env(name, default) for name, default in _DEFAULTS.items()}
-    settings["DATABASE_URL"] = _from_env("DATABASE_URL", "") or default_database_url()
+    settings["DATABASE_URL"] = database_url()
     settings.update(config or {})
     app.config.update({f"HOST_{name}": value for name, value in settings.items()})
     store: HostStore = settings.get("STORE") or SqlHostStore(str(settings["DATABASE_URL"]))
     app.extensions["backpack_host_store"] = store
+    init_rechecker(app)  # stale pages are re-verified on this app's own threads, leased through the database
     app.config.update(
         # The /verify page (mounted as is) reads these.
         MAX_CONTENT_LENGTH=max(12 * 1024 * 1024, int(settings["MAX_PRESENTATION_BYTES"])),
@@ -106,9 +121,9 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.before_request
     def _csrf_outside_api() -> None:
         if request.blueprint != api.bp.name:
-            security._check_csrf()
+            security.check_csrf()
 
-    app.after_request(security._headers)
+    app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
 
     app.register_blueprint(api.bp)

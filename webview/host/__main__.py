@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import default_database_url, migrate, serve
+from . import database_url, migrate, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,9 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--database", help="a SQLAlchemy URL (default: $BACKPACK_HOST_DATABASE_URL, else SQLite)")
     args = parser.parse_args(argv)
-    import os
-
-    url = args.database or os.environ.get("BACKPACK_HOST_DATABASE_URL", "").strip() or default_database_url()
+    url = database_url(args.database)
     if args.command == "migrate":
         migrate(url)
         print(f"the host's database is up to date: {url.split('@')[-1]}")

@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from verifier import CheckResult, FetchPolicy, Report, VerifierPolicy, verify
+from verifier import FetchPolicy, Report, VerifierPolicy, verify
+from wallet.shares import public_report, recipient_did
 
 from .presentation import ProofOptionsRefused, proof_options
 from .storage import HostStore, NotOwner, PortfolioRecord, Quota, QuotaExceeded
 
-__all__ = ["ApiError", "bp", "error_response", "host_store", "public_base", "public_report", "verify_items"]
+__all__ = ["ApiError", "bp", "error_response", "host_store", "public_base", "verifier_policy", "verify_items"]
 
 bp = Blueprint("host_api", __name__, url_prefix="/api/v1")
 
@@ -105,30 +106,9 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def public_report(item: Report, holder: str) -> dict[str, Any]:
-    """An item's report as the public page shows it: the recipient's identities stay private; a credential bound to
-    the holder's DID says so."""
-    bound = _subject_did(item) == holder
-    item.badge.recipient = None
-    message = (
-        "issued to the holder who published this page (they proved it with their key)"
-        if bound
-        else "issued to an identity of the holder that this host does not check (an email or another identifier)"
-    )
-    item.checks = [c for c in item.checks if c.id != "recipient"] + [
-        CheckResult("recipient", "passed" if bound else "skipped", message)
-    ]
-    return item.to_dict()
-
-
-def _subject_did(item: Report) -> str | None:
-    recipient = item.badge.recipient
-    if isinstance(recipient, str) and recipient.startswith("did:"):
-        return recipient.split("#", 1)[0]
-    return None
-
-
-def _policy() -> VerifierPolicy:
+def verifier_policy() -> VerifierPolicy:
+    """How this host verifies: no recipient to match (a holder's proof binds the page to its holder), the SSRF
+    guard on unless the host's configuration lifts it, and a deadline per verification."""
     fetch = FetchPolicy(
         allow_private_network=bool(current_app.config["HOST_ALLOW_PRIVATE_NETWORK"]), deadline=_VERIFY_DEADLINE
     )
@@ -165,7 +145,7 @@ def _verified_presentation(presentation: dict[str, Any], *, with_items: bool) ->
         }
         _fail(401, f"challenge_{state}", messages[state])
     text = json.dumps(presentation, ensure_ascii=False, separators=(",", ":"))
-    report = verify_items(text, store, _policy())
+    report = verify_items(text, store, verifier_policy())
     holder_check = report.check("holder")
     if holder_check is None or holder_check.outcome != "passed":
         reason = holder_check.message if holder_check else "the document is not a presentation"
@@ -182,7 +162,7 @@ def _verified_presentation(presentation: dict[str, Any], *, with_items: bool) ->
                 decisive = item.decisive_check
                 reason = decisive.message if decisive else "it did not pass verification"
                 _fail(422, "credential_invalid", f"{name!r} is not a valid credential: {reason}")
-            subject = _subject_did(item)
+            subject = recipient_did(item)
             if subject is not None and subject != options.holder:
                 _fail(
                     422,
@@ -290,7 +270,7 @@ def publish() -> Response:
             expires_at=expires_at,
             now=now,
             quota=quota,
-            reports=[public_report(item, verified.holder) for item in verified.report.items],
+            reports=[public_report(item, holder_did=verified.holder).to_dict() for item in verified.report.items],
         )
     except NotOwner:
         _fail(403, "not_owner", f"the portfolio {slug!r} belongs to another holder")

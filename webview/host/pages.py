@@ -12,56 +12,49 @@ import base64
 import binascii
 import io
 import json
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, url_for
 
-from verifier import Fetcher, FetchError, FetchPolicy, Report, VerifierPolicy
-from webview.share import _STATUS_WORDS, _ago, _linkedin
+from verifier import FetchError, FetchPolicy, Report, VerifierPolicy
+from verifier.http import Fetcher
+from wallet.shares import PUBLIC_IMAGE_TYPES, public_badge_from_report, public_report
+from webview.share import (
+    BadgeView,
+    badge_view,
+    gone_problem_response,
+    preview_badge,
+    wants_json_ld,
+    wants_machine_readable,
+)
+from webview.store import get_rechecker
 
-from .api import host_store, page_url, public_base, public_report, verify_items
+from .api import host_store, page_url, public_base, verifier_policy, verify_items
 from .storage import HostStore, ItemCheck, PortfolioRecord
 
 __all__ = ["bp", "recheck"]
 
 bp = Blueprint("share", __name__)
 
-_IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg", "image/webp", "image/gif")
 _MAX_IMAGE = 5 * 1024 * 1024
-_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="host-recheck")
-_running: dict[int, Future[None]] = {}
-_running_lock = threading.Lock()
+_LEASE = timedelta(seconds=60)
+_GONE_DETAIL = {
+    "withdrawn": "This portfolio was withdrawn by its holder: ask them for a new link.",
+    "expired": "This portfolio was published for a limited time, which is over: ask its holder for a new link.",
+}
 
 
-@dataclass
-class _Record:
-    """What the share templates read of a badge (``record.id``, ``record.summary``)."""
+@dataclass(frozen=True)
+class _About:
+    """What the share page reads of a collection (its name and description), from the published presentation."""
 
-    id: str
-    summary: dict[str, Any]
-
-
-@dataclass
-class ItemView:
-    record: _Record
-    report: Report
-    status: str
-    symbol: str
-    word: str
-    checked_ago: str
-    has_image: bool
-    linkedin_url: str
-    issued: str
-    expires: str
-    alignments: list[dict[str, str]] = field(default_factory=list)
+    name: str
+    description: str
 
 
 def _live(slug: str) -> PortfolioRecord:
@@ -70,63 +63,44 @@ def _live(slug: str) -> PortfolioRecord:
         abort(404, description="There is no published portfolio at this address.")
     state = record.state(datetime.now(UTC))
     if state != "live":
+        if wants_machine_readable():
+            abort(gone_problem_response(state, _GONE_DETAIL[state]))
         response = make_response(render_template("host/gone.html", state=state, record=record), 410)
         response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Accept")
         abort(response)
     return record
 
 
-def _image_kind(image: Any) -> str | None:
-    if not isinstance(image, str):
-        return None
-    if image.startswith("data:"):
-        media = image[5:].split(",", 1)[0].split(";", 1)[0].lower()
-        return "data" if media in _IMAGE_TYPES else None
-    return "url" if image.startswith(("https://", "http://")) else None
-
-
-def _views(checks: list[ItemCheck], page: str, now: datetime) -> list[ItemView]:
-    views = []
-    for check in checks:
-        report = Report.from_dict(check.report)
-        badge = report.badge
-        status = report.status
-        symbol, word = _STATUS_WORDS.get(status, ("?", status))
-        record = _Record(
-            id=str(check.position),
-            summary={
-                "name": badge.name,
-                "issuer_name": badge.issuer_name,
-                "description": badge.description,
-                "issued_on": badge.issued_on,
-                "expires": badge.expires,
-            },
+def _views(checks: list[ItemCheck], page: str, now: datetime) -> list[BadgeView]:
+    """The page's badges, as the web view's share page shows a holder's own: one view model, one template."""
+    return [
+        badge_view(
+            public_badge_from_report(
+                str(check.position), Report.from_dict(check.report), checked_at=_iso(check.checked_at)
+            ),
+            page,
+            now,
         )
-        views.append(
-            ItemView(
-                record=record,
-                report=report,
-                status=status,
-                symbol=symbol,
-                word=word,
-                checked_ago=_ago(check.checked_at.isoformat(), now),
-                has_image=_image_kind(badge.image) is not None,
-                linkedin_url=_linkedin(record, page),  # type: ignore[arg-type]
-                issued=str(badge.issued_on or "")[:10],
-                expires=str(badge.expires or "")[:10],
-                alignments=badge.alignments,
-            )
-        )
-    return views
+        for check in checks
+    ]
 
 
-def recheck(store: HostStore, record: PortfolioRecord, policy: VerifierPolicy) -> None:
-    """Verify a published portfolio again and keep the results (the holder proof is not re-asked for)."""
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def recheck(store: HostStore, record: PortfolioRecord, policy: VerifierPolicy) -> bool:
+    """Verify a published portfolio again and keep the results (the holder proof is not re-asked for). Only the
+    worker holding the database's lease does it: False when another worker (or machine) already is."""
     if record.presentation is None:
-        return
+        return True
+    if not store.claim_recheck(record.id, now=datetime.now(UTC), lease=_LEASE):
+        return False
     report = verify_items(record.presentation, store, policy)
-    reports = [public_report(item, record.holder_did) for item in report.items]
+    reports = [public_report(item, holder_did=record.holder_did).to_dict() for item in report.items]
     store.save_item_checks(record.id, reports, checked_at=datetime.now(UTC))
+    return True
 
 
 def _fresh_checks(record: PortfolioRecord) -> tuple[list[ItemCheck], bool]:
@@ -137,25 +111,23 @@ def _fresh_checks(record: PortfolioRecord) -> tuple[list[ItemCheck], bool]:
     ttl = timedelta(seconds=int(current_app.config["HOST_RECHECK_SECONDS"]))
     if checks and all(now - check.checked_at <= ttl for check in checks):
         return checks, False
-    with _running_lock:
-        future = _running.get(record.id)
-        if future is None or future.done():
-            # One worker at a time rechecks a portfolio: the database hands out the lease.
-            if not store.claim_recheck(record.id, now=now, lease=timedelta(seconds=60)):
-                return checks, True
-            policy = VerifierPolicy(
-                fetch=FetchPolicy(allow_private_network=bool(current_app.config["HOST_ALLOW_PRIVATE_NETWORK"])),
-                recipients=(),
-            )
-            future = _running[record.id] = _executor.submit(recheck, store, record, policy)
+    policy = verifier_policy()
+    # This app's rechecker runs one recheck per portfolio at a time; the database's lease, one across workers.
+    future = get_rechecker().submit(("portfolio", str(record.id)), lambda: recheck(store, record, policy))
     try:
-        future.result(timeout=float(current_app.config.get("HOST_WAIT_SECONDS", 0.8)))
+        done = future.result(timeout=float(current_app.config.get("HOST_WAIT_SECONDS", 0.8)))
     except FutureTimeout:
         return checks, True
     except Exception:  # noqa: BLE001 - a failed recheck leaves the last results on the page
         current_app.logger.exception("background recheck failed")
         return checks, False
+    if not done:
+        return checks, True
     return store.item_checks(record.id), False
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _presentation(record: PortfolioRecord) -> dict[str, Any]:
@@ -166,37 +138,32 @@ def _presentation(record: PortfolioRecord) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-def _wants_json_ld() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/ld+json", "application/json"])
-    return best == "application/ld+json"
-
-
 @bp.get("/p/<token>")
 def page(token: str) -> Any:
     record = _live(token)
-    if _wants_json_ld():
+    if wants_json_ld():
         return bundle(token)
     checks, checking = _fresh_checks(record)
     now = datetime.now(UTC)
     page = page_url(record.slug)
     views = _views(checks, page, now)
     document = _presentation(record)
-    portfolio = document.get("portfolio") if isinstance(document.get("portfolio"), dict) else {}
-    about = portfolio.get("collection") if isinstance(portfolio.get("collection"), dict) else {}
+    portfolio = _object(document.get("portfolio"))
+    about = _object(portfolio.get("collection"))
     description = about.get("description") or document.get("description") or ""
     planned = [p for p in about.get("planned") or [] if isinstance(p, str)]
     title = record.name or "Open Badges portfolio"
-    first_image = next((v for v in views if v.has_image), None)
+    first_image = preview_badge(views)
     og_image = None
     if first_image is not None:
-        og_image = public_base() + url_for("share.image", token=token, badge_id=first_image.record.id)
+        og_image = public_base() + url_for("share.image", token=token, badge_id=first_image.badge.id)
     response = Response(
         render_template(
             "share/page.html",
             share=record,
             token=token,
             title=title,
-            collection=SimpleNamespace(name=title, description=description if isinstance(description, str) else ""),
+            collection=_About(title, description if isinstance(description, str) else ""),
             planned=planned,
             progress=None,
             views=views,
@@ -233,7 +200,7 @@ def status(token: str) -> Any:
     views = _views(host_store().item_checks(record.id), page_url(record.slug), datetime.now(UTC))
     return jsonify(
         [
-            {"id": v.record.id, "status": v.status, "word": v.word, "symbol": v.symbol, "checked": v.checked_ago}
+            {"id": v.badge.id, "status": v.badge.status, "word": v.word, "symbol": v.symbol, "checked": v.checked_ago}
             for v in views
         ]
     )
@@ -289,12 +256,12 @@ def _fetch_image(url: str) -> tuple[bytes, str]:
 def image(token: str, badge_id: str) -> Any:
     record = _live(token)
     check = next((c for c in host_store().item_checks(record.id) if str(c.position) == badge_id), None)
-    source = (check.report.get("badge") or {}).get("image") if check else None
-    kind = _image_kind(source)
-    if kind is None:
+    report = Report.from_dict(check.report) if check else None
+    source = report.badge.image if report else None
+    if report is None or source is None or public_badge_from_report(badge_id, report).image_type is None:
         abort(404, description="No such image.")
-    data, media = _decode_data_url(source) if kind == "data" else _fetch_image(source)  # type: ignore[arg-type]
-    if media not in _IMAGE_TYPES or len(data) > _MAX_IMAGE:
+    data, media = _decode_data_url(source) if source.startswith("data:") else _fetch_image(source)
+    if media not in PUBLIC_IMAGE_TYPES or len(data) > _MAX_IMAGE:
         abort(404, description="No such image.")
     response = Response(data, mimetype=media)
     # Served as an image only: an SVG's scripts and links stay inert even when opened directly.

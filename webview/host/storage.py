@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from verifier import CachedResponse, ResponseCache
+from verifier.http import CachedResponse, ResponseCache
 
 __all__ = [
     "HostStore",
@@ -498,7 +498,9 @@ class SqlHostStore:
                 result = connection.execute(
                     insert(portfolios).values(slug=slug, holder_id=holder_id, created_at=now, **values)
                 )
-                portfolio_id = int(result.inserted_primary_key[0])
+                inserted = result.inserted_primary_key
+                assert inserted is not None  # an INSERT of one row always has its key
+                portfolio_id = int(inserted[0])
             else:
                 portfolio_id = int(existing.id)
                 connection.execute(update(portfolios).where(portfolios.c.id == portfolio_id).values(values))

@@ -1,4 +1,4 @@
-"""A share link: its URL, a QR code drawn in the terminal, and a way to revoke it at once."""
+"""A share link or a published page: its URL, a QR code drawn in the terminal, and a way to revoke a share at once."""
 
 from __future__ import annotations
 
@@ -38,21 +38,22 @@ def qr_text(data: str) -> Text:
 
 
 class ShareDialog(BackpackDialog[None]):
-    """Shows ``url`` and its QR code; Unshare revokes the share ``token`` (when given) and closes."""
+    """Shows ``url`` and its QR code; Unshare revokes the share ``token`` (when given) and closes. ``title`` replaces
+    "Shared: label" (a page published to a share host says so)."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("u", "unshare", "Unshare"),
     ]
 
-    def __init__(self, url: str, *, token: str | None = None, label: str = "") -> None:
+    def __init__(self, url: str, *, token: str | None = None, label: str = "", title: str | None = None) -> None:
         super().__init__()
         self.url, self.token, self.label = url, token, label
+        self.heading = title or (f"Shared: {label}" if label else "Share link")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="share-dialog"):
-            title = f"Shared: {self.label}" if self.label else "Share link"
-            yield Label(title, id="share-title", markup=False)
+            yield Label(self.heading, id="share-title", markup=False)
             yield Static(self.url, id="share-url", markup=False)
             yield Static(qr_text(self.url), id="share-qr", markup=False)
             if self.url.startswith(shares.DEFAULT_PUBLIC_URL + "/"):

@@ -1,7 +1,8 @@
 """Collections: the list with each one's progress, the chosen one's badges in order, and what to do with them.
 
 Create, rename, delete; add and take out badges; move a badge up or down; export (a signed bundle, baked images,
-printable cards) in a worker; share with a link and a QR code drawn in the terminal, and unshare.
+printable cards) in a worker; share with a link and a QR code drawn in the terminal, and unshare; publish to a share
+host and withdraw from it, in a worker (the host verifies every badge before it answers).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from textual.widgets.option_list import Option
 from verifier import FetchPolicy
 
 from ... import badge_collections as collections_lib
-from ... import exporting, shares
+from ... import exporting, publishing, shares
 from ...bundle import write_bundle
 from ...errors import WalletError
+from ...settings import load_settings, set_setting
 from ...status_words import words_for
 from ...store import BadgeRecord
 from .. import model
@@ -66,6 +68,9 @@ class CollectionsScreen(BackpackScreen[None]):
         Binding("p", "export_cards", "Cards"),
         Binding("s", "share", "Share"),
         Binding("u", "unshare", "Unshare", show=False),  # the heading says "u to unshare" when shared
+        # Out of the footer, full at 120 columns: the heading says "P to publish", and "W withdraws" once published.
+        Binding("P", "publish", "Publish", show=False),
+        Binding("W", "unpublish", "Withdraw", show=False),
     ]
 
     def __init__(self) -> None:
@@ -73,6 +78,7 @@ class CollectionsScreen(BackpackScreen[None]):
         self.collections: dict[str, collections_lib.Collection] = {}
         self.records: dict[str, BadgeRecord] = {}
         self.active_shares: dict[str, list[shares.Share]] = {}
+        self.live_publications: dict[str, list[publishing.Publication]] = {}
         self._shown: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -114,6 +120,10 @@ class CollectionsScreen(BackpackScreen[None]):
         for share in shares.list_shares(self.store):
             if share.kind == "collection" and share.state() == "active":
                 self.active_shares.setdefault(share.target, []).append(share)
+        self.live_publications = {}
+        for publication in publishing.published(self.store):
+            if publication.state() == "live":
+                self.live_publications.setdefault(publication.collection_id, []).append(publication)
         listing = self.query_one("#coll-list", OptionList)
         listing.clear_options()
         listing.add_options([Option(self._prompt(c), id=c.id) for c in found])
@@ -130,6 +140,8 @@ class CollectionsScreen(BackpackScreen[None]):
         line = collections_lib.progress(collection, self.records).text
         if collection.id in self.active_shares:
             line += " · shared"
+        if collection.id in self.live_publications:
+            line += " · published"
         text.append("\n" + line, style="not bold dim")
         return text
 
@@ -202,6 +214,12 @@ class CollectionsScreen(BackpackScreen[None]):
             text.append(shares.share_url(self.store, newest), style="green")
         else:
             text.append("\nNot shared · s to share", style="dim")
+        live = self.live_publications.get(collection.id)
+        if live:
+            text.append("\nPublished · P publishes again · W withdraws\n", style="dim")
+            text.append(live[0].url, style="green")  # newest first
+        else:
+            text.append("\nNot published · P to publish to a share host", style="dim")
         if not collection.badge_ids:
             text.append("\nNo badges yet · a to add some", style="dim")
         return text
@@ -519,3 +537,93 @@ class CollectionsScreen(BackpackScreen[None]):
             self.notify(f"Unshared {collection.name}: {links} no longer work", markup=False)
 
         self.app.push_screen(ConfirmDialog(f"Unshare {collection.name}? Revoke {links} now.", yes="Unshare"), confirmed)
+
+    # -- publishing ----------------------------------------------------------------------------------------------
+
+    def action_publish(self) -> None:
+        collection = self._need_collection()
+        if collection is None or not self._need_badges(collection):
+            return
+        saved = load_settings(self.store).publish_host
+        if saved:
+            self._start_publishing(collection, saved)
+            return
+
+        def entered(url: str | None) -> None:
+            if not url:
+                return
+            # Saved, so that publishing again (and `backpack publish`) goes to the same host.
+            if self._apply("Not published", lambda: set_setting(self.store, "publish-host", url)) is not None:
+                self._start_publishing(collection, url)
+
+        self.app.push_screen(
+            TextInputDialog(
+                "Publish to which share host? Its address (saved as your publish-host setting):",
+                placeholder="https://badges.example.org",
+            ),
+            entered,
+        )
+
+    def _start_publishing(self, collection: collections_lib.Collection, host: str) -> None:
+        host_url = self._apply("Not published", lambda: publishing.publish_host(self.store, host))
+        if host_url is None:
+            return
+        self.notify(f"Publishing {collection.name} to {host_url}… the host checks every badge", markup=False)
+        self._publish_worker(collection, host_url, self.backpack_app.fetch_policy)
+
+    @work(thread=True, group="collection-publish")
+    def _publish_worker(self, collection: collections_lib.Collection, host_url: str, policy: FetchPolicy) -> None:
+        try:
+            publication = publishing.publish(self.store, collection.id, host_url, fetch_policy=policy)
+        except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
+            self.app.call_from_thread(self._error, "Not published", exc)
+            return
+        self.app.call_from_thread(self._published, publication)
+
+    def _published(self, publication: publishing.Publication) -> None:
+        if self.is_attached:
+            self.reload(publication.collection_id)
+        self.app.push_screen(
+            ShareDialog(
+                publication.url,
+                label=publication.collection_name,
+                title=f"Published: {publication.collection_name}",
+            ),
+            lambda _: self.reload() if self.is_attached else None,
+        )
+
+    def action_unpublish(self) -> None:
+        collection = self._need_collection()
+        if collection is None:
+            return
+        live = self.live_publications.get(collection.id, [])
+        if not live:
+            self.notify(f"{collection.name} is not published", markup=False)
+            return
+        pages = "its published page" if len(live) == 1 else f"its {len(live)} published pages"
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.notify(f"Withdrawing {pages}…", markup=False)
+                self._unpublish_worker(collection)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Withdraw {collection.name}? {pages.capitalize()} will say it was withdrawn.", yes="Withdraw"
+            ),
+            confirmed,
+        )
+
+    @work(thread=True, group="collection-publish")
+    def _unpublish_worker(self, collection: collections_lib.Collection) -> None:
+        try:
+            withdrawn = publishing.unpublish(self.store, collection.id)
+        except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
+            self.app.call_from_thread(self._error, "Not withdrawn", exc)
+            return
+        self.app.call_from_thread(self._withdrawn, collection, len(withdrawn))
+
+    def _withdrawn(self, collection: collections_lib.Collection, count: int) -> None:
+        self.app.notify(f"Withdrew {collection.name}: {count} page{'s' if count != 1 else ''} taken down", markup=False)
+        if self.is_attached:
+            self.reload(collection.id)
