@@ -40,9 +40,8 @@ __all__ = [
     "unpublish",
 ]
 
-# What the holder's proof says it is for. The verifier accepts only `assertionMethod` for a holder's proof today;
-# `authentication` is the right word for proving control of a key, and this flips once the verifier accepts it.
-PROOF_PURPOSE = "assertionMethod"
+# What the holder's proof says it is for: proving control of its key, for this host's challenge.
+PROOF_PURPOSE = "authentication"
 _TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # the host verifies every credential before it answers
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
 """A page name a host accepts: 3 to 64 lowercase letters, digits and inner hyphens."""

@@ -106,13 +106,16 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def verifier_policy() -> VerifierPolicy:
+def verifier_policy(*, challenge: str | None = None) -> VerifierPolicy:
     """How this host verifies: no recipient to match (a holder's proof binds the page to its holder), the SSRF
-    guard on unless the host's configuration lifts it, and a deadline per verification."""
+    guard on unless the host's configuration lifts it, a deadline per verification; for a request, the challenge it
+    handed out and its own domain, which the holder's proof must answer."""
     fetch = FetchPolicy(
         allow_private_network=bool(current_app.config["HOST_ALLOW_PRIVATE_NETWORK"]), deadline=_VERIFY_DEADLINE
     )
-    return VerifierPolicy(fetch=fetch, recipients=())
+    if challenge is None:
+        return VerifierPolicy(fetch=fetch, recipients=())
+    return VerifierPolicy(fetch=fetch, recipients=(), expected_challenge=challenge, expected_domain=domain())
 
 
 def verify_items(presentation_text: str, store: HostStore, policy: VerifierPolicy) -> Report:
@@ -145,12 +148,18 @@ def _verified_presentation(presentation: dict[str, Any], *, with_items: bool) ->
         }
         _fail(401, f"challenge_{state}", messages[state])
     text = json.dumps(presentation, ensure_ascii=False, separators=(",", ":"))
-    report = verify_items(text, store, verifier_policy())
+    report = verify_items(text, store, verifier_policy(challenge=options.challenge))
     holder_check = report.check("holder")
     if holder_check is None or holder_check.outcome != "passed":
         reason = holder_check.message if holder_check else "the document is not a presentation"
         _fail(401, "holder_proof_failed", f"the holder's proof does not hold: {reason}")
-    own_failures = [c for c in report.checks if c.outcome in ("failed", "error") and c.id != "holder"]
+    challenge_check = report.check("challenge")
+    if challenge_check is None or challenge_check.outcome != "passed":
+        reason = challenge_check.message if challenge_check else "the proof answers no challenge"
+        _fail(401, "wrong_challenge", f"the holder's proof was not made for this request: {reason}")
+    own_failures = [
+        c for c in report.checks if c.outcome in ("failed", "error") and c.id not in ("holder", "challenge")
+    ]
     if own_failures:
         _fail(422, "presentation_invalid", f"the presentation is not valid: {own_failures[0].message}")
     if with_items:

@@ -1,8 +1,9 @@
-"""The host's rule for a holder's proof: which purpose, which challenge, which domain.
+"""The host's first look at a holder's proof: whose it is and which challenge it answers, so the challenge can be
+looked up (unknown, used, expired) before anything is verified.
 
-The verifier checks the holder's signature (``report.check("holder")``); the signed proof options are read here.
-This is the one place to swap for ``VerifierPolicy(expected_challenge=…, expected_domain=…)`` once the verifier
-checks them itself: ``proof_options`` then only has to say which challenge to look up.
+The verifier then checks the holder's signature and, with ``VerifierPolicy(expected_challenge=…,
+expected_domain=…)``, that the signed proof answers that challenge for this host, for authentication
+(``report.check("holder")`` and ``report.check("challenge")``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from typing import Any
 
 __all__ = ["ACCEPTED_PURPOSES", "HolderProofOptions", "ProofOptionsRefused", "proof_options"]
 
-# `authentication` is what a holder proving control of its key should say (VC Data Model, Data Integrity); the
-# backpack's verifier still accepts only `assertionMethod` for a holder's proof, so the host takes both until it does.
-ACCEPTED_PURPOSES = ("authentication", "assertionMethod")
+# A holder proving control of its key for this request says `authentication` (VC Data Model, Data Integrity).
+ACCEPTED_PURPOSES = ("authentication",)
 _MAX_CHALLENGE = 128
 
 
