@@ -198,9 +198,10 @@ def test_a_presentation_as_a_jwt_with_nonce_and_audience(demo: Store, credential
     document = presentation(credentials, did)
     if form.startswith("vc-jose"):
         claims = {**document, "nonce": CHALLENGE, "aud": DOMAIN}
-    else:
+        token = vp_jwt(claims, key)
+    else:  # VC 1.1 JWTs are typed JWT: a vp+jwt is the presentation itself (VC-JOSE-COSE), never a vp claim
         claims = {"iss": did, "nonce": CHALLENGE, "aud": DOMAIN, "vp": document}
-    token = vp_jwt(claims, key)
+        token = vp_jwt(claims, key, typ="JWT")
     report = check(demo, token, expected_challenge=CHALLENGE, expected_domain=DOMAIN)
     assert report.format == "presentation-jwt"
     assert (report.status, outcome(report, "holder"), outcome(report, "challenge")) == ("valid", "passed", "passed")

@@ -168,6 +168,9 @@ async def verify_credential(run: Run, payload: Payload) -> None:
     credential, jwt_version = vcjwt.credential_of(claims)
     report.badge_id = text_of(credential.get("id"))
     report.badge = display_of(credential)
+    problem = vcjwt.enveloping_problem(payload.jws_header or {}, claims)
+    if problem is not None:
+        report.add("envelope", "failed", problem)
     version = check_context(report, credential)
     if version is not None and version != jwt_version:
         report.add("context", "failed", f"a VC {version} credential in a VC {jwt_version} JWT payload")
