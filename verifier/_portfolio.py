@@ -113,6 +113,9 @@ class Item:
     snapshot: dict[str, Any] | None = None
     """A portfolio's snapshot of a hosted OB 2.0 badge's documents at export time (shown, never trusted)."""
     problem: str | None = None
+    unsupported: bool = False
+    """The entry is well formed but of a kind this verifier does not read (an SD-JWT, a COSE envelope): unverifiable,
+    never a forgery."""
 
 
 def is_presentation(document: dict[str, Any]) -> bool:
@@ -136,7 +139,7 @@ def _credential_item(credential: Any) -> Item:
             _media, token = envelope_token(credential, "credential")
         except EnvelopeProblem as exc:
             why = "an enveloped credential that is not a VC-JWT" if exc.unsupported else "a malformed envelope"
-            return Item("enveloped credential", None, problem=f"{why}: {exc}")
+            return Item("enveloped credential", None, problem=f"{why}: {exc}", unsupported=exc.unsupported)
         try:
             return Item("VC-JWT", classify_payload(token, hint="ob3"))
         except ExtractionError as exc:

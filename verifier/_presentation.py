@@ -110,7 +110,7 @@ async def _holder_proof(run: Run, document: dict[str, Any], expanded: list[dict[
 async def _verify_item(run: Run, item: Item, checked_at: str) -> Report:
     report = Report(source=item.label, checked_at=checked_at)
     if item.payload is None:
-        report.add("extracted", "failed", item.problem or "the entry cannot be read")
+        report.add("extracted", "error" if item.unsupported else "failed", item.problem or "the entry cannot be read")
         return report
     item_run = run.child_for_holder(report)
     if item.snapshot is not None:

@@ -64,8 +64,10 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
 
 def _is_presentation_jwt(payload: Payload) -> bool:
     claims = payload.claims or {}
-    typ = str((payload.jws_header or {}).get("typ") or "").lower()
-    return isinstance(claims.get("vp"), dict) or typ.startswith(("vp+", "application/vp+")) or is_presentation(claims)
+    typ = str((payload.jws_header or {}).get("typ") or "").lower().removeprefix("application/")
+    if typ.startswith("vc+"):  # the media type says what it is, whatever claims it carries
+        return False
+    return isinstance(claims.get("vp"), dict) or typ.startswith("vp+") or is_presentation(claims)
 
 
 async def _open_envelope(run: Run, envelope: dict[str, Any]) -> Payload | None:

@@ -161,14 +161,24 @@ def test_a_tampered_credential_inside_a_well_signed_presentation_is_invalid(
     assert report.status == "invalid" and report.items[0].status == "invalid"
 
 
-def test_an_unreadable_envelope_is_an_invalid_item(demo: Store) -> None:
+def test_an_envelope_of_an_unsupported_media_type_is_an_unverifiable_item(demo: Store) -> None:
     key, did = holder_key()
     document = presentation([], did)
     document["verifiableCredential"] = [
         {"@context": VC2, "id": "data:application/vc+sd-jwt,abc", "type": "EnvelopedVerifiableCredential"}
     ]
     report = check(demo, sign(document, key))
-    assert report.status == "invalid" and "not a VC-JWT" in report.items[0].checks[0].message
+    assert report.status == "unverifiable" and "not a VC-JWT" in report.items[0].checks[0].message
+
+
+def test_a_malformed_envelope_is_an_invalid_item(demo: Store) -> None:
+    key, did = holder_key()
+    document = presentation([], did)
+    document["verifiableCredential"] = [
+        {"@context": VC2, "id": "not-a-credential", "type": "EnvelopedVerifiableCredential"}
+    ]
+    report = check(demo, sign(document, key))
+    assert report.status == "invalid" and "must be a data: URL" in report.items[0].checks[0].message
 
 
 def vp_jwt(claims: dict[str, Any], key: Ed25519PrivateKey, *, typ: str = "vp+jwt") -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "claim_checks",
     "credential_of",
     "enveloping_problem",
+    "is_sd_jwt",
     "parse_jwt",
     "verify_jwt_signature",
 ]
@@ -80,6 +81,13 @@ def credential_of(claims: dict[str, Any]) -> tuple[dict[str, Any], str]:
     if isinstance(claims.get("vc"), dict):
         return claims["vc"], "1.1"
     return claims, "2.0"
+
+
+def is_sd_jwt(token: str, header: dict[str, Any] | None) -> bool:
+    """An SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt``): a JWS followed by ``~``-separated disclosures. Its signature covers
+    digests, not the claims as shown, so it must not be read as a plain VC-JWT."""
+    typ = str((header or {}).get("typ") or "").lower()
+    return typ.endswith("sd-jwt") or "~" in token
 
 
 _VC_JOSE_TYPS = {"credential": ("vc+jwt", "vc+ld+jwt"), "presentation": ("vp+jwt", "vp+ld+jwt")}
