@@ -2,14 +2,14 @@
 
 Everything a verifier needs to check an OB 3.0 credential is built here by hand, with ``cryptography`` and PyLD only:
 
-* keys: Ed25519, P-256 and RSA, derived deterministically from a name (RSA: generated once per name and session);
+* keys: Ed25519, P-256, P-384 and RSA, derived deterministically from a name (RSA: generated once per name and session);
   their Multikey (``z6Mk…``, ``zDn…``) and public JWK forms; ``did:key`` and ``did:jwk`` identifiers;
 * Data Integrity proofs: ``eddsa-rdfc-2022`` (and its draft name ``eddsa-2022``) and ``Ed25519Signature2020``:
   URDNA2015 canonical N-Quads of the proof configuration (with the document's ``@context``) and of the document,
   ``sha256(proof config) || sha256(document)``, Ed25519, ``z`` + base58btc. Base58btc is written out below. The
   only piece shared with the verifier is its JSON-LD document loader, which serves the bundled context files;
-* VC-JWTs: compact JWS built by hand for ES256 (raw ``r || s``), RS256 and EdDSA, in the VC 2.0 form (the credential
-  is the payload) and the VC 1.1 form (the credential in the ``vc`` claim);
+* VC-JWTs: compact JWS built by hand for ES256/ES384 (raw ``r || s``), RS256, PS256 and EdDSA, in the VC 2.0 form
+  (the credential is the payload) and the VC 1.1 form (the credential in the ``vc`` claim);
 * status: a BitstringStatusListCredential (131,072 entries by default, multibase ``u`` + base64url of GZIP, bit 0 =
   most significant bit of byte 0), a StatusList2021Credential (bare base64url, ``H4sI…``) and a 1EdTech revocation
   list document;
@@ -82,6 +82,7 @@ __all__ = [
     "jwt_claims",
     "multikey",
     "p256_key",
+    "p384_key",
     "public_jwk",
     "revocation_list",
     "rsa_key",
@@ -100,7 +101,7 @@ STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
 VALID_FROM = "2026-01-15T10:00:00Z"
 CREATED = "2026-01-15T10:00:05Z"
 
-Alg = Literal["ES256", "RS256", "EdDSA"]
+Alg = Literal["ES256", "ES384", "RS256", "PS256", "EdDSA", "Ed25519"]
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
@@ -159,6 +160,13 @@ def p256_key(name: str = "issuer") -> ec.EllipticCurvePrivateKey:
 
 
 @cache
+def p384_key(name: str = "issuer") -> ec.EllipticCurvePrivateKey:
+    seed = hashlib.sha384(f"ob3-test-key:{name}".encode()).digest()
+    order = int("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973", 16)
+    return ec.derive_private_key(int.from_bytes(seed, "big") % (order - 1) + 1, ec.SECP384R1())
+
+
+@cache
 def rsa_key(name: str = "issuer") -> rsa.RSAPrivateKey:
     """A 2048-bit RSA key, generated once per name per test session."""
     del name  # only the cache key
@@ -171,12 +179,13 @@ def _public(key: PrivateKey | PublicKey) -> PublicKey:
 
 def multikey(key: PrivateKey | PublicKey) -> str:
     """``publicKeyMultibase``: 'z' + base58btc(multicodec varint ‖ key): Ed25519 0xed (``ed 01``), P-256 0x1200
-    (``80 24``, compressed point)."""
+    (``80 24``) and P-384 0x1201 (``81 24``), compressed points."""
     public = _public(key)
     if isinstance(public, ed25519.Ed25519PublicKey):
         return "z" + b58encode(b"\xed\x01" + public.public_bytes(Encoding.Raw, PublicFormat.Raw))
     if isinstance(public, ec.EllipticCurvePublicKey):
-        return "z" + b58encode(b"\x80\x24" + public.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
+        prefix = b"\x81\x24" if public.curve.name == "secp384r1" else b"\x80\x24"
+        return "z" + b58encode(prefix + public.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
     raise TypeError("no Multikey for RSA keys")
 
 
@@ -186,11 +195,12 @@ def public_jwk(key: PrivateKey | PublicKey) -> dict[str, str]:
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url(public.public_bytes(Encoding.Raw, PublicFormat.Raw))}
     if isinstance(public, ec.EllipticCurvePublicKey):
         numbers = public.public_numbers()
+        crv, size = ("P-384", 48) if public.curve.name == "secp384r1" else ("P-256", 32)
         return {
             "kty": "EC",
-            "crv": "P-256",
-            "x": b64url(numbers.x.to_bytes(32, "big")),
-            "y": b64url(numbers.y.to_bytes(32, "big")),
+            "crv": crv,
+            "x": b64url(numbers.x.to_bytes(size, "big")),
+            "y": b64url(numbers.y.to_bytes(size, "big")),
         }
     numbers = public.public_numbers()
     return {
@@ -273,14 +283,18 @@ def timestamp(value: str) -> int:
 
 
 def _jose_signature(key: PrivateKey, alg: str, data: bytes) -> bytes:
-    if alg == "ES256":
+    if alg in ("ES256", "ES384"):
         assert isinstance(key, ec.EllipticCurvePrivateKey)
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")  # JWS: raw r || s, not DER (RFC 7518 3.4)
+        digest, size = (hashes.SHA256(), 32) if alg == "ES256" else (hashes.SHA384(), 48)
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(digest)))
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")  # JWS: raw r || s, not DER (RFC 7518 3.4)
     if alg == "RS256":
         assert isinstance(key, rsa.RSAPrivateKey)
         return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    if alg == "EdDSA":
+    if alg == "PS256":  # RFC 7518 3.5: MGF1 with SHA-256, salt as long as the hash
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+    if alg in ("EdDSA", "Ed25519"):
         assert isinstance(key, ed25519.Ed25519PrivateKey)
         return key.sign(data)
     raise ValueError(f"no signer for {alg}")
@@ -635,8 +649,10 @@ class OB3Issuer:
         if alg is None:
             if isinstance(signing_key, ed25519.Ed25519PrivateKey):
                 alg = "EdDSA"
+            elif isinstance(signing_key, ec.EllipticCurvePrivateKey):
+                alg = "ES384" if signing_key.curve.name == "secp384r1" else "ES256"
             else:
-                alg = "ES256" if isinstance(signing_key, ec.EllipticCurvePrivateKey) else "RS256"
+                alg = "RS256"
         header.setdefault("kid", self.vm)
         return sign_jwt(jwt_claims(credential, form=form, **(claims or {})), signing_key, alg, **header)  # type: ignore[arg-type]
 

@@ -2,6 +2,7 @@
 
 A **presentation** (VC Data Model 1.1 or 2.0) holds credentials in ``verifiableCredential``: JSON credentials with
 their own proofs, or VC-JWTs wrapped as ``EnvelopedVerifiableCredential`` (``id: data:application/vc+jwt,<token>``).
+``envelope_token`` reads such an envelope, inside a presentation or given on its own.
 
 A **portfolio** (``BadgePortfolio``) is the backpack's own presentation, signed by its holder. Besides its OB 3.0
 credentials it carries, in the ``portfolio`` JSON literal, the collection's name, order and planned steps and the OB 2.0
@@ -11,9 +12,12 @@ is covered by the holder's proof. Pure functions: verification is in ``_presenta
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import unquote
 
 from ._errors import ExtractionError
 from ._json import as_list, as_object
@@ -23,9 +27,12 @@ __all__ = [
     "BUNDLE_CONTEXT",
     "BUNDLE_TYPE",
     "JWT_DATA_URL",
+    "EnvelopeProblem",
     "MAX_ITEMS",
     "Item",
     "bundle_payloads",
+    "envelope_kind",
+    "envelope_token",
     "is_bundle",
     "is_portfolio",
     "is_presentation",
@@ -40,6 +47,61 @@ BUNDLE_CONTEXT: dict[str, Any] = {
 JWT_DATA_URL = "data:application/vc+jwt,"
 MAX_ITEMS = 500
 
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+Enveloped = Literal["credential", "presentation"]
+_ENVELOPE_TYPES: dict[str, Enveloped] = {
+    "EnvelopedVerifiableCredential": "credential",
+    "EnvelopedVerifiablePresentation": "presentation",
+}
+_JWT_MEDIA_TYPES: dict[str, Enveloped | None] = {
+    "application/vc+jwt": "credential",
+    "application/vp+jwt": "presentation",
+    "application/jwt": None,  # what the W3C test suites' own fixtures use: the JWT inside says which it is
+}
+
+
+class EnvelopeProblem(ValueError):
+    """An envelope that cannot be opened. ``unsupported``: well formed, but of a media type this verifier does not
+    read (SD-JWT, COSE), which says nothing against the credential inside."""
+
+    def __init__(self, message: str, *, unsupported: bool = False) -> None:
+        super().__init__(message)
+        self.unsupported = unsupported
+
+
+def envelope_kind(document: dict[str, Any]) -> Enveloped | None:
+    """What an ``Enveloped…`` object claims to hold, or None when it is no envelope."""
+    return next((kind for name, kind in _ENVELOPE_TYPES.items() if name in as_list(document.get("type"))), None)
+
+
+def envelope_token(document: dict[str, Any], kind: Enveloped) -> tuple[str, str]:
+    """The media type and the compact JWT of an envelope (VC Data Model 2.0 4.13.2): the VC 2.0 context first, and
+    an ``id`` that is a ``data:`` URL (RFC 2397) of a JWT. Raises ``EnvelopeProblem``."""
+    what = f"an Enveloped{'VerifiableCredential' if kind == 'credential' else 'VerifiablePresentation'}"
+    contexts = as_list(document.get("@context"))
+    if not contexts or contexts[0] != VC2_CONTEXT:
+        raise EnvelopeProblem(f"{what} must have the @context {VC2_CONTEXT} first")
+    identifier = document.get("id")
+    if not isinstance(identifier, str) or not identifier.startswith("data:") or "," not in identifier:
+        shown = f"{identifier[:40]}…" if isinstance(identifier, str) else "no id"
+        raise EnvelopeProblem(f"the id of {what} must be a data: URL (RFC 2397), not {shown}")
+    header, _, data = identifier[len("data:") :].partition(",")
+    media, *parameters = [part.strip().lower() for part in header.split(";")]
+    if media not in _JWT_MEDIA_TYPES:
+        raise EnvelopeProblem(
+            f"{what} of media type {media or 'text/plain'} is not supported (supported: {', '.join(_JWT_MEDIA_TYPES)})",
+            unsupported=True,
+        )
+    holds = _JWT_MEDIA_TYPES[media]
+    if holds is not None and holds != kind:
+        raise EnvelopeProblem(f"{what} holds a {holds} ({media})")
+    if "base64" in parameters:
+        try:
+            return media, base64.b64decode(data, validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise EnvelopeProblem(f"the data: URL of {what} is not valid base64") from exc
+    return media, unquote(data)
+
 
 @dataclass(frozen=True)
 class Item:
@@ -51,6 +113,9 @@ class Item:
     snapshot: dict[str, Any] | None = None
     """A portfolio's snapshot of a hosted OB 2.0 badge's documents at export time (shown, never trusted)."""
     problem: str | None = None
+    unsupported: bool = False
+    """The entry is well formed but of a kind this verifier does not read (an SD-JWT, a COSE envelope): unverifiable,
+    never a forgery."""
 
 
 def is_presentation(document: dict[str, Any]) -> bool:
@@ -69,12 +134,14 @@ def _credential_item(credential: Any) -> Item:
     if not isinstance(credential, dict):
         return Item("unreadable entry", None, problem="a verifiableCredential entry is not an object")
     identifier = credential.get("id")
-    if "EnvelopedVerifiableCredential" in as_list(credential.get("type")):
-        if not isinstance(identifier, str) or not identifier.startswith(JWT_DATA_URL):
-            shown = identifier[:40] if isinstance(identifier, str) else "no id"
-            return Item("enveloped credential", None, problem=f"an enveloped credential that is not a VC-JWT ({shown})")
+    if envelope_kind(credential) == "credential":
         try:
-            return Item("VC-JWT", classify_payload(identifier[len(JWT_DATA_URL) :], hint="ob3"))
+            _media, token = envelope_token(credential, "credential")
+        except EnvelopeProblem as exc:
+            why = "an enveloped credential that is not a VC-JWT" if exc.unsupported else "a malformed envelope"
+            return Item("enveloped credential", None, problem=f"{why}: {exc}", unsupported=exc.unsupported)
+        try:
+            return Item("VC-JWT", classify_payload(token, hint="ob3"))
         except ExtractionError as exc:
             return Item("enveloped credential", None, problem=f"the enveloped VC-JWT is unreadable: {exc}")
     return Item(str(identifier or "credential"), classify_payload(json.dumps(credential), hint="ob3"))

@@ -18,7 +18,8 @@ from ._json import as_list, node_id, text_of
 from ._jsonld import UnknownContext, expand_safely
 from ._ob2.verify import verify_hosted
 from ._ob3 import vcjwt
-from ._ob3.proofs import jwt_key, try_data_integrity_proofs
+from ._ob3.jwtkeys import jwt_key, key_listing
+from ._ob3.proofs import try_data_integrity_proofs
 from ._payload import Payload
 from ._portfolio import Item, is_portfolio, presentation_items
 from ._report import Report
@@ -109,7 +110,7 @@ async def _holder_proof(run: Run, document: dict[str, Any], expanded: list[dict[
 async def _verify_item(run: Run, item: Item, checked_at: str) -> Report:
     report = Report(source=item.label, checked_at=checked_at)
     if item.payload is None:
-        report.add("extracted", "failed", item.problem or "the entry cannot be read")
+        report.add("extracted", "error" if item.unsupported else "failed", item.problem or "the entry cannot be read")
         return report
     item_run = run.child_for_holder(report)
     if item.snapshot is not None:
@@ -166,23 +167,33 @@ async def verify_presentation_jwt(run: Run, payload: Payload) -> None:
     document = _presentation_of(claims)
     holder_id = _describe_holder(report, document) or text_of(claims.get("iss"))
     report.badge.recipient = holder_id
+    problem = vcjwt.enveloping_problem(header, claims, "presentation")
+    if problem is not None:
+        report.add("envelope", "failed", problem)
     found = await jwt_key(run, header, holder_id, relationship="authentication", check_id="holder")
     if found is None:
         return
-    key, how = found
-    if how == "jwk" or not isinstance(key, ResolvedKey):
-        report.add("holder", "failed", "the presentation's key is inline in the JWT: nothing ties it to a holder")
-        return
     try:
-        valid = vcjwt.verify_jwt_signature(payload.text, key.public_key, typs=vcjwt.PRESENTATION_TYPS)
+        valid = vcjwt.verify_jwt_signature(payload.text, found.public_key, typs=vcjwt.PRESENTATION_TYPS)
     except vcjwt.JwtProblem as exc:
         report.add("holder", "failed", str(exc))
         return
     if not valid:
         report.add("holder", "failed", "the holder's JWT signature does not verify: the presentation was changed")
-    elif holder_id is not None and not _controls(key, holder_id):
+        await _verify_items(run, document)
+        return
+    key = found.resolved
+    if key is not None and holder_id is not None and not _controls(key, holder_id):
         report.add("holder", "failed", f"signed by {key.controller}, not by the holder {holder_id}")
-    else:
+    elif key is not None:
         report.add("holder", "passed", f"signed ({header['alg']}) by its holder {key.controller}")
+    elif found.listed is not None:
+        report.add("holder", "passed", f"signed ({header['alg']}) by its holder {holder_id}, key in {found.listed}")
+    elif holder_id is None:
+        report.add("holder", "failed", f"{found.unlisted} proves integrity only, and no holder is named to vouch")
+    else:
+        outcome, message = await key_listing(run, found, holder_id, "authentication")
+        report.add("holder", outcome, message if outcome != "passed" else f"signed by its holder: {message}")
+    if (holder := report.check("holder")) is not None and holder.outcome == "passed":
         _check_challenge(run, claims.get("nonce"), claims.get("aud"), "authentication")
     await _verify_items(run, document)

@@ -30,6 +30,7 @@ Status = Literal["valid", "expired", "revoked", "unverifiable", "invalid"]
 # unverifiable unless something worse is already known.
 CHECK_IDS: dict[str, str] = {
     "extracted": "a badge payload was found in the input (baked image, QR code, JSON, JWS or URL)",
+    "envelope": "VC-JOSE-COSE: an enveloped credential or presentation, and a vc+jwt or vp+jwt, is well formed",
     "format": "the badge is in a format this verifier supports (Open Badges 2.0 and 3.0)",
     "fetched": "the hosted assertion was fetched from its id URL",
     "hosted_copy": "a baked or pasted copy of a hosted assertion matches the hosted original",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -15,7 +16,7 @@ from ._ob2.verify import verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
-from ._portfolio import is_presentation
+from ._portfolio import EnvelopeProblem, envelope_kind, envelope_token, is_presentation
 from ._presentation import verify_presentation, verify_presentation_jwt
 from ._report import Report
 from ._run import Run
@@ -63,13 +64,49 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
 
 def _is_presentation_jwt(payload: Payload) -> bool:
     claims = payload.claims or {}
-    typ = str((payload.jws_header or {}).get("typ") or "").lower()
-    return isinstance(claims.get("vp"), dict) or typ.startswith(("vp+", "application/vp+")) or is_presentation(claims)
+    typ = str((payload.jws_header or {}).get("typ") or "").lower().removeprefix("application/")
+    if typ.startswith("vc+"):  # the media type says what it is, whatever claims it carries
+        return False
+    return isinstance(claims.get("vp"), dict) or typ.startswith("vp+") or is_presentation(claims)
+
+
+async def _open_envelope(run: Run, envelope: dict[str, Any]) -> Payload | None:
+    """The JWT inside an ``EnvelopedVerifiableCredential`` / ``EnvelopedVerifiablePresentation`` given on its own
+    (a VC-API client sends VC-JOSE-COSE credentials that way). The envelope has no proof of its own: it is opened and
+    what it holds is verified, in this same report."""
+    report = run.report
+    report.format = "envelope"
+    kind = envelope_kind(envelope) or "credential"
+    try:
+        media, token = envelope_token(envelope, kind)
+        inner = classify_payload(token, hint="ob3")
+    except EnvelopeProblem as exc:
+        report.add("envelope", "error" if exc.unsupported else "failed", str(exc))
+        return None
+    except ExtractionError as exc:
+        report.add("envelope", "failed", f"the JWT in the enveloped {kind} is unreadable: {exc}")
+        return None
+    if inner.kind != "jws" or inner.claims is None:
+        report.add("envelope", "failed", f"the data: URL of an enveloped {kind} must hold a compact JWT")
+        return None
+    holds = "presentation" if _is_presentation_jwt(inner) else "credential"
+    if holds != kind:
+        report.add("envelope", "failed", f"an enveloped {kind} holds a {holds}")
+        return None
+    report.add(
+        "envelope", "passed", f"an enveloped {kind} ({media}): the JWT inside is verified, the envelope has no proof"
+    )
+    return inner
 
 
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0."""
+    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0."""
     report = run.report
+    if payload.kind == "json" and payload.claims is not None and envelope_kind(payload.claims) is not None:
+        inner = await _open_envelope(run, payload.claims)
+        if inner is not None:
+            await dispatch(run, inner)
+        return
     if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
         await verify_presentation(run, payload.claims)
         return

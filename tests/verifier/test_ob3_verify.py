@@ -432,7 +432,8 @@ def test_vc_jwt_exp_claim_expires_a_credential_without_valid_until(issuer: OB3Is
     assert_outcome(report, "expired", "expiry", "failed", contains="expired on 2026-03-01")
 
 
-# Inline keys: a jwk in the JOSE header proves integrity; only the issuer's /.well-known/jwks.json says whose it is.
+# Inline keys: a jwk in the JOSE header proves integrity; only the issuer's key lists (its controller document, its
+# /.well-known/jwks.json) say whose it is. More cases in test_vc_jose.py.
 
 
 def _inline_jwk_issuer(web: MockWeb) -> tuple[OB3Issuer, str]:
@@ -441,12 +442,13 @@ def _inline_jwk_issuer(web: MockWeb) -> tuple[OB3Issuer, str]:
     return issuer, token
 
 
-def test_vc_jwt_with_only_an_inline_jwk_is_valid_with_a_key_owner_warning(web: MockWeb) -> None:
-    _issuer, token = _inline_jwk_issuer(web)  # no jwks.json published: 404
+def test_vc_jwt_with_an_inline_jwk_and_no_issuer_key_list_is_unverifiable(web: MockWeb) -> None:
+    _issuer, token = _inline_jwk_issuer(web)  # neither a profile nor a jwks.json published: 404
     report = check(token, web)
-    assert_valid(report, warnings={"key_owner"})
-    assert message(report, "key_owner") == "the key is inline in the JWT: it proves integrity, not who issued it"
-    assert web.requested == ["https://issuer.example/.well-known/jwks.json"]
+    assert_outcome(report, "unverifiable", "key_owner", "error", contains="publishes no key list")
+    assert message(report, "key_owner").startswith("cannot tell whether https://issuer.example/issuers/1 lists")
+    assert outcomes(report)["signature"] == "passed"
+    assert web.requested == ["https://issuer.example/issuers/1", "https://issuer.example/.well-known/jwks.json"]
 
 
 def test_vc_jwt_inline_jwk_listed_in_the_issuer_jwks(web: MockWeb) -> None:
@@ -454,14 +456,16 @@ def test_vc_jwt_inline_jwk_listed_in_the_issuer_jwks(web: MockWeb) -> None:
     issuer.publish_jwks(p256_key("another"), issuer.key)
     report = check(token, web)
     assert_valid(report)
-    assert message(report, "key_owner") == "the inline key is in the issuer's /.well-known/jwks.json"
+    assert message(report, "key_owner") == (
+        "the inline jwk is listed by https://issuer.example/issuers/1 in https://issuer.example/.well-known/jwks.json"
+    )
 
 
 def test_vc_jwt_inline_jwk_not_listed_in_the_issuer_jwks_is_invalid(web: MockWeb) -> None:
     issuer, token = _inline_jwk_issuer(web)
     issuer.publish_jwks(p256_key("another"))
     report = check(token, web)
-    assert_outcome(report, "invalid", "key_owner", "failed", contains="not in the issuer's /.well-known/jwks.json")
+    assert_outcome(report, "invalid", "key_owner", "failed", contains="the inline jwk is not listed by")
     assert outcomes(report)["signature"] == "passed"
 
 

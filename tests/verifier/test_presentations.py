@@ -161,14 +161,24 @@ def test_a_tampered_credential_inside_a_well_signed_presentation_is_invalid(
     assert report.status == "invalid" and report.items[0].status == "invalid"
 
 
-def test_an_unreadable_envelope_is_an_invalid_item(demo: Store) -> None:
+def test_an_envelope_of_an_unsupported_media_type_is_an_unverifiable_item(demo: Store) -> None:
     key, did = holder_key()
     document = presentation([], did)
     document["verifiableCredential"] = [
         {"@context": VC2, "id": "data:application/vc+sd-jwt,abc", "type": "EnvelopedVerifiableCredential"}
     ]
     report = check(demo, sign(document, key))
-    assert report.status == "invalid" and "not a VC-JWT" in report.items[0].checks[0].message
+    assert report.status == "unverifiable" and "not a VC-JWT" in report.items[0].checks[0].message
+
+
+def test_a_malformed_envelope_is_an_invalid_item(demo: Store) -> None:
+    key, did = holder_key()
+    document = presentation([], did)
+    document["verifiableCredential"] = [
+        {"@context": VC2, "id": "not-a-credential", "type": "EnvelopedVerifiableCredential"}
+    ]
+    report = check(demo, sign(document, key))
+    assert report.status == "invalid" and "must be a data: URL" in report.items[0].checks[0].message
 
 
 def vp_jwt(claims: dict[str, Any], key: Ed25519PrivateKey, *, typ: str = "vp+jwt") -> str:
@@ -198,9 +208,10 @@ def test_a_presentation_as_a_jwt_with_nonce_and_audience(demo: Store, credential
     document = presentation(credentials, did)
     if form.startswith("vc-jose"):
         claims = {**document, "nonce": CHALLENGE, "aud": DOMAIN}
-    else:
+        token = vp_jwt(claims, key)
+    else:  # VC 1.1 JWTs are typed JWT: a vp+jwt is the presentation itself (VC-JOSE-COSE), never a vp claim
         claims = {"iss": did, "nonce": CHALLENGE, "aud": DOMAIN, "vp": document}
-    token = vp_jwt(claims, key)
+        token = vp_jwt(claims, key, typ="JWT")
     report = check(demo, token, expected_challenge=CHALLENGE, expected_domain=DOMAIN)
     assert report.format == "presentation-jwt"
     assert (report.status, outcome(report, "holder"), outcome(report, "challenge")) == ("valid", "passed", "passed")

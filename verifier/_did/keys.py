@@ -3,14 +3,17 @@
 Pure functions, no I/O. A verification method names its key either as ``publicKeyMultibase`` (multibase + multicodec,
 OB-VERIFICATION 3.6 and 4) or as ``publicKeyJwk``; both end up as a ``PublicKey`` holding a ``cryptography`` key
 object, so signature code never parses key formats itself. Only the key types OB 3.0 proofs use are accepted:
-Ed25519 (eddsa-rdfc-2022, Ed25519Signature2020, EdDSA JWTs), P-256 (ES256, ecdsa suites) and, from JWKs, RSA (RS256
-VC-JWTs). Anything else raises ``UnsupportedKey`` with the key type named, so a report can say *why* a key is unusable.
+Ed25519 (eddsa-rdfc-2022, Ed25519Signature2020, EdDSA JWTs), P-256 (ES256, ecdsa suites), P-384 (ES384, ecdsa suites)
+and, from JWKs, RSA (RS256/PS256 VC-JWTs). Anything else raises ``UnsupportedKey`` with the key type named, so a
+report can say *why* a key is unusable.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,11 +33,12 @@ __all__ = [
     "b64url_encode",
     "decode_multikey",
     "encode_multikey",
+    "jwk_thumbprint",
     "multibase_decode",
     "public_key_from_jwk",
 ]
 
-KeyKind = Literal["Ed25519", "P-256", "RSA"]
+KeyKind = Literal["Ed25519", "P-256", "P-384", "RSA"]
 CryptoPublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
@@ -50,8 +54,8 @@ class UnsupportedKey(ValueError):
 class PublicKey:
     """A public key and the interchange forms it has.
 
-    ``multibase`` is the Multikey string (Ed25519 and P-256 only) and ``jwk`` the public JWK, each filled whatever
-    form the key was read from, so a VC-JWT check can hand ``jwk`` to a JOSE library and a report can show the
+    ``multibase`` is the Multikey string (Ed25519, P-256 and P-384 only) and ``jwk`` the public JWK, each filled
+    whatever form the key was read from, so a VC-JWT check can hand ``jwk`` to a JOSE library and a report can show the
     Multikey of a key that came as a JWK.
     """
 
@@ -133,17 +137,25 @@ def multibase_decode(mb: str) -> bytes:
 
 _ED25519_PREFIX = b"\xed\x01"
 _P256_PREFIX = b"\x80\x24"
+_P384_PREFIX = b"\x81\x24"
+_CURVES: dict[str, tuple[ec.EllipticCurve, int, bytes]] = {
+    "P-256": (ec.SECP256R1(), 32, _P256_PREFIX),
+    "P-384": (ec.SECP384R1(), 48, _P384_PREFIX),
+}
+"""The NIST curves keys come on: the curve, its coordinate size in bytes and its Multikey prefix."""
 
 _UNSUPPORTED_CODECS = {
     0xEC: "X25519",
     0xE7: "secp256k1",
-    0x1201: "P-384",
     0x1202: "P-521",
     0x1203: "Ed448",
     0x1205: "RSA",
     0xEB: "BLS12-381 G2",
     0xEA: "BLS12-381 G1",
 }
+
+
+_SUPPORTED_MULTIKEYS = "Ed25519, P-256, P-384"
 
 
 def _read_varint(data: bytes) -> tuple[int, int]:
@@ -157,7 +169,8 @@ def _read_varint(data: bytes) -> tuple[int, int]:
 
 
 def decode_multikey(mb: str) -> PublicKey:
-    """The public key in a Multikey / ``publicKeyMultibase`` value ('z6Mk...' Ed25519, 'zDn...' P-256)."""
+    """The public key in a Multikey / ``publicKeyMultibase`` value ('z6Mk...' Ed25519, 'zDn...' P-256, 'z82...'
+    P-384)."""
     data = multibase_decode(mb)
     if data.startswith(_ED25519_PREFIX):
         raw = data[len(_ED25519_PREFIX) :]
@@ -165,32 +178,45 @@ def decode_multikey(mb: str) -> PublicKey:
             raise InvalidKey(f"an Ed25519 Multikey holds 32 key bytes, this one {len(raw)}")
         key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
         return PublicKey("Ed25519", key, mb, _ed25519_jwk(raw))
-    if data.startswith(_P256_PREFIX):
-        point = data[len(_P256_PREFIX) :]
-        if len(point) != 33 or point[0] not in (2, 3):
-            raise InvalidKey(f"a P-256 Multikey holds a 33-byte compressed point, this one {len(point)} bytes")
+    for kind, (curve, size, prefix) in _CURVES.items():
+        if not data.startswith(prefix):
+            continue
+        point = data[len(prefix) :]
+        if len(point) != size + 1 or point[0] not in (2, 3):
+            raise InvalidKey(f"a {kind} Multikey holds a {size + 1}-byte compressed point, this one {len(point)} bytes")
         try:
-            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
         except ValueError as exc:
-            raise InvalidKey("the P-256 Multikey is not a point on the curve") from exc
-        return PublicKey("P-256", ec_key, mb, _p256_jwk(ec_key))
+            raise InvalidKey(f"the {kind} Multikey is not a point on the curve") from exc
+        return PublicKey(_nist_kind(kind), ec_key, mb, _ec_jwk(ec_key))
     if not data:
         raise InvalidKey("empty Multikey")
     codec, _used = _read_varint(data)
     name = _UNSUPPORTED_CODECS.get(codec)
     if name is not None:
         hint = " (X25519 is for key agreement and cannot sign)" if codec == 0xEC else ""
-        raise UnsupportedKey(f"{name} keys are not supported{hint}: Multikey {mb[:8]}...; supported: Ed25519, P-256")
-    raise UnsupportedKey(f"unknown multicodec 0x{codec:x} in Multikey {mb[:8]}...; supported: Ed25519, P-256")
+        raise UnsupportedKey(
+            f"{name} keys are not supported{hint}: Multikey {mb[:8]}...; supported: {_SUPPORTED_MULTIKEYS}"
+        )
+    raise UnsupportedKey(f"unknown multicodec 0x{codec:x} in Multikey {mb[:8]}...; supported: {_SUPPORTED_MULTIKEYS}")
+
+
+def _nist_kind(name: str) -> KeyKind:
+    return "P-384" if name == "P-384" else "P-256"
+
+
+def _curve_name(key: ec.EllipticCurvePublicKey) -> str | None:
+    return next((name for name, (curve, _, _) in _CURVES.items() if curve.name == key.curve.name), None)
 
 
 def encode_multikey(key: CryptoPublicKey) -> str:
-    """The Multikey ('z' + base58btc(multicodec prefix + key)) of an Ed25519 or P-256 public key."""
+    """The Multikey ('z' + base58btc(multicodec prefix + key)) of an Ed25519, P-256 or P-384 public key."""
     if isinstance(key, ed25519.Ed25519PublicKey):
         return "z" + base58btc_encode(_ED25519_PREFIX + key.public_bytes(Encoding.Raw, PublicFormat.Raw))
-    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-        return "z" + base58btc_encode(_P256_PREFIX + key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
-    raise UnsupportedKey(f"no Multikey encoding for {type(key).__name__} keys here; supported: Ed25519, P-256")
+    if isinstance(key, ec.EllipticCurvePublicKey) and (name := _curve_name(key)) is not None:
+        prefix = _CURVES[name][2]
+        return "z" + base58btc_encode(prefix + key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
+    raise UnsupportedKey(f"no Multikey encoding for {type(key).__name__} keys here; supported: {_SUPPORTED_MULTIKEYS}")
 
 
 # --- JWK ---------------------------------------------------------------------------------------------------------
@@ -206,13 +232,15 @@ def _ed25519_jwk(raw: bytes) -> dict[str, Any]:
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
 
 
-def _p256_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
+def _ec_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
+    name = _curve_name(key) or "P-256"
+    size = _CURVES[name][1]
     numbers = key.public_numbers()
     return {
         "kty": "EC",
-        "crv": "P-256",
-        "x": b64url_encode(numbers.x.to_bytes(32, "big")),
-        "y": b64url_encode(numbers.y.to_bytes(32, "big")),
+        "crv": name,
+        "x": b64url_encode(numbers.x.to_bytes(size, "big")),
+        "y": b64url_encode(numbers.y.to_bytes(size, "big")),
     }
 
 
@@ -249,15 +277,16 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
         ed_key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
         return PublicKey("Ed25519", ed_key, encode_multikey(ed_key), public)
     if kty == "EC":
-        if crv != "P-256":
-            raise UnsupportedKey(f"EC keys on curve {crv!r} are not supported; supported: P-256")
-        x = int.from_bytes(_member(jwk, "x", size=32), "big")
-        y = int.from_bytes(_member(jwk, "y", size=32), "big")
+        if not isinstance(crv, str) or crv not in _CURVES:
+            raise UnsupportedKey(f"EC keys on curve {crv!r} are not supported; supported: {', '.join(_CURVES)}")
+        curve, size, _prefix = _CURVES[crv]
+        x = int.from_bytes(_member(jwk, "x", size=size), "big")
+        y = int.from_bytes(_member(jwk, "y", size=size), "big")
         try:
-            ec_key = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+            ec_key = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
         except ValueError as exc:
-            raise InvalidKey("the EC JWK is not a point on P-256") from exc
-        return PublicKey("P-256", ec_key, encode_multikey(ec_key), public)
+            raise InvalidKey(f"the EC JWK is not a point on {crv}") from exc
+        return PublicKey(_nist_kind(crv), ec_key, encode_multikey(ec_key), public)
     if kty == "RSA":
         n = int.from_bytes(_member(jwk, "n"), "big")
         e = int.from_bytes(_member(jwk, "e"), "big")
@@ -270,4 +299,17 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
         except ValueError as exc:
             raise InvalidKey(f"the RSA JWK is not a valid public key: {exc}") from exc
         return PublicKey("RSA", rsa_key, None, public)
-    raise UnsupportedKey(f"JWK key type {kty!r} is not supported; supported: OKP (Ed25519), EC (P-256), RSA")
+    raise UnsupportedKey(f"JWK key type {kty!r} is not supported; supported: OKP (Ed25519), EC (P-256, P-384), RSA")
+
+
+_THUMBPRINT_MEMBERS = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str | None:
+    """The RFC 7638 SHA-256 thumbprint of a public JWK (base64url): what a bare JWS ``kid`` often is. None when the
+    JWK lacks the required members."""
+    members = _THUMBPRINT_MEMBERS.get(str(jwk.get("kty")))
+    if members is None or not all(isinstance(jwk.get(name), str) for name in members):
+        return None
+    canonical = json.dumps({name: jwk[name] for name in members}, separators=(",", ":"), sort_keys=True)
+    return b64url_encode(hashlib.sha256(canonical.encode("utf-8")).digest())

@@ -43,8 +43,10 @@ __all__ = [
     "did_key_document",
     "did_web_url",
     "find_verification_method",
+    "listed_methods",
     "resolve_did",
     "resolve_verification_method",
+    "same_key",
 ]
 
 SUPPORTED_METHODS = "did:key, did:web, did:jwk"
@@ -325,7 +327,8 @@ def _profile_method(document: Mapping[str, Any], vm_id: str, relationship: str) 
     raise VerificationMethodNotFound(f"{_short(vm_id)} is not in the document at {_short(base or vm_id)}")
 
 
-def _same_key(first: PublicKey, second: PublicKey) -> bool:
+def same_key(first: PublicKey, second: PublicKey) -> bool:
+    """Whether two keys, whatever form they were read from, are the same public key."""
     spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return first.kind == second.kind and first.key.public_bytes(*spki) == second.key.public_bytes(*spki)
 
@@ -342,9 +345,36 @@ def _key_of(method: Mapping[str, Any], vm_id: str) -> PublicKey:
         raise DidResolutionError(f"the key of {_short(vm_id)} is unusable: {exc}") from exc
     if not keys:
         raise DidResolutionError(f"{_short(vm_id)} has no publicKeyMultibase or publicKeyJwk")
-    if len(keys) == 2 and not _same_key(*keys):
+    if len(keys) == 2 and not same_key(*keys):
         raise DidResolutionError(f"{_short(vm_id)} gives two different keys (publicKeyMultibase and publicKeyJwk)")
     return keys[0]
+
+
+def listed_methods(
+    document: Mapping[str, Any], relationship: str, *, lenient: bool
+) -> list[tuple[dict[str, Any], PublicKey]]:
+    """Every verification method ``document`` lists for ``relationship`` (embedded, or referenced and defined in
+    ``verificationMethod[]``), with its key; ids made absolute. With ``lenient`` (an http(s) controller document),
+    a document without ``relationship`` lists its ``verificationMethod[]``. Methods whose key is unusable are left
+    out: they cannot have made any signature."""
+    base = own_id if isinstance(own_id := document.get("id"), str) else ""
+    defined = {
+        method_id: method
+        for method in as_list(document.get("verificationMethod"))
+        if isinstance(method, Mapping) and (method_id := _entry_id(method, base)) is not None
+    }
+    name = relationship if relationship in document or not lenient else "verificationMethod"
+    found: list[tuple[dict[str, Any], PublicKey]] = []
+    for entry in as_list(document.get(name)):
+        entry_id = _entry_id(entry, base)
+        method = entry if isinstance(entry, Mapping) else defined.get(entry_id or "")
+        if entry_id is None or method is None:
+            continue
+        try:
+            found.append(({**method, "id": entry_id}, _key_of(method, entry_id)))
+        except DidResolutionError:
+            continue
+    return found
 
 
 # --- verificationMethod -> key ----------------------------------------------------------------------------------

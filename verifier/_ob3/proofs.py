@@ -4,15 +4,13 @@ signatures, key resolution and the binding of the key to the issuer. Portfolios 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .._did.keys import InvalidKey, UnsupportedKey, public_key_from_jwk
+from .._did.keys import InvalidKey, UnsupportedKey
 from .._did.resolve import (
     DidResolutionError,
     ResolvedKey,
@@ -27,6 +25,7 @@ from .._report import Outcome, Report
 from .._run import Run
 from . import integrity, vcjwt
 from .credential import dates_of, issuer_id_of
+from .jwtkeys import jwt_key, key_listing
 
 __all__ = [
     "ProofAttempts",
@@ -174,47 +173,6 @@ async def check_embedded_proofs(
     return False
 
 
-async def jwt_key(
-    run: Run,
-    header: dict[str, Any],
-    signer_id: str | None,
-    *,
-    relationship: str = "assertionMethod",
-    check_id: str = "key_owner",
-) -> tuple[Any, str] | None:
-    """The verification key of a JWT (a VC's by its issuer, a VP's by its holder) and how it was obtained
-    ("kid" or "jwk"); a key that cannot be used is recorded as ``check_id``."""
-    kid = header.get("kid")
-    if isinstance(kid, str) and kid.startswith(("did:", "http://", "https://")):
-        resolved = await resolve_key(run, kid, relationship=relationship, check_id=check_id)
-        return (resolved, "kid") if resolved else None
-    if isinstance(kid, str) and signer_id and signer_id.startswith("did:"):
-        vm_id = f"{signer_id}#{kid.lstrip('#')}"
-        resolved = await resolve_key(run, vm_id, relationship=relationship, check_id=check_id)
-        return (resolved, "kid") if resolved else None
-    try:
-        return public_key_from_jwk(header["jwk"]), "jwk"
-    except (InvalidKey, UnsupportedKey, KeyError, TypeError) as exc:
-        run.report.add(check_id, "failed", f"the JWS header's jwk is unusable: {exc}")
-        return None
-
-
-async def _jwk_in_issuer_set(run: Run, jwk: dict[str, Any], issuer_id: str | None) -> bool | None:
-    """Key provenance for an inline jwk: is it in ``https://<issuer authority>/.well-known/jwks.json``?"""
-    parts = urlsplit(issuer_id or "")
-    if parts.scheme != "https" or not parts.netloc:
-        return None
-    try:
-        result = await run.fetcher.fetch(f"https://{parts.netloc}/.well-known/jwks.json", kind="json")
-        keys = json.loads(result.body).get("keys", []) if result.ok else None
-    except (FetchError, ValueError, AttributeError):
-        return None
-    if not isinstance(keys, list):
-        return None
-    material = ("kty", "crv", "x", "y", "n", "e")
-    return any(isinstance(k, dict) and all(k.get(f) == jwk.get(f) for f in material) for k in keys)
-
-
 async def check_jwt(
     run: Run, token: str, credential: dict[str, Any], claims: dict[str, Any], version: str | None
 ) -> bool:
@@ -229,11 +187,9 @@ async def check_jwt(
     found = await jwt_key(run, header, issuer_id)
     if found is None:
         return False
-    key_or_resolved, how = found
-    public_key = key_or_resolved.public_key if how == "kid" else key_or_resolved
     run.stage = "signature"
     try:
-        valid = vcjwt.verify_jwt_signature(token, public_key)
+        valid = vcjwt.verify_jwt_signature(token, found.public_key)
     except vcjwt.JwtProblem as exc:
         report.add("signature", "failed", str(exc))
         return False
@@ -241,16 +197,13 @@ async def check_jwt(
         report.add("signature", "failed", f"the {header['alg']} signature of the JWT does not verify")
         return False
     report.add("signature", "passed", f"valid {header['alg']} VC-JWT signature")
-    if how == "kid":
-        check_binding(report, key_or_resolved, issuer_id)
+    if found.resolved is not None:
+        check_binding(report, found.resolved, issuer_id)
+    elif found.listed is not None:
+        report.add("key_owner", "passed", f"signed by the issuer's key {header.get('kid')}, listed in {found.listed}")
     else:
-        listed = await _jwk_in_issuer_set(run, header["jwk"], issuer_id)
-        if listed:
-            report.add("key_owner", "passed", "the inline key is in the issuer's /.well-known/jwks.json")
-        elif listed is False:
-            report.add("key_owner", "failed", "the inline key is not in the issuer's /.well-known/jwks.json")
-        else:
-            report.add("key_owner", "warning", "the key is inline in the JWT: it proves integrity, not who issued it")
+        run.stage = "key_owner"
+        report.add("key_owner", *await key_listing(run, found, issuer_id, "assertionMethod"))
     valid_from = parse_datetime(dates_of(credential, version)[0])
     problems = vcjwt.claim_checks(claims, credential, issuer_id=issuer_id, valid_from=valid_from)
     failed = [m for o, m in problems if o == "failed"]

@@ -25,12 +25,22 @@ __all__ = [
     "JwtProblem",
     "claim_checks",
     "credential_of",
+    "enveloping_problem",
+    "is_sd_jwt",
     "parse_jwt",
     "verify_jwt_signature",
 ]
 
-# RS256 and ES256 are what OB 3.0 certifies; EdDSA/Ed25519 appear in the wild. Never `none`, never HMAC.
-ALLOWED_ALGORITHMS = {"RS256": "RSA", "ES256": "P-256", "EdDSA": "Ed25519", "Ed25519": "Ed25519"}
+# RS256 and ES256 are what OB 3.0 certifies; ES384, PS256 and EdDSA/Ed25519 (RFC 9864's name) are what VC-JOSE-COSE
+# issuers use. Never `none`, never HMAC: a shared secret proves nothing about an issuer.
+ALLOWED_ALGORITHMS = {
+    "ES256": "P-256",
+    "ES384": "P-384",
+    "EdDSA": "Ed25519",
+    "Ed25519": "Ed25519",
+    "RS256": "RSA",
+    "PS256": "RSA",
+}
 
 
 class JwtProblem(ValueError):
@@ -71,6 +81,32 @@ def credential_of(claims: dict[str, Any]) -> tuple[dict[str, Any], str]:
     if isinstance(claims.get("vc"), dict):
         return claims["vc"], "1.1"
     return claims, "2.0"
+
+
+def is_sd_jwt(token: str, header: dict[str, Any] | None) -> bool:
+    """An SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt``): a JWS followed by ``~``-separated disclosures. Its signature covers
+    digests, not the claims as shown, so it must not be read as a plain VC-JWT."""
+    typ = str((header or {}).get("typ") or "").lower()
+    return typ.endswith("sd-jwt") or "~" in token
+
+
+_VC_JOSE_TYPS = {"credential": ("vc+jwt", "vc+ld+jwt"), "presentation": ("vp+jwt", "vp+ld+jwt")}
+
+
+def enveloping_problem(header: dict[str, Any], claims: dict[str, Any], what: str = "credential") -> str | None:
+    """Why a JWT breaks VC-JOSE-COSE 3.1.1/3.1.2, if it does: a ``vc+jwt`` (``vp+jwt``) is the credential (the
+    presentation) itself, so its claims set must not also carry a ``vc`` or ``vp`` claim, which would let two readers
+    take two different credentials from one signature. The VC 1.1 form (``typ`` JWT, the credential in ``vc``, no
+    ``@context`` of its own) is another format and stays allowed."""
+    typ = str(header.get("typ") or "").lower().removeprefix("application/")
+    media = typ if typ in _VC_JOSE_TYPS[what] else None
+    own = "@context" in claims  # the claims set is itself the credential or presentation (VC 2.0)
+    carried = [name for name in ("vc", "vp") if name in claims]
+    if not carried or (media is None and not own):
+        return None
+    names = " and ".join(repr(n) for n in carried)
+    where = f"a {media}" if media else f"a JWT whose payload is the {what} itself"
+    return f"{where} must not carry the {names} claim{'s' if len(carried) > 1 else ''} (VC-JOSE-COSE)"
 
 
 def verify_jwt_signature(token: str, key: PublicKey, *, typs: tuple[str, ...] = CREDENTIAL_TYPS) -> bool:

@@ -167,10 +167,16 @@ async def verify_credential(run: Run, payload: Payload) -> None:
         await _verify_json_credential(run, payload.claims or {})
         return
     report.format = "ob3-jwt"
+    if vcjwt.is_sd_jwt(payload.text, payload.jws_header):
+        report.add("format", "error", "an SD-JWT credential (selective disclosure, vc+sd-jwt): not supported yet")
+        return
     claims = payload.claims or {}
     credential, jwt_version = vcjwt.credential_of(claims)
     report.badge_id = text_of(credential.get("id"))
     report.badge = display_of(credential)
+    problem = vcjwt.enveloping_problem(payload.jws_header or {}, claims)
+    if problem is not None:
+        report.add("envelope", "failed", problem)
     version = check_context(report, credential)
     if version is not None and version != jwt_version:
         report.add("context", "failed", f"a VC {version} credential in a VC {jwt_version} JWT payload")
