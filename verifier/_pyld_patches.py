@@ -3,7 +3,10 @@
 PyLD is the JSON-LD processor; these patches replace two of its module-level functions:
 
 * ``pyld.context_resolver.canonicalize`` (speed): the canonical key of the bundled scoped contexts is remembered;
-* ``pyld.nquads.escape`` (correctness): canonical N-Quads escape every control character as RDFC-1.0 requires.
+* ``pyld.nquads.escape`` (correctness): canonical N-Quads escape every control character as RDFC-1.0 requires;
+* PyLD's context caches (thread safety): its module-level LRU caches (``cachetools``, not thread-safe) are replaced
+  by locked ones, since a web server verifies in several threads at once (one in ~30 concurrent verifications failed
+  with a ``KeyError`` from inside the cache).
 
 Both functions are internals of PyLD 3.x. ``apply()`` refuses to run on another major version or when either is gone,
 so that an upgrade fails loudly at import rather than verifying differently; ``tests/verifier`` pins this too.
@@ -11,14 +14,16 @@ so that an upgrade fails loudly at import rather than verifying differently; ``t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
-from pyld import context_resolver
+from cachetools import LRUCache
+from pyld import context_resolver, jsonld, resolved_context
 from pyld import nquads as pyld_nquads
 
-__all__ = ["SUPPORTED_PYLD_MAJOR", "PatchTargetMissing", "apply", "register_bundled"]
+__all__ = ["SUPPORTED_PYLD_MAJOR", "LockedLRUCache", "PatchTargetMissing", "apply", "register_bundled"]
 
 SUPPORTED_PYLD_MAJOR = 3
 
@@ -68,6 +73,50 @@ def _escape_rdfc(value: str) -> str:
     return value.translate(_NQUADS_ESCAPES)
 
 
+class LockedLRUCache(LRUCache):  # type: ignore[type-arg]
+    """An LRU cache whose every access holds one lock: reading an LRU entry reorders it, which is a write."""
+
+    def __init__(self, maxsize: int, getsizeof: Any = None) -> None:
+        super().__init__(maxsize, getsizeof)
+        self._lock = threading.RLock()
+
+    def __getitem__(self, key: Any) -> Any:
+        with self._lock:
+            return super().__getitem__(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        with self._lock:
+            super().__delitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return super().__contains__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        with self._lock:
+            return super().get(key, default)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        with self._lock:
+            return super().pop(key, *default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        with self._lock:
+            return super().popitem()
+
+
+def _lock_caches() -> None:
+    for name in ("_resolved_context_cache", "_inverse_context_cache"):
+        cache = getattr(jsonld, name)
+        if not isinstance(cache, LockedLRUCache):
+            setattr(jsonld, name, LockedLRUCache(maxsize=cache.maxsize))
+    resolved_context.LRUCache = LockedLRUCache  # each resolved context's own cache of processed contexts
+
+
 def apply() -> None:
     """Install both patches (idempotent)."""
     version = metadata.version("PyLD")
@@ -76,8 +125,14 @@ def apply() -> None:
     for module, name in ((context_resolver, "canonicalize"), (pyld_nquads, "escape")):
         if not callable(getattr(module, name, None)):
             raise PatchTargetMissing(f"PyLD {version} has no {module.__name__}.{name}: the patches cannot apply")
+    for module, name in ((jsonld, "_resolved_context_cache"), (jsonld, "_inverse_context_cache")):
+        if not isinstance(getattr(module, name, None), LRUCache):
+            raise PatchTargetMissing(f"PyLD {version} has no LRU cache {module.__name__}.{name} to lock")
+    if getattr(resolved_context, "LRUCache", None) is None:
+        raise PatchTargetMissing(f"PyLD {version}'s resolved_context no longer uses an LRUCache")
     context_resolver.canonicalize = _canonicalize_scoped_context
     pyld_nquads.escape = _escape_rdfc
+    _lock_caches()
 
 
 apply()

@@ -31,3 +31,30 @@ def test_canonical_nquads_escape_every_control_character_as_rdfc_1_0_requires() 
     }
     nquads = canonicalize(document)
     assert '"tab\\there, vertical\\u000Btab, form\\ffeed, delete\\u007F"' in nquads
+
+
+def test_pylds_caches_are_locked_and_survive_many_threads_canonicalizing_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyld import jsonld, resolved_context
+
+    assert isinstance(jsonld._resolved_context_cache, _pyld_patches.LockedLRUCache)
+    assert isinstance(jsonld._inverse_context_cache, _pyld_patches.LockedLRUCache)
+    assert resolved_context.LRUCache is _pyld_patches.LockedLRUCache
+
+    def document(index: int) -> dict[str, object]:
+        # A fresh inline context each time: new cache entries, so the LRU caches keep evicting and reordering.
+        return {
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                {"extra": f"https://example.org/vocab/{index}#extra"},
+            ],
+            "id": f"urn:example:{index}",
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "credentialSubject": {"id": "did:example:subject", "extra": index},
+        }
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: canonicalize(document(i % 40)), range(400)))
+    assert len(results) == 400 and all(f"urn:example:{i % 40}" in results[i] for i in range(400))
