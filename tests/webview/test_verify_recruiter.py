@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -26,14 +27,50 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from verifier import CheckResult, bake, classify_payload
 from verifier.http import CachedResponse
+from verifier.signing import encode_multikey, sign_eddsa_rdfc_2022
 from wallet.cache import StoreResponseCache
 from wallet.check_words import plain_words
 from wallet.store import Store
 from webview.verify_page import BackpackIssuerCache
 
-from test_verify_page import ISSUER, _signed, make_verify_app, verify_home  # noqa: F401 - fixtures
-
 # -- helpers --------------------------------------------------------------------------------------------------------
+
+KEY = Ed25519PrivateKey.generate()
+ISSUER = f"did:key:{encode_multikey(KEY.public_key())}"
+METHOD = f"{ISSUER}#{ISSUER.removeprefix('did:key:')}"
+
+
+def _credential(name: str = "Recruiter Test Badge", issuer_name: str = "Local Academy") -> dict[str, Any]:
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:5d1e5c1e-3f0a-4d8e-9a51-2f4c7a9d1e55",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": name,
+        "issuer": {"id": ISSUER, "type": ["Profile"], "name": issuer_name, "url": "https://academy.example"},
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:learner",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://academy.example/achievements/7",
+                "type": ["Achievement"],
+                "name": name,
+                "description": "A credential signed for the recruiter page tests.",
+                "criteria": {"narrative": "Be verified."},
+            },
+        },
+    }
+
+
+def _sign(credential: dict[str, Any]) -> dict[str, Any]:
+    return sign_eddsa_rdfc_2022(credential, KEY, METHOD, created="2025-01-01T00:00:00Z")
+
+
+def _signed(**fields: str) -> dict[str, Any]:
+    return _sign(_credential(**fields))
 
 
 def _post(client: FlaskClient, **fields: Any) -> TestResponse:
@@ -85,10 +122,25 @@ def _footer(response: TestResponse) -> str:
 
 
 @pytest.fixture
-def vclient(tmp_path: Path) -> FlaskClient:
-    from webview import create_app
+def verify_home(tmp_path: Path) -> Path:
+    """The backpack the app serves: none at first."""
+    return tmp_path / "verify-home"
 
-    return create_app({"TESTING": True, "BACKPACK_HOME": str(tmp_path / "empty"), "SECRET_KEY": "t", "VERIFY_RATE": 1000}).test_client()
+
+@pytest.fixture
+def make_verify_app(verify_home: Path) -> Callable[..., Flask]:
+    def make(**config: Any) -> Flask:
+        from webview import create_app
+
+        settings = {"TESTING": True, "BACKPACK_HOME": str(verify_home), "SECRET_KEY": "t", "VERIFY_RATE": 1000}
+        return create_app({**settings, **config})
+
+    return make
+
+
+@pytest.fixture
+def vclient(make_verify_app: Callable[..., Flask]) -> FlaskClient:
+    return make_verify_app().test_client()
 
 
 @pytest.fixture
@@ -306,31 +358,22 @@ def test_the_uploaded_badge_image_is_the_picture(vclient: FlaskClient, demo_file
 
 
 def test_a_data_url_image_in_the_badge_is_shown_re_encoded(vclient: FlaskClient) -> None:
-    credential = _signed()
-    credential.pop("proof")
+    credential = _credential()
     picture = _png(12, "blue")
     credential["credentialSubject"]["achievement"]["image"] = {
         "id": "data:image/png;base64," + base64.b64encode(picture).decode(),
         "type": "Image",
     }
-    from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-
-    from test_verify_page import KEY, METHOD
-
-    signed = sign_eddsa_rdfc_2022(credential, KEY, METHOD, created="2025-01-01T00:00:00Z")
+    signed = _sign(credential)
     response = _post(vclient, text=json.dumps(signed))
     assert _status(response) == "valid", response.text
     assert _images(response) == ["data:image/png;base64," + base64.b64encode(picture).decode()]
 
 
 def _credential_with_image(image_url: str) -> dict[str, Any]:
-    from verifier._ob3.integrity import sign_eddsa_rdfc_2022
-
-    from test_verify_page import KEY, METHOD, _credential
-
     credential = _credential()
     credential["credentialSubject"]["achievement"]["image"] = {"id": image_url, "type": "Image"}
-    return sign_eddsa_rdfc_2022(credential, KEY, METHOD, created="2025-01-01T00:00:00Z")
+    return _sign(credential)
 
 
 def test_an_image_url_is_fetched_by_the_server_and_inlined(make_verify_app: Callable[..., Flask], site: _Site) -> None:
