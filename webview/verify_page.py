@@ -285,6 +285,12 @@ def _verdict(view: ReportView, belongs_to: str | None) -> Verdict:
         sentence = f"This {what} is authentic and unchanged, and it has neither expired nor been revoked."
         if belongs_to and recipient is not None and recipient.outcome == "passed":
             sentence += f" It was issued to {belongs_to}."
+        elif belongs_to and report.format == "bundle":
+            # The verifier binds a portfolio's badges to its signing holder, and compares no identity with them.
+            sentence += (
+                f" {belongs_to} was not compared with its badges: a portfolio's badges are bound to the person"
+                " who signed it, not to an e-mail address."
+            )
         elif recipient is not None and recipient.outcome == "warning" and not belongs_to:
             sentence += (
                 " Who it belongs to was not checked: enter the candidate's e-mail, web address or DID under"
