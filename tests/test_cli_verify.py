@@ -88,16 +88,16 @@ def test_verify_a_revoked_badge_exits_1_with_the_reason(
 ) -> None:
     if how == "revoked flag":
         url = request.getfixturevalue("revoked")["id"]
-        reason = f"revocation: revoked by the issuer: {REVOCATION_REASON}"
+        reason = f"Its issuer has revoked it. Reason given: {REVOCATION_REASON}"
     else:
         url = issuer_server.serve("/assertions/gone.json", {"error": "gone"}, status=410)
-        reason = "revocation: revoked: the issuer answers 410 Gone for this assertion"
+        reason = "Its issuer has revoked it."
     result = invoke(runner, "verify", LOCAL, url)
     assert result.exit_code == 1, result.output
     assert result.stderr == ""
     first, second = result.stdout.splitlines()
     assert first.startswith("⊘ revoked ")
-    assert second.strip().startswith(reason)
+    assert second.strip() == reason  # plain words; the verifier's message is in --json
 
 
 def test_verify_with_an_unreachable_issuer_is_unverifiable(runner: CliRunner) -> None:
@@ -107,7 +107,9 @@ def test_verify_with_an_unreachable_issuer_is_unverifiable(runner: CliRunner) ->
     assert result.stderr == ""
     first, second = result.stdout.splitlines()
     assert first.startswith(f"? unverifiable {url}")
-    assert second.startswith("    fetched: could not fetch the hosted assertion: network error")
+    assert second == (
+        "    The issuer's website could not be reached, so the badge could not be checked: try again later."
+    )
 
 
 def test_verify_of_random_bytes_exits_2_with_one_line(runner: CliRunner, random_file: Path, home: Path) -> None:
@@ -191,8 +193,11 @@ def test_verify_with_another_recipient_exits_1_on_the_recipient_check(runner: Cl
     assert result.exit_code == 1, result.output
     first, second = result.stdout.splitlines()
     assert first.startswith("✘ invalid ")
-    assert second.startswith("    recipient: issued to a hashed email, which is none of the identities given")
-    assert "someone.else@example.org" in second
+    assert second == "    It was issued to someone else, not to the person it is being checked for."
+    shown = invoke(runner, "verify", "--json", LOCAL, "--recipient", "someone.else@example.org", good["id"])
+    recipient = next(c for c in json.loads(shown.stdout)["checks"] if c["id"] == "recipient")
+    assert recipient["message"].startswith("issued to a hashed email, which is none of the identities given")
+    assert "someone.else@example.org" in recipient["message"]
 
     # Any one of the identities given (or stored in the backpack) is enough.
     assert invoke(runner, "identity", "add", "someone.else@example.org").exit_code == 0
@@ -202,7 +207,9 @@ def test_verify_with_another_recipient_exits_1_on_the_recipient_check(runner: Cl
     assert (recipient["outcome"], recipient["message"]) == ("passed", f"issued to {EARNER} (hashed email)")
     stored_only = invoke(runner, "verify", LOCAL, good["id"])
     assert stored_only.exit_code == 1
-    assert stored_only.stdout.splitlines()[1].startswith("    recipient: ")
+    assert stored_only.stdout.splitlines()[1] == (
+        "    It was issued to someone else, not to the person it is being checked for."
+    )
 
 
 def test_verify_refuses_loopback_urls_without_allow_private_network(
@@ -213,8 +220,10 @@ def test_verify_refuses_loopback_urls_without_allow_private_network(
     assert result.exit_code == 1, result.output
     first, second = result.stdout.splitlines()
     assert first.startswith("? unverifiable ")
-    assert "refused to fetch from a private or local address (127.0.0.1)" in second
-    assert "--allow-private-network" in second
+    assert second == (
+        "    The link points into a private or local network, which this checker does not visit."
+        " Use --allow-private-network to allow it."
+    )
     assert issuer_server.requests == []  # refused before connecting
 
     monkeypatch.setenv("BACKPACK_ALLOW_PRIVATE_NETWORK", "1")
@@ -244,14 +253,14 @@ def test_verify_offline_uses_what_an_import_cached(
 
     never_fetched = invoke(runner, "verify", "--offline", good["id"].replace("good", "other"))
     assert never_fetched.exit_code == 1
-    assert "offline, and this document was never fetched before" in never_fetched.stdout
+    assert "Checked offline, and no copy of the badge was saved before." in never_fetched.stdout
 
 
 def test_verify_names_the_source_on_the_badge_line(runner: CliRunner, revoked: dict[str, Any]) -> None:
     result = invoke(runner, "verify", LOCAL, revoked["id"])
     first, second = result.stdout.splitlines()
     assert first.endswith(f"  ({revoked['id']})")
-    assert second == f"    revocation: revoked by the issuer: {REVOCATION_REASON}"
+    assert second == f"    Its issuer has revoked it. Reason given: {REVOCATION_REASON}"
 
 
 # -- import with verification, recheck, list, show --------------------------------------------------------------------
@@ -276,7 +285,7 @@ def test_import_verifies_and_recheck_sees_the_revocation(
     assert rechecked.exit_code == 1, rechecked.output
     assert statuses(rechecked.stdout) == {badge_id: "revoked"}
     assert "(was valid)" in rechecked.stdout
-    assert f"revocation: revoked by the issuer: {REVOCATION_REASON}" in rechecked.stdout
+    assert f"Its issuer has revoked it. Reason given: {REVOCATION_REASON}" in rechecked.stdout
 
     table = invoke(runner, "list")
     assert re.search(rf"^{badge_id}  ⊘ revoked\s+OB 2\.0  Robotics Badge ", table.stdout, re.MULTILINE)
@@ -321,7 +330,7 @@ def test_recheck_shows_the_change_on_the_badge_line(
     issuer.publish({**good, "revoked": True, "revocationReason": REVOCATION_REASON})
     first, second = invoke(runner, "recheck", "--all", LOCAL).stdout.splitlines()
     assert first.startswith(f"{badge_id}  ⊘ revoked ") and first.endswith("  (was valid)")
-    assert second == f"    revocation: revoked by the issuer: {REVOCATION_REASON}"
+    assert second == f"    Its issuer has revoked it. Reason given: {REVOCATION_REASON}"
 
 
 def test_recheck_needs_ids_or_all_but_not_both(runner: CliRunner) -> None:
@@ -522,8 +531,7 @@ def test_verify_ob3_badges_offline_in_the_demo_backpack(runner: CliRunner, demo_
     assert elsewhere.exit_code == 1, elsewhere.output
     lines = elsewhere.stdout.splitlines()
     assert lines[0].startswith(f"? unverifiable Accessible Web Design — {ACADEMY}  ")
-    assert lines[1].startswith("    revocation: could not fetch the status list: offline, and this document was never")
-    assert lines[1].endswith(f"({STATUS_LIST})")
+    assert lines[1] == "    Checked offline, and no copy of the issuer's revocation list was saved."
     assert lines[2].startswith("✔ valid        Git Essentials ")
     assert lines[-1] == "1 of 2 valid"
 
@@ -554,7 +562,7 @@ def test_verify_json_of_a_revoked_ob3_badge(runner: CliRunner, demo_home: Path) 
     assert human.exit_code == 1
     assert human.stdout.splitlines() == [
         f"⊘ revoked      Team Leadership — {ACADEMY}  ({path})",
-        f"    revocation: revoked (bit 7 of {STATUS_LIST})",
+        "    Its issuer has revoked it.",
     ]
 
 
@@ -636,5 +644,6 @@ def test_tampering_one_character_of_an_ob3_credential_breaks_its_signature(
     assert result.stderr == ""
     first, decisive = result.stdout.splitlines()
     assert first == f"✘ invalid      Accessible Web Desigm — {ACADEMY}  ({tampered})"
-    assert decisive.startswith("    signature: ")
-    assert "does not match" in decisive
+    assert decisive == (
+        "    Its signature does not match: it was changed after it was issued, or not signed by its issuer."
+    )

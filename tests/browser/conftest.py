@@ -176,3 +176,11 @@ def screenshot(artifacts: Path) -> Callable[..., Path]:
         return path
 
     return take
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say where the screenshots of this run are, so a reviewer finds them (no test compares pixels)."""
+    if ARTIFACTS.is_dir():
+        shots = sorted(ARTIFACTS.glob("*.png"))
+        if shots:
+            terminalreporter.write_line(f"browser screenshots: {ARTIFACTS} ({len(shots)} files)")

@@ -13,6 +13,7 @@ import click
 
 from verifier import FetchPolicy, Report
 
+from ..check_words import plain_words
 from ..errors import WalletError
 from ..exporting import parse_window
 from ..paths import default_home
@@ -167,9 +168,12 @@ def report_line(report: Report, name: str | None = None, suffix: str = "") -> st
     line += suffix
     decisive = report.decisive_check
     if decisive is not None:
-        line += f"\n    {decisive.id}: {decisive.message}"
+        # Plain words here; the verifier's own message is in `backpack show` and --json.
+        line += f"\n    {plain_words(decisive)}"
+        if decisive.id == "revocation" and report.badge.revocation_reason:
+            line += f" Reason given: {report.badge.revocation_reason}"
         if "private or local address" in decisive.message:
-            line += " (use --allow-private-network to allow it)"
+            line += " Use --allow-private-network to allow it."
     return line
 
 

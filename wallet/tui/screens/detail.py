@@ -12,8 +12,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from verifier import CheckResult
+
 from ... import badge_collections as collections_lib
 from ... import exporting
+from ...check_words import plain_words
 from ...status_words import words_for
 from ...store import BadgeRecord
 from ...verification import stored_payload
@@ -94,6 +97,7 @@ class BadgeScreen(BackpackScreen[None]):
         super().__init__()
         self.badge_id = badge_id
         self.raw = False
+        self._checks: list[CheckResult] = []
 
     @property
     def record(self) -> BadgeRecord:
@@ -106,12 +110,13 @@ class BadgeScreen(BackpackScreen[None]):
             with VerticalScroll(id="detail-text"):
                 yield Static("", id="description", markup=False)
                 yield DataTable(id="checks", cursor_type="row")
+                yield Static("", id="check-details", markup=False)
                 yield Static("", id="raw", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#checks", DataTable)
-        table.add_columns("", "Check", "Message")
+        table.add_columns("", "Check", "What it means")
         self.query_one("#raw").display = False
         self.refresh_view()
 
@@ -121,13 +126,28 @@ class BadgeScreen(BackpackScreen[None]):
         table = self.query_one("#checks", DataTable)
         table.clear()
         report = record.report
-        for check in report.checks if report else []:
-            table.add_row(_OUTCOME_ICONS.get(check.outcome, "?"), check.id, Text(check.message))
+        self._checks = list(report.checks) if report else []
+        for check in self._checks:
+            table.add_row(_OUTCOME_ICONS.get(check.outcome, "?"), check.id, Text(plain_words(check)))
+        self._show_check_details(table.cursor_row)
         try:
             data = self.backpack_app.store.read_blob(record.source.blob)
         except Exception:  # noqa: BLE001 - a missing blob shows as no picture
             data = None
         self.query_one("#detail-picture", BadgeImage).show(data if record.source.container in ("png", "svg") else None)
+
+    def _show_check_details(self, row: int) -> None:
+        # The verifier's own message (URLs, key ids) for the check under the cursor: the table holds plain words.
+        details = self.query_one("#check-details", Static)
+        if 0 <= row < len(self._checks):
+            check = self._checks[row]
+            details.update(Text.assemble(("Details ", "dim"), (f"{check.id}: ", "bold"), check.message))
+        else:
+            details.update("")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "checks":
+            self._show_check_details(event.cursor_row)
 
     def action_raw(self) -> None:
         self.raw = not self.raw
