@@ -234,7 +234,7 @@ def _compressed(curve: ec.EllipticCurve) -> bytes:
     [
         (b"\xec\x01", _x25519, "z6LS", "X25519"),
         (b"\xe7\x01", lambda: _compressed(ec.SECP256K1()), "zQ3s", "secp256k1"),
-        (b"\x81\x24", lambda: _compressed(ec.SECP384R1()), "z82", "P-384"),
+        (b"\x82\x24", lambda: _compressed(ec.SECP521R1()), "z2J9", "P-521"),
     ],
 )
 def test_other_key_types_are_not_supported(prefix: bytes, body: Any, starts: str, name: str) -> None:
@@ -341,7 +341,7 @@ def test_a_jwk_with_private_material_is_refused(jwk: dict[str, Any]) -> None:
     [
         ({"kty": "OKP", "crv": "X25519", "x": _b64url(b"\1" * 32)}, "X25519"),
         ({"kty": "OKP", "crv": "Ed448", "x": _b64url(b"\1" * 57)}, "Ed448"),
-        ({"kty": "EC", "crv": "P-384", "x": "AA", "y": "AA"}, "P-384"),
+        ({"kty": "EC", "crv": "P-521", "x": "AA", "y": "AA"}, "P-521"),
         ({"kty": "EC", "crv": "secp256k1", "x": "AA", "y": "AA"}, "secp256k1"),
         ({"kty": "foo"}, "key type 'foo'"),
         ({}, "key type None"),
@@ -833,9 +833,23 @@ def test_a_method_with_two_different_keys_is_refused() -> None:
 
 def test_a_method_without_key_material() -> None:
     vm_id = f"{ISSUER}#k"
+    bare = {"id": vm_id, "type": "Multikey", "controller": ISSUER}
+    error = resolve_fails(vm_id, {ISSUER: {"id": ISSUER, "verificationMethod": [bare]}})
+    assert "has no publicKeyMultibase or publicKeyJwk" in str(error)
+
+
+def test_a_2018_method_with_a_short_base58_key() -> None:
+    vm_id = f"{ISSUER}#k"
     legacy = {"id": vm_id, "type": "Ed25519VerificationKey2018", "publicKeyBase58": "abc"}
     error = resolve_fails(vm_id, {ISSUER: {"id": ISSUER, "verificationMethod": [legacy]}})
-    assert "has no publicKeyMultibase or publicKeyJwk" in str(error)
+    assert "an Ed25519 key has 32 bytes, this publicKeyBase58 3" in str(error)
+
+
+def test_publickeybase58_is_only_read_for_ed25519_2018_methods() -> None:
+    vm_id = f"{ISSUER}#k"
+    method = {"id": vm_id, "type": "EcdsaSecp256k1VerificationKey2019", "publicKeyBase58": "1" * 44}
+    error = resolve_fails(vm_id, {ISSUER: {"id": ISSUER, "verificationMethod": [method]}})
+    assert "publicKeyBase58 is only read for Ed25519VerificationKey2018" in str(error)
 
 
 @pytest.mark.parametrize("vm_id", ["", "x" * 10_000, "https://[::1/key", {"id": "did:key:z6Mk"}])

@@ -3,8 +3,9 @@
 Pure functions, no I/O. A verification method names its key either as ``publicKeyMultibase`` (multibase + multicodec,
 OB-VERIFICATION 3.6 and 4) or as ``publicKeyJwk``; both end up as a ``PublicKey`` holding a ``cryptography`` key
 object, so signature code never parses key formats itself. Only the key types OB 3.0 proofs use are accepted:
-Ed25519 (eddsa-rdfc-2022, Ed25519Signature2020, EdDSA JWTs), P-256 (ES256, ecdsa suites) and, from JWKs, RSA (RS256
-VC-JWTs). Anything else raises ``UnsupportedKey`` with the key type named, so a report can say *why* a key is unusable.
+Ed25519 (eddsa suites, Ed25519Signature2018/2020, EdDSA JWTs), P-256 and P-384 (ES256/ES384, the ecdsa suites)
+and, from JWKs, RSA (RS256 VC-JWTs). Anything else raises ``UnsupportedKey`` with the key type named, so a report
+can say *why* a key is unusable.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ __all__ = [
     "public_key_from_jwk",
 ]
 
-KeyKind = Literal["Ed25519", "P-256", "RSA"]
+KeyKind = Literal["Ed25519", "P-256", "P-384", "RSA"]
 CryptoPublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
@@ -50,8 +51,8 @@ class UnsupportedKey(ValueError):
 class PublicKey:
     """A public key and the interchange forms it has.
 
-    ``multibase`` is the Multikey string (Ed25519 and P-256 only) and ``jwk`` the public JWK, each filled whatever
-    form the key was read from, so a VC-JWT check can hand ``jwk`` to a JOSE library and a report can show the
+    ``multibase`` is the Multikey string (Ed25519, P-256 and P-384 only) and ``jwk`` the public JWK, each filled
+    whatever form the key was read from, so a VC-JWT check can hand ``jwk`` to a JOSE library and a report can show the
     Multikey of a key that came as a JWK.
     """
 
@@ -133,11 +134,15 @@ def multibase_decode(mb: str) -> bytes:
 
 _ED25519_PREFIX = b"\xed\x01"
 _P256_PREFIX = b"\x80\x24"
+_P384_PREFIX = b"\x81\x24"
+_CURVES: dict[bytes, tuple[Literal["P-256", "P-384"], ec.EllipticCurve, int]] = {
+    _P256_PREFIX: ("P-256", ec.SECP256R1(), 32),
+    _P384_PREFIX: ("P-384", ec.SECP384R1(), 48),
+}
 
 _UNSUPPORTED_CODECS = {
     0xEC: "X25519",
     0xE7: "secp256k1",
-    0x1201: "P-384",
     0x1202: "P-521",
     0x1203: "Ed448",
     0x1205: "RSA",
@@ -157,7 +162,8 @@ def _read_varint(data: bytes) -> tuple[int, int]:
 
 
 def decode_multikey(mb: str) -> PublicKey:
-    """The public key in a Multikey / ``publicKeyMultibase`` value ('z6Mk...' Ed25519, 'zDn...' P-256)."""
+    """The public key in a Multikey / ``publicKeyMultibase`` value ('z6Mk...' Ed25519, 'zDn...' P-256, 'z82...'
+    P-384)."""
     data = multibase_decode(mb)
     if data.startswith(_ED25519_PREFIX):
         raw = data[len(_ED25519_PREFIX) :]
@@ -165,32 +171,38 @@ def decode_multikey(mb: str) -> PublicKey:
             raise InvalidKey(f"an Ed25519 Multikey holds 32 key bytes, this one {len(raw)}")
         key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
         return PublicKey("Ed25519", key, mb, _ed25519_jwk(raw))
-    if data.startswith(_P256_PREFIX):
-        point = data[len(_P256_PREFIX) :]
-        if len(point) != 33 or point[0] not in (2, 3):
-            raise InvalidKey(f"a P-256 Multikey holds a 33-byte compressed point, this one {len(point)} bytes")
+    for prefix, (kind, curve, size) in _CURVES.items():
+        if not data.startswith(prefix):
+            continue
+        point = data[len(prefix) :]
+        if len(point) != size + 1 or point[0] not in (2, 3):
+            raise InvalidKey(f"a {kind} Multikey holds a {size + 1}-byte compressed point, this one {len(point)} bytes")
         try:
-            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
         except ValueError as exc:
-            raise InvalidKey("the P-256 Multikey is not a point on the curve") from exc
-        return PublicKey("P-256", ec_key, mb, _p256_jwk(ec_key))
+            raise InvalidKey(f"the {kind} Multikey is not a point on the curve") from exc
+        return PublicKey(kind, ec_key, mb, _ec_jwk(kind, ec_key, size))
     if not data:
         raise InvalidKey("empty Multikey")
     codec, _used = _read_varint(data)
     name = _UNSUPPORTED_CODECS.get(codec)
     if name is not None:
         hint = " (X25519 is for key agreement and cannot sign)" if codec == 0xEC else ""
-        raise UnsupportedKey(f"{name} keys are not supported{hint}: Multikey {mb[:8]}...; supported: Ed25519, P-256")
-    raise UnsupportedKey(f"unknown multicodec 0x{codec:x} in Multikey {mb[:8]}...; supported: Ed25519, P-256")
+        supported = "supported: Ed25519, P-256, P-384"
+        raise UnsupportedKey(f"{name} keys are not supported{hint}: Multikey {mb[:8]}...; {supported}")
+    raise UnsupportedKey(f"unknown multicodec 0x{codec:x} in Multikey {mb[:8]}...; supported: Ed25519, P-256, P-384")
 
 
 def encode_multikey(key: CryptoPublicKey) -> str:
-    """The Multikey ('z' + base58btc(multicodec prefix + key)) of an Ed25519 or P-256 public key."""
+    """The Multikey ('z' + base58btc(multicodec prefix + key)) of an Ed25519, P-256 or P-384 public key."""
     if isinstance(key, ed25519.Ed25519PublicKey):
         return "z" + base58btc_encode(_ED25519_PREFIX + key.public_bytes(Encoding.Raw, PublicFormat.Raw))
-    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-        return "z" + base58btc_encode(_P256_PREFIX + key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
-    raise UnsupportedKey(f"no Multikey encoding for {type(key).__name__} keys here; supported: Ed25519, P-256")
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        for prefix, (_kind, curve, _size) in _CURVES.items():
+            if key.curve.name == curve.name:
+                point = key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+                return "z" + base58btc_encode(prefix + point)
+    raise UnsupportedKey(f"no Multikey encoding for {type(key).__name__} keys here; supported: Ed25519, P-256, P-384")
 
 
 # --- JWK ---------------------------------------------------------------------------------------------------------
@@ -206,13 +218,13 @@ def _ed25519_jwk(raw: bytes) -> dict[str, Any]:
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
 
 
-def _p256_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
+def _ec_jwk(kind: str, key: ec.EllipticCurvePublicKey, size: int) -> dict[str, Any]:
     numbers = key.public_numbers()
     return {
         "kty": "EC",
-        "crv": "P-256",
-        "x": b64url_encode(numbers.x.to_bytes(32, "big")),
-        "y": b64url_encode(numbers.y.to_bytes(32, "big")),
+        "crv": kind,
+        "x": b64url_encode(numbers.x.to_bytes(size, "big")),
+        "y": b64url_encode(numbers.y.to_bytes(size, "big")),
     }
 
 
@@ -249,15 +261,17 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
         ed_key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
         return PublicKey("Ed25519", ed_key, encode_multikey(ed_key), public)
     if kty == "EC":
-        if crv != "P-256":
-            raise UnsupportedKey(f"EC keys on curve {crv!r} are not supported; supported: P-256")
-        x = int.from_bytes(_member(jwk, "x", size=32), "big")
-        y = int.from_bytes(_member(jwk, "y", size=32), "big")
+        found = next(((kind, curve, size) for kind, curve, size in _CURVES.values() if kind == crv), None)
+        if found is None:
+            raise UnsupportedKey(f"EC keys on curve {crv!r} are not supported; supported: P-256, P-384")
+        kind, curve, size = found
+        x = int.from_bytes(_member(jwk, "x", size=size), "big")
+        y = int.from_bytes(_member(jwk, "y", size=size), "big")
         try:
-            ec_key = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+            ec_key = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
         except ValueError as exc:
-            raise InvalidKey("the EC JWK is not a point on P-256") from exc
-        return PublicKey("P-256", ec_key, encode_multikey(ec_key), public)
+            raise InvalidKey(f"the EC JWK is not a point on {kind}") from exc
+        return PublicKey(kind, ec_key, encode_multikey(ec_key), public)
     if kty == "RSA":
         n = int.from_bytes(_member(jwk, "n"), "big")
         e = int.from_bytes(_member(jwk, "e"), "big")
@@ -270,4 +284,4 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
         except ValueError as exc:
             raise InvalidKey(f"the RSA JWK is not a valid public key: {exc}") from exc
         return PublicKey("RSA", rsa_key, None, public)
-    raise UnsupportedKey(f"JWK key type {kty!r} is not supported; supported: OKP (Ed25519), EC (P-256), RSA")
+    raise UnsupportedKey(f"JWK key type {kty!r} is not supported; supported: OKP (Ed25519), EC (P-256, P-384), RSA")
