@@ -34,7 +34,14 @@ from ..._jsonld import canonicalize
 from . import cbor
 from .base import ProofProblem, Unverifiable, ecdsa_verify, multibase_value, proof_config, rdfc
 
-__all__ = ["ECDSA_SD_2023", "EcdsaSd", "DerivedProof", "parse_derived_proof_value", "relabeled_nquads"]
+__all__ = [
+    "ECDSA_SD_2023",
+    "DerivedProof",
+    "EcdsaSd",
+    "parse_derived_proof_value",
+    "relabeled_nquads",
+    "verify_statements",
+]
 
 _BASE_HEADER = b"\xd9\x5d\x00"
 _DERIVED_HEADER = b"\xd9\x5d\x01"
@@ -129,26 +136,32 @@ class EcdsaSd:
         proof_hash = hashlib.sha256(rdfc(proof_config(unsecured, proof))).digest()
         document = expanded_unsecured if expanded_unsecured is not None else unsecured
         nquads = relabeled_nquads(canonicalize(document), derived.label_map)
-        chosen = set(derived.mandatory_indexes)
-        mandatory = [nq for index, nq in enumerate(nquads) if index in chosen]
-        others = [nq for index, nq in enumerate(nquads) if index not in chosen]
-        if len(derived.signatures) != len(others):
-            raise ProofProblem(
-                f"the derived proof has {len(derived.signatures)} signatures for {len(others)} disclosed statements"
-            )
-        try:
-            one_time = decode_multikey("z" + base58btc_encode(derived.public_key))
-        except (InvalidKey, UnsupportedKey) as exc:
-            raise ProofProblem(f"the derived proof's one-time key is unusable: {exc}") from exc
-        if one_time.kind != "P-256":
-            raise ProofProblem(f"the derived proof's one-time key is {one_time.kind}, not P-256")
-        mandatory_hash = hashlib.sha256("".join(mandatory).encode("utf-8")).digest()
-        if not ecdsa_verify(key, derived.base_signature, proof_hash + derived.public_key + mandatory_hash):
-            return False
-        return all(
-            ecdsa_verify(one_time, signature, statement.encode("utf-8"))
-            for signature, statement in zip(derived.signatures, others, strict=True)
+        return verify_statements(derived, proof_hash, nquads, key)
+
+
+def verify_statements(derived: DerivedProof, proof_hash: bytes, nquads: list[str], key: PublicKey) -> bool:
+    """The signatures of a derived proof over the revealed statements (relabeled, sorted N-Quads): the issuer's
+    over the proof hash, the one-time key and the mandatory statements, the one-time key's over each other one."""
+    chosen = set(derived.mandatory_indexes)
+    mandatory = [nq for index, nq in enumerate(nquads) if index in chosen]
+    others = [nq for index, nq in enumerate(nquads) if index not in chosen]
+    if len(derived.signatures) != len(others):
+        raise ProofProblem(
+            f"the derived proof has {len(derived.signatures)} signatures for {len(others)} disclosed statements"
         )
+    try:
+        one_time = decode_multikey("z" + base58btc_encode(derived.public_key))
+    except (InvalidKey, UnsupportedKey) as exc:
+        raise ProofProblem(f"the derived proof's one-time key is unusable: {exc}") from exc
+    if one_time.kind != "P-256":
+        raise ProofProblem(f"the derived proof's one-time key is {one_time.kind}, not P-256")
+    mandatory_hash = hashlib.sha256("".join(mandatory).encode("utf-8")).digest()
+    if not ecdsa_verify(key, derived.base_signature, proof_hash + derived.public_key + mandatory_hash):
+        return False
+    return all(
+        ecdsa_verify(one_time, signature, statement.encode("utf-8"))
+        for signature, statement in zip(derived.signatures, others, strict=True)
+    )
 
 
 ECDSA_SD_2023 = EcdsaSd()
