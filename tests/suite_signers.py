@@ -20,7 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from ob3_issuer import CREATED, b58encode, canonicalize
+from pyld import jsonld
+from pyld.canon import URDNA2015
 
+from verifier._jsonld import load_document
 from verifier._ob3.suites import cbor
 
 SigningKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
@@ -61,8 +64,17 @@ def _sign(key: SigningKey, data: bytes) -> bytes:
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
 
-def _rdfc(document: dict[str, Any]) -> bytes:
-    return canonicalize(document).encode("utf-8")
+class _Sha384Canonicalizer(URDNA2015):
+    def create_hash(self) -> Any:
+        return hashlib.sha384()
+
+
+def _rdfc(document: dict[str, Any], hasher: Any = hashlib.sha256) -> bytes:
+    """RDFC-1.0 N-Quads; for P-384 keys with SHA-384 as the canonicalization's own hash (ecdsa-rdfc-2019)."""
+    if hasher is hashlib.sha256:
+        return canonicalize(document).encode("utf-8")
+    dataset = jsonld.to_rdf(document, {"documentLoader": load_document})
+    return _Sha384Canonicalizer().main(dataset, {"format": "application/n-quads"}).encode("utf-8")  # type: ignore[no-any-return]
 
 
 def _input_document(document: dict[str, Any], previous: str | list[str] | None) -> dict[str, Any]:
@@ -108,7 +120,7 @@ def sign(
         proof["proofValue"] = "z" + b58encode(_sign(key, data))
     else:
         config = {"@context": signed_input["@context"], **proof}
-        data = hasher(_rdfc(config)).digest() + hasher(_rdfc(signed_input)).digest()
+        data = hasher(_rdfc(config, hasher)).digest() + hasher(_rdfc(signed_input, hasher)).digest()
         if suite == "Ed25519Signature2018":
             header = b64url(json.dumps({"alg": "EdDSA", "b64": False, "crit": ["b64"]}).encode())
             proof["jws"] = f"{header}..{b64url(_sign(key, header.encode() + b'.' + data))}"

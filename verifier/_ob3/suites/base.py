@@ -17,9 +17,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from pyld import jsonld
+from pyld.canon import URDNA2015
 
 from ..._did.keys import InvalidKey, KeyKind, PublicKey, multibase_decode
-from ..._jsonld import canonicalize
+from ..._jsonld import UnknownContext, canonicalize, load_document
 
 __all__ = [
     "Cryptosuite",
@@ -100,9 +102,28 @@ def proof_config(
     return config
 
 
-def rdfc(document: dict[str, Any] | list[dict[str, Any]]) -> bytes:
-    """RDFC-1.0 canonical N-Quads, UTF-8."""
-    return canonicalize(document).encode("utf-8")
+class _Rdfc384(URDNA2015):  # type: ignore[misc]  # PyLD is untyped
+    """RDFC-1.0 with SHA-384 as its hash (the blank node labels depend on it)."""
+
+    def create_hash(self) -> Any:
+        return hashlib.sha384()
+
+
+def rdfc(document: dict[str, Any] | list[dict[str, Any]], *, hash_name: str = "sha256") -> bytes:
+    """RDFC-1.0 canonical N-Quads, UTF-8. ``hash_name`` is the algorithm's own hash: ecdsa-rdfc-2019 on P-384 asks
+    for SHA-384 ("a hash algorithm that has an appropriate security level for the curve"), as Digital Bazaar's
+    suite does, which labels blank nodes differently from SHA-256."""
+    if hash_name == "sha256":
+        return canonicalize(document).encode("utf-8")
+    try:
+        dataset = jsonld.to_rdf(document, {"documentLoader": load_document, "produceGeneralizedRdf": False})
+    except jsonld.JsonLdError as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, UnknownContext):
+            cause = getattr(cause, "cause", None) or cause.__cause__
+        raise (cause or exc) from exc
+    nquads: str = _Rdfc384().main(dataset, {"format": "application/n-quads"})
+    return nquads.encode("utf-8")
 
 
 def jcs(document: Any) -> bytes:

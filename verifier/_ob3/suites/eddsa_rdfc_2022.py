@@ -28,10 +28,12 @@ def rdfc_hash_data(
     drop: tuple[str, ...] = ("proofValue",),
     hasher: Any = hashlib.sha256,
 ) -> bytes:
-    """``hash(canonical proof config) || hash(canonical document)``: what the RDFC suites sign."""
-    config_hash = hasher(rdfc(proof_config(unsecured, proof, drop=drop))).digest()
+    """``hash(canonical proof config) || hash(canonical document)``: what the RDFC suites sign (``hasher`` both
+    hashes the canonical forms and is RDFC-1.0's own hash)."""
+    hash_name = hasher().name
+    config_hash = hasher(rdfc(proof_config(unsecured, proof, drop=drop), hash_name=hash_name)).digest()
     document = expanded_unsecured if expanded_unsecured is not None else unsecured
-    return bytes(config_hash + hasher(rdfc(document)).digest())
+    return bytes(config_hash + hasher(rdfc(document, hash_name=hash_name)).digest())
 
 
 @dataclass(frozen=True)
