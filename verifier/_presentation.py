@@ -77,14 +77,14 @@ async def _holder_proof(run: Run, document: dict[str, Any], expanded: list[dict[
         report.add("holder", "failed", f"signed by {', '.join(sorted(dids))}, not by the holder {holder_id}")
         return
     run.stage = "holder"
-    attempts = await try_data_integrity_proofs(
-        run, document, expanded, purposes=HOLDER_PURPOSES, preferred=lambda resolved: _controls(resolved, holder_id)
-    )
+    attempts = await try_data_integrity_proofs(run, document, expanded, purposes=HOLDER_PURPOSES)
     if attempts.unknown_context is not None:
         report.add("holder", "error", attempts.unknown_context)
         return
-    if attempts.verified:
-        proof, resolved = next(((p, r) for p, r in attempts.verified if _controls(r, holder_id)), attempts.verified[0])
+    if attempts.all_valid:
+        # Every proof holds; the holder's own must be among them.
+        verified = attempts.verified
+        proof, resolved = next(((p, r) for p, r in verified if _controls(r, holder_id)), verified[0])
         if holder_id is None:
             report.badge.recipient = resolved.controller
             report.add("holder", "passed", f"signed by {resolved.controller}, who presents it (no holder is named)")
@@ -95,16 +95,14 @@ async def _holder_proof(run: Run, document: dict[str, Any], expanded: list[dict[
             report.add("holder", "passed", f"signed by its holder {holder_id}; nothing was changed since")
         _check_challenge(run, proof.get("challenge"), proof.get("domain"), proof.get("proofPurpose"))
         return
-    if attempts.key_problem is not None:
-        report.add("holder", *attempts.key_problem)
-        return
+    failed = attempts.of("failed")
     problems = [
         f"the holder's signature does not match: the {what} was changed after it was signed"
-        if problem.startswith("the ") and "signature does not match" in problem
-        else problem
-        for problem in attempts.problems
+        if r.message.startswith("the ") and "signature does not match" in r.message
+        else r.message
+        for r in failed or attempts.of("error")
     ]
-    report.add("holder", "failed", "; ".join(dict.fromkeys(problems)))
+    report.add("holder", "failed" if failed else "error", "; ".join(dict.fromkeys(problems)))
 
 
 async def _verify_item(run: Run, item: Item, checked_at: str) -> Report:

@@ -833,9 +833,23 @@ def test_a_method_with_two_different_keys_is_refused() -> None:
 
 def test_a_method_without_key_material() -> None:
     vm_id = f"{ISSUER}#k"
+    bare = {"id": vm_id, "type": "Multikey", "controller": ISSUER}
+    error = resolve_fails(vm_id, {ISSUER: {"id": ISSUER, "verificationMethod": [bare]}})
+    assert "has no publicKeyMultibase or publicKeyJwk" in str(error)
+
+
+def test_a_2018_method_with_a_short_base58_key() -> None:
+    vm_id = f"{ISSUER}#k"
     legacy = {"id": vm_id, "type": "Ed25519VerificationKey2018", "publicKeyBase58": "abc"}
     error = resolve_fails(vm_id, {ISSUER: {"id": ISSUER, "verificationMethod": [legacy]}})
-    assert "has no publicKeyMultibase or publicKeyJwk" in str(error)
+    assert "an Ed25519 key has 32 bytes, this publicKeyBase58 3" in str(error)
+
+
+def test_publickeybase58_is_only_read_for_ed25519_2018_methods() -> None:
+    vm_id = f"{ISSUER}#k"
+    method = {"id": vm_id, "type": "EcdsaSecp256k1VerificationKey2019", "publicKeyBase58": "1" * 44}
+    error = resolve_fails(vm_id, {ISSUER: {"id": ISSUER, "verificationMethod": [method]}})
+    assert "publicKeyBase58 is only read for Ed25519VerificationKey2018" in str(error)
 
 
 @pytest.mark.parametrize("vm_id", ["", "x" * 10_000, "https://[::1/key", {"id": "did:key:z6Mk"}])

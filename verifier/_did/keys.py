@@ -3,9 +3,9 @@
 Pure functions, no I/O. A verification method names its key either as ``publicKeyMultibase`` (multibase + multicodec,
 OB-VERIFICATION 3.6 and 4) or as ``publicKeyJwk``; both end up as a ``PublicKey`` holding a ``cryptography`` key
 object, so signature code never parses key formats itself. Only the key types OB 3.0 proofs use are accepted:
-Ed25519 (eddsa-rdfc-2022, Ed25519Signature2020, EdDSA JWTs), P-256 (ES256, ecdsa suites), P-384 (ES384, ecdsa suites)
-and, from JWKs, RSA (RS256/PS256 VC-JWTs). Anything else raises ``UnsupportedKey`` with the key type named, so a
-report can say *why* a key is unusable.
+Ed25519 (eddsa suites, Ed25519Signature2018/2020, EdDSA JWTs), P-256 and P-384 (ES256/ES384, the ecdsa suites)
+and, from JWKs, RSA (RS256 VC-JWTs). Anything else raises ``UnsupportedKey`` with the key type named, so a report
+can say *why* a key is unusable.
 """
 
 from __future__ import annotations
@@ -138,11 +138,10 @@ def multibase_decode(mb: str) -> bytes:
 _ED25519_PREFIX = b"\xed\x01"
 _P256_PREFIX = b"\x80\x24"
 _P384_PREFIX = b"\x81\x24"
-_CURVES: dict[str, tuple[ec.EllipticCurve, int, bytes]] = {
-    "P-256": (ec.SECP256R1(), 32, _P256_PREFIX),
-    "P-384": (ec.SECP384R1(), 48, _P384_PREFIX),
+_CURVES: dict[bytes, tuple[Literal["P-256", "P-384"], ec.EllipticCurve, int]] = {
+    _P256_PREFIX: ("P-256", ec.SECP256R1(), 32),
+    _P384_PREFIX: ("P-384", ec.SECP384R1(), 48),
 }
-"""The NIST curves keys come on: the curve, its coordinate size in bytes and its Multikey prefix."""
 
 _UNSUPPORTED_CODECS = {
     0xEC: "X25519",
@@ -153,9 +152,6 @@ _UNSUPPORTED_CODECS = {
     0xEB: "BLS12-381 G2",
     0xEA: "BLS12-381 G1",
 }
-
-
-_SUPPORTED_MULTIKEYS = "Ed25519, P-256, P-384"
 
 
 def _read_varint(data: bytes) -> tuple[int, int]:
@@ -178,7 +174,7 @@ def decode_multikey(mb: str) -> PublicKey:
             raise InvalidKey(f"an Ed25519 Multikey holds 32 key bytes, this one {len(raw)}")
         key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
         return PublicKey("Ed25519", key, mb, _ed25519_jwk(raw))
-    for kind, (curve, size, prefix) in _CURVES.items():
+    for prefix, (kind, curve, size) in _CURVES.items():
         if not data.startswith(prefix):
             continue
         point = data[len(prefix) :]
@@ -188,35 +184,28 @@ def decode_multikey(mb: str) -> PublicKey:
             ec_key = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
         except ValueError as exc:
             raise InvalidKey(f"the {kind} Multikey is not a point on the curve") from exc
-        return PublicKey(_nist_kind(kind), ec_key, mb, _ec_jwk(ec_key))
+        return PublicKey(kind, ec_key, mb, _ec_jwk(kind, ec_key, size))
     if not data:
         raise InvalidKey("empty Multikey")
     codec, _used = _read_varint(data)
     name = _UNSUPPORTED_CODECS.get(codec)
     if name is not None:
         hint = " (X25519 is for key agreement and cannot sign)" if codec == 0xEC else ""
-        raise UnsupportedKey(
-            f"{name} keys are not supported{hint}: Multikey {mb[:8]}...; supported: {_SUPPORTED_MULTIKEYS}"
-        )
-    raise UnsupportedKey(f"unknown multicodec 0x{codec:x} in Multikey {mb[:8]}...; supported: {_SUPPORTED_MULTIKEYS}")
-
-
-def _nist_kind(name: str) -> KeyKind:
-    return "P-384" if name == "P-384" else "P-256"
-
-
-def _curve_name(key: ec.EllipticCurvePublicKey) -> str | None:
-    return next((name for name, (curve, _, _) in _CURVES.items() if curve.name == key.curve.name), None)
+        supported = "supported: Ed25519, P-256, P-384"
+        raise UnsupportedKey(f"{name} keys are not supported{hint}: Multikey {mb[:8]}...; {supported}")
+    raise UnsupportedKey(f"unknown multicodec 0x{codec:x} in Multikey {mb[:8]}...; supported: Ed25519, P-256, P-384")
 
 
 def encode_multikey(key: CryptoPublicKey) -> str:
     """The Multikey ('z' + base58btc(multicodec prefix + key)) of an Ed25519, P-256 or P-384 public key."""
     if isinstance(key, ed25519.Ed25519PublicKey):
         return "z" + base58btc_encode(_ED25519_PREFIX + key.public_bytes(Encoding.Raw, PublicFormat.Raw))
-    if isinstance(key, ec.EllipticCurvePublicKey) and (name := _curve_name(key)) is not None:
-        prefix = _CURVES[name][2]
-        return "z" + base58btc_encode(prefix + key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
-    raise UnsupportedKey(f"no Multikey encoding for {type(key).__name__} keys here; supported: {_SUPPORTED_MULTIKEYS}")
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        for prefix, (_kind, curve, _size) in _CURVES.items():
+            if key.curve.name == curve.name:
+                point = key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+                return "z" + base58btc_encode(prefix + point)
+    raise UnsupportedKey(f"no Multikey encoding for {type(key).__name__} keys here; supported: Ed25519, P-256, P-384")
 
 
 # --- JWK ---------------------------------------------------------------------------------------------------------
@@ -232,13 +221,11 @@ def _ed25519_jwk(raw: bytes) -> dict[str, Any]:
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
 
 
-def _ec_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
-    name = _curve_name(key) or "P-256"
-    size = _CURVES[name][1]
+def _ec_jwk(kind: str, key: ec.EllipticCurvePublicKey, size: int) -> dict[str, Any]:
     numbers = key.public_numbers()
     return {
         "kty": "EC",
-        "crv": name,
+        "crv": kind,
         "x": b64url_encode(numbers.x.to_bytes(size, "big")),
         "y": b64url_encode(numbers.y.to_bytes(size, "big")),
     }
@@ -277,16 +264,17 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
         ed_key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
         return PublicKey("Ed25519", ed_key, encode_multikey(ed_key), public)
     if kty == "EC":
-        if not isinstance(crv, str) or crv not in _CURVES:
-            raise UnsupportedKey(f"EC keys on curve {crv!r} are not supported; supported: {', '.join(_CURVES)}")
-        curve, size, _prefix = _CURVES[crv]
+        found = next(((kind, curve, size) for kind, curve, size in _CURVES.values() if kind == crv), None)
+        if found is None:
+            raise UnsupportedKey(f"EC keys on curve {crv!r} are not supported; supported: P-256, P-384")
+        kind, curve, size = found
         x = int.from_bytes(_member(jwk, "x", size=size), "big")
         y = int.from_bytes(_member(jwk, "y", size=size), "big")
         try:
             ec_key = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
         except ValueError as exc:
-            raise InvalidKey(f"the EC JWK is not a point on {crv}") from exc
-        return PublicKey(_nist_kind(crv), ec_key, encode_multikey(ec_key), public)
+            raise InvalidKey(f"the EC JWK is not a point on {kind}") from exc
+        return PublicKey(kind, ec_key, encode_multikey(ec_key), public)
     if kty == "RSA":
         n = int.from_bytes(_member(jwk, "n"), "big")
         e = int.from_bytes(_member(jwk, "e"), "big")

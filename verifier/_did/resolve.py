@@ -30,7 +30,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .._errors import FetchError
 from .._json import as_list
-from .keys import InvalidKey, PublicKey, UnsupportedKey, b64url_decode, decode_multikey, public_key_from_jwk
+from .keys import (
+    InvalidKey,
+    PublicKey,
+    UnsupportedKey,
+    b64url_decode,
+    base58btc_decode,
+    base58btc_encode,
+    decode_multikey,
+    public_key_from_jwk,
+)
 
 __all__ = [
     "DidResolutionError",
@@ -334,19 +343,22 @@ def same_key(first: PublicKey, second: PublicKey) -> bool:
 
 
 def _key_of(method: Mapping[str, Any], vm_id: str) -> PublicKey:
-    """The key material of a verification method: ``publicKeyMultibase`` or ``publicKeyJwk`` (never both, unless
+    """The key material of a verification method: ``publicKeyMultibase``, ``publicKeyJwk`` or, for the
+    ``Ed25519VerificationKey2018`` methods of Ed25519Signature2018 issuers, ``publicKeyBase58`` (never two, unless
     they are the same key: two verifiers must not be able to pick different keys from one method)."""
-    multibase, jwk = method.get("publicKeyMultibase"), method.get("publicKeyJwk")
+    multibase, jwk, base58 = method.get("publicKeyMultibase"), method.get("publicKeyJwk"), method.get("publicKeyBase58")
     try:
         keys = [decode_multikey(multibase)] if isinstance(multibase, str) else []
         if isinstance(jwk, Mapping):
             keys.append(public_key_from_jwk(jwk))
+        if isinstance(base58, str):
+            keys.append(_ed25519_2018_key(method, base58))
     except (InvalidKey, UnsupportedKey) as exc:
         raise DidResolutionError(f"the key of {_short(vm_id)} is unusable: {exc}") from exc
     if not keys:
         raise DidResolutionError(f"{_short(vm_id)} has no publicKeyMultibase or publicKeyJwk")
-    if len(keys) == 2 and not same_key(*keys):
-        raise DidResolutionError(f"{_short(vm_id)} gives two different keys (publicKeyMultibase and publicKeyJwk)")
+    if any(not same_key(keys[0], other) for other in keys[1:]):
+        raise DidResolutionError(f"{_short(vm_id)} gives two different keys")
     return keys[0]
 
 
@@ -375,6 +387,16 @@ def listed_methods(
         except DidResolutionError:
             continue
     return found
+
+
+def _ed25519_2018_key(method: Mapping[str, Any], base58: str) -> PublicKey:
+    """``publicKeyBase58`` holds the raw key bytes, so only the method's type says which kind of key it is."""
+    if method.get("type") != "Ed25519VerificationKey2018":
+        raise UnsupportedKey(f"publicKeyBase58 is only read for Ed25519VerificationKey2018, not {method.get('type')!r}")
+    raw = base58btc_decode(base58)
+    if len(raw) != 32:
+        raise InvalidKey(f"an Ed25519 key has 32 bytes, this publicKeyBase58 {len(raw)}")
+    return decode_multikey("z" + base58btc_encode(b"\xed\x01" + raw))
 
 
 # --- verificationMethod -> key ----------------------------------------------------------------------------------

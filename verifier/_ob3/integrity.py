@@ -1,9 +1,7 @@
-"""Data Integrity proofs: ``eddsa-rdfc-2022`` (and its draft name ``eddsa-2022``) and ``Ed25519Signature2020``.
-
-VC Data Integrity / EdDSA Cryptosuites, "Verify Proof": the credential without ``proof`` and the proof without
-``proofValue`` (carrying the credential's ``@context``) are canonicalized with RDFC-1.0 (URDNA2015), hashed with
-SHA-256, and the Ed25519 signature is checked over ``hash(proof config) || hash(document)`` — the proof's hash first.
-Pure functions over dicts; key resolution is the caller's.
+"""Data Integrity proofs: the checks every proof passes whatever its cryptosuite (type, purpose, verification
+method), the hand-off to its suite (``suites/``: eddsa-rdfc-2022 and eddsa-2022, eddsa-jcs-2022, ecdsa-rdfc-2019,
+ecdsa-jcs-2019, ecdsa-sd-2023 derived proofs, Ed25519Signature2020 and Ed25519Signature2018), and the backpack's own
+signer (eddsa-rdfc-2022). Pure functions over dicts; key resolution and proof sets are the caller's (``proofs``).
 """
 
 from __future__ import annotations
@@ -11,47 +9,48 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .._did.keys import base58btc_decode, base58btc_encode
-from .._jsonld import canonicalize
+from .._did.keys import PublicKey, base58btc_encode
+from .suites import SUITES, ProofProblem, Unverifiable, describe_proof, suite_for
+from .suites.base import proof_config, rdfc
 
 __all__ = [
     "SUPPORTED_PROOFS",
     "ProofProblem",
+    "Unverifiable",
     "describe_proof",
+    "expanded_without_proof",
     "hash_data",
     "proof_problem",
     "sign_eddsa_rdfc_2022",
-    "verify_eddsa_proof",
+    "unsupported_problem",
+    "verify_proof",
 ]
 
-SUPPORTED_PROOFS = ("DataIntegrityProof/eddsa-rdfc-2022", "DataIntegrityProof/eddsa-2022", "Ed25519Signature2020")
+SUPPORTED_PROOFS = tuple(SUITES)
 
 
-class ProofProblem(ValueError):
-    """The proof object itself is unusable (wrong type, purpose, encoding): say why, in one line."""
-
-
-def describe_proof(proof: dict[str, Any]) -> str:
-    kind = proof.get("type")
-    suite = proof.get("cryptosuite")
-    return f"{kind}/{suite}" if suite else str(kind)
+def unsupported_problem(proof: Any) -> str | None:
+    """Why this proof is of a kind this verifier cannot check (not that it is wrong); None when it can."""
+    if isinstance(proof, dict) and suite_for(proof) is None:
+        return f"unsupported proof type {describe_proof(proof)} (supported: {', '.join(SUPPORTED_PROOFS)})"
+    return None
 
 
 def proof_problem(proof: Any, *, purposes: tuple[str, ...] = ("assertionMethod",)) -> str | None:
-    """Why this proof cannot be a supported EdDSA proof for one of ``purposes``; None when it can."""
+    """Why this proof cannot be a valid proof for one of ``purposes``; None when it can."""
     if not isinstance(proof, dict):
         return "the proof is not an object"
-    if describe_proof(proof) not in SUPPORTED_PROOFS:
-        return f"unsupported proof type {describe_proof(proof)} (supported: {', '.join(SUPPORTED_PROOFS)})"
+    suite = suite_for(proof)
+    if suite is None:
+        return unsupported_problem(proof)
     if proof.get("proofPurpose") not in purposes:
         expected = " or ".join(repr(p) for p in purposes)
         return f"the proof's purpose is {proof.get('proofPurpose')!r}, not {expected}"
-    value = proof.get("proofValue")
-    if not isinstance(value, str) or not value.startswith("z"):
-        return "the proofValue is not a base58btc multibase string"
+    value_problem = suite.value_problem(proof)
+    if value_problem:
+        return value_problem
     if not isinstance(proof.get("verificationMethod"), str):
         return "the proof names no verificationMethod"
     return None
@@ -71,37 +70,36 @@ def expanded_without_proof(expanded: list[dict[str, Any]]) -> list[dict[str, Any
 def hash_data(
     document: dict[str, Any], proof: dict[str, Any], *, expanded_unsecured: list[dict[str, Any]] | None = None
 ) -> bytes:
+    """What eddsa-rdfc-2022 signs: ``sha256(RDFC(proof config)) || sha256(RDFC(document without proof))``."""
     unsecured = {key: value for key, value in document.items() if key != "proof"}
-    config = {key: value for key, value in proof.items() if key != "proofValue"}
-    config["@context"] = unsecured.get("@context")
-    proof_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
-    canon_document = canonicalize(expanded_unsecured if expanded_unsecured is not None else unsecured)
-    return proof_hash + hashlib.sha256(canon_document.encode("utf-8")).digest()
+    proof_hash = hashlib.sha256(rdfc(proof_config(unsecured, proof))).digest()
+    canon_document = rdfc(expanded_unsecured if expanded_unsecured is not None else unsecured)
+    return proof_hash + hashlib.sha256(canon_document).digest()
 
 
-def verify_eddsa_proof(
-    document: dict[str, Any],
+def verify_proof(
+    unsecured: dict[str, Any],
     proof: dict[str, Any],
-    public_key: Ed25519PublicKey,
+    public_key: PublicKey,
     *,
     expanded_unsecured: list[dict[str, Any]] | None = None,
     purposes: tuple[str, ...] = ("assertionMethod",),
 ) -> bool:
-    """Whether ``proof`` is a valid Ed25519 signature over ``document`` (any other proof in it is ignored)."""
+    """Whether ``proof`` is a valid signature by ``public_key`` over ``unsecured`` (the document without its
+    proofs, or with the previous proofs of a chain). Raises ``ProofProblem`` for a malformed proof or a key of the
+    wrong kind, ``Unverifiable`` for what cannot be checked here."""
+    unsupported = unsupported_problem(proof)
+    if unsupported:
+        raise Unverifiable(unsupported)
     problem = proof_problem(proof, purposes=purposes)
     if problem:
         raise ProofProblem(problem)
-    try:
-        signature = base58btc_decode(proof["proofValue"][1:])
-    except ValueError as exc:
-        raise ProofProblem(f"the proofValue does not decode: {exc}") from exc
-    if len(signature) != 64:
-        raise ProofProblem(f"the signature is {len(signature)} bytes, not 64")
-    try:
-        public_key.verify(signature, hash_data(document, proof, expanded_unsecured=expanded_unsecured))
-    except InvalidSignature:
-        return False
-    return True
+    suite = suite_for(proof)
+    assert suite is not None
+    if public_key.kind not in suite.key_kinds:
+        kinds = " or ".join(suite.key_kinds)
+        raise ProofProblem(f"a {describe_proof(proof)} proof is made with a {kinds} key, not {public_key.kind}")
+    return suite.verify(unsecured, proof, public_key, expanded_unsecured=expanded_unsecured)
 
 
 def sign_eddsa_rdfc_2022(
