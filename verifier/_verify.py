@@ -11,7 +11,7 @@ import httpx
 from ._errors import ExtractionError
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
-from ._ob2.verify import verify_hosted, verify_signed
+from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
@@ -68,8 +68,7 @@ def _is_presentation_jwt(payload: Payload) -> bool:
 
 
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0."""
-    report = run.report
+    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0."""
     if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
         await verify_presentation(run, payload.claims)
         return
@@ -79,28 +78,12 @@ async def dispatch(run: Run, payload: Payload) -> None:
     if payload.version == "ob3":
         await verify_credential(run, payload)
         return
-    if payload.version == "ob1":
-        report.format = "ob1"
-        report.add("format", "error", "Open Badges 1.x badges are not supported: ask the issuer for an OB 2.0 badge")
-        return
     if payload.kind == "jws":
         await verify_signed(run, payload)
     elif payload.kind == "url":
         await verify_hosted(run, payload.text, None)
     else:
-        assertion = payload.claims or {}
-        verification = assertion.get("verification") or assertion.get("verify") or {}
-        kind = verification.get("type") if isinstance(verification, dict) else None
-        if isinstance(kind, str) and kind.lower() in ("signedbadge", "signed"):
-            report.format = "ob2-signed"
-            report.add("signature", "error", "this is the JSON of a signed badge without its JWS: verify the JWS")
-            return
-        badge_id = assertion.get("id")
-        if not isinstance(badge_id, str) or not badge_id.startswith(("http://", "https://")):
-            report.format = "ob2-hosted"
-            report.add("fetched", "failed", "a hosted assertion needs an http(s) id to be fetched from")
-            return
-        await verify_hosted(run, badge_id, assertion)
+        await verify_assertion_json(run, payload.claims or {})
 
 
 async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, label: str | None) -> Report:
