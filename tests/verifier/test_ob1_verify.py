@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import VECTORS
 from issuer import (
+    IssuerFixture,
     IssuerServer,
     bake_png,
     closed_port_url,
@@ -19,7 +21,7 @@ from issuer import (
     sign_rs256,
     tamper_payload,
 )
-from ob2_fixtures import *  # noqa: F403 - the issuer_server and other_server fixtures
+from ob2_fixtures import *  # noqa: F403 - the issuer_server, other_server and issuer fixtures
 from ob2_fixtures import EARNER, make_policy
 
 from verifier import CHECK_IDS, Report, classify_payload, summarize, verify
@@ -339,3 +341,70 @@ def test_unreachable_ob2_badge_shows_the_name_and_issuer_it_carries() -> None:
         "2013-01-26T16:31:50Z",
     )
     assert summarize(classify_payload(text)).issued_on == "2013-01-26T16:31:50Z"
+
+
+def test_ob10_shared_vector_offline_is_unverifiable_not_invalid() -> None:
+    # The Python bakery's OB 1.0 PNG (tests/fixtures/vectors/baked/py-baked_heart.png): its issuer is example.org.
+    report = verify((VECTORS / "baked" / "py-baked_heart.png").read_bytes(), policy=make_policy(offline=True))
+    assert report.status == "unverifiable"
+    assert report.format == "ob1.0-hosted"
+    assert decisive(report) == ("fetched", "error")
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# OB 2.0 verification types other than hosted and signed
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def test_hosted_badge_declaring_a_blockchain_verification_is_checked_as_hosted_with_a_warning(
+    issuer: IssuerFixture,
+) -> None:
+    assertion = issuer.hosted_assertion("m1", verification={"type": "MerkleProof2017"})
+    report = verify(json_text(assertion), policy=make_policy())
+    assert_valid(report)
+    assert report.format == "ob2-hosted"
+    assert report.check("format").outcome == "warning"
+    assert report.check("format").message == (
+        "the badge declares MerkleProof2017 verification, which the backpack does not check: "
+        "only its hosted copy was verified"
+    )
+
+
+def test_badge_whose_only_verification_is_a_token_is_unverifiable_and_named(issuer: IssuerFixture) -> None:
+    assertion = issuer.assertion(
+        "urn:uuid:7e4c0a36-1d1f-4b4e-9a55-6a1f6f0f7f01",
+        verification={"type": "ERC721TokenVerification2018"},
+        badge=issuer.default_badge,
+    )
+    report = verify(json_text(assertion), policy=make_policy())
+    assert report.status == "unverifiable"
+    assert report.format == "ob2-erc721tokenverification2018"
+    assert decisive(report) == ("format", "error")
+    assert "ERC721TokenVerification2018" in report.check("format").message
+    assert report.badge.name == "Robotics Badge"  # what the badge carries, shown unverified
+
+
+def test_signed_badge_with_lower_case_signed_badge_type_verifies_and_says_so(issuer: IssuerFixture) -> None:
+    claims = issuer.signed_claims("s9")
+    claims["verification"]["type"] = "signedBadge"
+    report = verify(sign_rs256(claims, issuer.key), policy=make_policy())
+    assert_valid(report)
+    assert report.format == "ob2-signed"
+    assert report.check("format").message == "verification type 'signedBadge' is not spelled as the spec spells it"
+
+
+def test_signed_badge_json_with_lower_case_type_is_unverifiable(issuer: IssuerFixture) -> None:
+    claims = issuer.signed_claims("s9")
+    claims["verification"]["type"] = "signedBadge"
+    report = verify(json_text(claims), policy=make_policy())
+    assert report.status == "unverifiable"
+    assert report.format == "ob2-signed"
+
+
+def test_hosted_url_serving_a_signed_badge_document_is_verified_as_hosted_and_says_so(issuer: IssuerFixture) -> None:
+    assertion = issuer.hosted_assertion("h2", verification={"type": "SignedBadge", "creator": issuer.key_id})
+    report = verify(assertion["id"], policy=make_policy())
+    assert_valid(report)
+    assert report.check("format").message == (
+        "the badge declares SignedBadge verification but was verified as hosted: read as given"
+    )
