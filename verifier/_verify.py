@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from ._errors import ExtractionError
+from ._errors import ExtractionError, InputTooLarge
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
+from ._foreign import Foreign, recognise, recognise_text
 from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
@@ -51,7 +52,17 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
             payload, where = extraction.payload, extraction.location
         else:
             payload, where = classify_payload(source), "text"
+    except InputTooLarge as exc:
+        # A size limit protects the backpack; it says nothing against the badge.
+        report.add("extracted", "error", str(exc))
+        return None
     except ExtractionError as exc:
+        foreign = _foreign_text(source)
+        if foreign is not None:
+            report.format = foreign.format
+            report.add("extracted", "passed", "a document that is no Open Badge")
+            report.add("format", "error", foreign.message)
+            return None
         report.add("extracted", "failed", str(exc))
         return None
     if payload.problem:
@@ -61,6 +72,18 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
     return payload
 
 
+def _foreign_text(source: Source) -> Foreign | None:
+    if isinstance(source, Payload):
+        return None
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    return recognise_text(text)
+
+
+def _hosted_ob2(payload: Payload) -> bool:
+    badge_id = (payload.claims or {}).get("id")
+    return payload.kind == "json" and payload.version == "ob2" and str(badge_id).startswith(("http://", "https://"))
+
+
 def _is_presentation_jwt(payload: Payload) -> bool:
     claims = payload.claims or {}
     typ = str((payload.jws_header or {}).get("typ") or "").lower()
@@ -68,7 +91,16 @@ def _is_presentation_jwt(payload: Payload) -> bool:
 
 
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0."""
+    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0; documents
+    that are no Open Badge (a European Digital Credential, a Blockcerts certificate) are named and unverifiable."""
+    foreign = recognise(payload)
+    if foreign is not None and foreign.format == "blockcerts" and _hosted_ob2(payload):
+        foreign = None  # an OB 2.0 assertion its issuer hosts: that part is checked, the anchoring named (a warning)
+    if foreign is not None:
+        run.report.format = foreign.format
+        run.report.badge = foreign.display
+        run.report.add("format", "error", foreign.message)
+        return
     if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
         await verify_presentation(run, payload.claims)
         return
