@@ -126,7 +126,7 @@ BAD_CASES = [
     ("truncated.png", "truncated"),
     ("random.bin", "unrecognised file"),
     ("xxe.svg", "entity"),
-    ("bomb.png", "expands beyond 2 MB"),
+    ("bomb.png", "expands beyond 8 MB"),
 ]
 
 

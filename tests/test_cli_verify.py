@@ -140,6 +140,55 @@ def test_verify_reports_the_good_sources_when_others_cannot_be_read(
     assert_no_traceback(result)
 
 
+def test_verify_json_of_an_unreachable_badge_shows_the_name_and_issuer_it_carries(
+    runner: CliRunner, issuer: IssuerFixture, tmp_path: Path
+) -> None:
+    badge_class = issuer.badge_class("offline", publish=False, issuer=dict(issuer.profile))
+    assertion = issuer.assertion(closed_port_url("/assertions/o1.json"), badge=badge_class, issuedOn=1359217910)
+    path = tmp_path / "o1.json"
+    path.write_text(json_text(assertion))
+    result = invoke(runner, "verify", "--json", LOCAL, str(path))
+    assert_no_traceback(result)
+    report = json.loads(result.stdout)
+    assert report["status"] == "unverifiable"
+    badge = report["badge"]
+    assert (badge["name"], badge["issuer_name"], badge["issued_on"]) == (
+        "Offline Badge",
+        "Example Issuer",
+        "2013-01-26T16:31:50Z",
+    )
+
+
+def test_verify_json_names_an_open_badges_1_0_badge(runner: CliRunner, issuer_server: IssuerServer) -> None:
+    organization = issuer_server.serve("/org.json", {"name": "Old Issuer", "url": issuer_server.base_url})
+    badge_class = issuer_server.serve(
+        "/badge.json",
+        {
+            "name": "Old Badge",
+            "description": "d",
+            "image": issuer_server.url("/b.png"),
+            "criteria": "https://c.example",
+            "issuer": organization,
+        },
+    )
+    url = issuer_server.url("/a.json")
+    recipient = {"type": "email", "hashed": False, "identity": EARNER}
+    issuer_server.serve(
+        url,
+        {
+            "uid": "1",
+            "recipient": recipient,
+            "badge": badge_class,
+            "issuedOn": "2014-02-03",
+            "verify": {"type": "hosted", "url": url},
+        },
+    )
+    result = invoke(runner, "verify", "--json", LOCAL, url)
+    report = json.loads(result.stdout)
+    assert (result.exit_code, report["status"], report["format"]) == (0, "valid", "ob1.0-hosted")
+    assert (report["badge"]["name"], report["badge"]["issued_on"]) == ("Old Badge", "2014-02-03T00:00:00Z")
+
+
 def test_verify_json_is_one_object_for_one_source_and_an_array_for_several(
     runner: CliRunner, good: dict[str, Any], revoked: dict[str, Any]
 ) -> None:

@@ -60,7 +60,8 @@ class FetchPolicy:
     read_timeout: float = 10.0
     deadline: float = 20.0
     """Seconds allowed for verifying one badge, every fetch it needs included."""
-    max_json_bytes: int = 2 * _MB
+    max_json_bytes: int = 8 * _MB
+    """Real credentials with inline images reach a few MB; the body is read in a bounded buffer, never beyond this."""
     max_image_bytes: int = 10 * _MB
     max_redirects: int = 5
     per_host_limit: int = 6

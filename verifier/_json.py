@@ -10,7 +10,7 @@ import hmac
 from datetime import UTC, date, datetime
 from typing import Any
 
-__all__ = ["as_list", "as_object", "hash_matches", "node_id", "parse_datetime", "text_of"]
+__all__ = ["as_list", "as_object", "hash_matches", "iso_datetime", "node_id", "shown_date", "parse_datetime", "text_of"]
 
 
 def as_list(value: Any) -> list[Any]:
@@ -59,6 +59,29 @@ def parse_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso_datetime(value: Any) -> str | None:
+    """An OB 0.5/1.0 date as the ISO 8601 date-time OB 2.0 requires: a Unix time (a number, or digits in a string),
+    a ``YYYY-MM-DD`` day or an ISO date-time, in UTC when no zone is given. None when it is none of these."""
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            parsed = parse_datetime(text)
+        else:
+            parsed = parse_datetime(number) if text.replace(".", "", 1).isdigit() else None
+    else:
+        parsed = parse_datetime(value)
+    return parsed.isoformat().replace("+00:00", "Z") if parsed is not None else None
+
+
+def shown_date(value: Any) -> str | None:
+    """A date to show as the badge gives it; a Unix time (OB 1.0 allowed them) as an ISO date-time."""
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()):
+        return iso_datetime(value)
+    return text_of(value)
 
 
 def hash_matches(expected: str, candidate: str, salt: str) -> bool:

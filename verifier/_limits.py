@@ -22,8 +22,9 @@ def describe_size(size: int) -> str:
 class Limits:
     max_file_bytes: int = 20 * MB
     """Largest file (image, JSON, bundle) accepted at all."""
-    max_text_bytes: int = 2 * MB
-    """Largest badge payload text, after decompression of a PNG text chunk."""
+    max_text_bytes: int = 8 * MB
+    """Largest badge payload text, after decompression of a PNG text chunk. Real credentials reach a few MB (a
+    Blockcerts certificate with its image inline, an OB 3.0 credential with embedded evidence)."""
     max_image_pixels: int | None = None
     """Pixel limit for decoding rasters (QR scanning); None means Pillow's decompression-bomb limit."""
     max_qr_side: int = 2000

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 from ._errors import MalformedInput, NoBadgeFound
 from ._json import as_list
 
-__all__ = ["Payload", "PayloadKind", "BadgeVersion", "classify_payload"]
+__all__ = ["Payload", "PayloadKind", "BadgeVersion", "classify_payload", "openbadges_version"]
 
 PayloadKind = Literal["url", "json", "jws"]
-BadgeVersion = Literal["ob1", "ob2", "ob3", "unknown"]
+BadgeVersion = Literal["ob0", "ob1", "ob2", "ob3", "unknown"]
+"""The family a payload belongs to: ``ob0`` is Open Badges 0.5, ``ob1`` 1.0 and 1.1, ``ob2`` 2.0, ``ob3`` 3.0."""
 
 _VC_CONTEXTS = ("https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/credentials/v2")
 _VC_TYPES = {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
@@ -108,6 +109,28 @@ def _is_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+_OB1_CONTEXT = "https://w3id.org/openbadges/v1"
+
+
+def openbadges_version(obj: dict[str, Any]) -> Literal["0.5", "1.0", "1.1", "2.0"] | None:
+    """The Open Badges version of an OB 0.5 to 2.0 assertion, badge class or issuer, told as the reference validator
+    (1EdTech's openbadges-validator-core) tells it: the 1.1 or 2.0 context; without a context, 0.5 when the recipient
+    is a plain string (an email or its hash), 1.0 otherwise. None for a document that is none of these."""
+    context = obj.get("@context")
+    contexts = [c for c in as_list(context) if isinstance(c, str)]
+    if any(c.rstrip("/") == _OB1_CONTEXT for c in contexts):
+        return "1.1"
+    if any("openbadges" in c or "openbadgespec" in c for c in contexts):
+        return "2.0"
+    if context is not None:
+        return None
+    if isinstance(obj.get("recipient"), str):
+        return "0.5"
+    if isinstance(obj.get("verify"), dict) or "uid" in obj or isinstance(obj.get("recipient"), dict):
+        return "1.0"
+    return None
+
+
 def detect_version(obj: dict[str, Any], *, hint: BadgeVersion = "unknown") -> BadgeVersion:
     contexts = [c for c in as_list(obj.get("@context")) if isinstance(c, str)]
     types = {t for t in as_list(obj.get("type")) if isinstance(t, str)}
@@ -115,10 +138,13 @@ def detect_version(obj: dict[str, Any], *, hint: BadgeVersion = "unknown") -> Ba
         return "ob3"
     if "vc" in obj and isinstance(obj["vc"], dict):
         return "ob3"
-    if any("openbadges" in c for c in contexts) or "Assertion" in types:
-        return "ob2"
-    if not contexts and (isinstance(obj.get("verify"), dict) or "uid" in obj or "recipient" in obj):
+    version = openbadges_version(obj)
+    if version == "0.5":
+        return "ob0"
+    if version in ("1.0", "1.1"):
         return "ob1"
+    if version == "2.0" or "Assertion" in types:
+        return "ob2"
     return hint
 
 

@@ -31,7 +31,7 @@ Status = Literal["valid", "expired", "revoked", "unverifiable", "invalid"]
 CHECK_IDS: dict[str, str] = {
     "extracted": "a badge payload was found in the input (baked image, QR code, JSON, JWS or URL)",
     "envelope": "VC-JOSE-COSE: an enveloped credential or presentation, and a vc+jwt or vp+jwt, is well formed",
-    "format": "the badge is in a format this verifier supports (Open Badges 2.0 and 3.0)",
+    "format": "the badge is in a format this verifier supports (Open Badges 0.5 to 3.0); other documents are named",
     "fetched": "the hosted assertion was fetched from its id URL",
     "hosted_copy": "a baked or pasted copy of a hosted assertion matches the hosted original",
     "json_ld": "the document is valid JSON-LD with known contexts; OB 3.0: every term defined (JSON-LD safe mode)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ._json import as_object
+from ._json import as_object, shown_date
 from ._payload import Payload
 
 __all__ = ["BadgeSummary", "summarize"]
@@ -91,7 +91,8 @@ def summarize(payload: Payload) -> BadgeSummary:
         issuer_name=issuer_name,
         issuer_id=issuer_id,
         recipient=recipient_text,
-        issued_on=_text(obj.get("issuedOn")),
-        expires=_text(obj.get("expires")),
+        # OB 0.5 wrote issued_on; 1.0 allowed Unix times.
+        issued_on=shown_date(obj.get("issuedOn") if obj.get("issuedOn") is not None else obj.get("issued_on")),
+        expires=shown_date(obj.get("expires")),
         image=_text(obj.get("image")) or _text(badge_dict.get("image")),
     )

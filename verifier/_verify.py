@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 
-from ._errors import ExtractionError
+from ._errors import ExtractionError, InputTooLarge
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
-from ._ob2.verify import verify_hosted, verify_signed
+from ._foreign import Foreign, recognise, recognise_text
+from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
@@ -52,7 +53,17 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
             payload, where = extraction.payload, extraction.location
         else:
             payload, where = classify_payload(source), "text"
+    except InputTooLarge as exc:
+        # A size limit protects the backpack; it says nothing against the badge.
+        report.add("extracted", "error", str(exc))
+        return None
     except ExtractionError as exc:
+        foreign = _foreign_text(source)
+        if foreign is not None:
+            report.format = foreign.format
+            report.add("extracted", "passed", "a document that is no Open Badge")
+            report.add("format", "error", foreign.message)
+            return None
         report.add("extracted", "failed", str(exc))
         return None
     if payload.problem:
@@ -60,6 +71,18 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
         return None
     report.add("extracted", "passed", f"{payload.kind} payload from {where}")
     return payload
+
+
+def _foreign_text(source: Source) -> Foreign | None:
+    if isinstance(source, Payload):
+        return None
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    return recognise_text(text)
+
+
+def _hosted_ob2(payload: Payload) -> bool:
+    badge_id = (payload.claims or {}).get("id")
+    return payload.kind == "json" and payload.version == "ob2" and str(badge_id).startswith(("http://", "https://"))
 
 
 def _is_presentation_jwt(payload: Payload) -> bool:
@@ -100,12 +123,21 @@ async def _open_envelope(run: Run, envelope: dict[str, Any]) -> Payload | None:
 
 
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0."""
-    report = run.report
+    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0;
+    documents that are no Open Badge (a European Digital Credential, a Blockcerts certificate) are named and
+    unverifiable."""
     if payload.kind == "json" and payload.claims is not None and envelope_kind(payload.claims) is not None:
         inner = await _open_envelope(run, payload.claims)
         if inner is not None:
             await dispatch(run, inner)
+        return
+    foreign = recognise(payload)
+    if foreign is not None and foreign.format == "blockcerts" and _hosted_ob2(payload):
+        foreign = None  # an OB 2.0 assertion its issuer hosts: that part is checked, the anchoring named (a warning)
+    if foreign is not None:
+        run.report.format = foreign.format
+        run.report.badge = foreign.display
+        run.report.add("format", "error", foreign.message)
         return
     if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
         await verify_presentation(run, payload.claims)
@@ -116,28 +148,12 @@ async def dispatch(run: Run, payload: Payload) -> None:
     if payload.version == "ob3":
         await verify_credential(run, payload)
         return
-    if payload.version == "ob1":
-        report.format = "ob1"
-        report.add("format", "error", "Open Badges 1.x badges are not supported: ask the issuer for an OB 2.0 badge")
-        return
     if payload.kind == "jws":
         await verify_signed(run, payload)
     elif payload.kind == "url":
         await verify_hosted(run, payload.text, None)
     else:
-        assertion = payload.claims or {}
-        verification = assertion.get("verification") or assertion.get("verify") or {}
-        kind = verification.get("type") if isinstance(verification, dict) else None
-        if isinstance(kind, str) and kind.lower() in ("signedbadge", "signed"):
-            report.format = "ob2-signed"
-            report.add("signature", "error", "this is the JSON of a signed badge without its JWS: verify the JWS")
-            return
-        badge_id = assertion.get("id")
-        if not isinstance(badge_id, str) or not badge_id.startswith(("http://", "https://")):
-            report.format = "ob2-hosted"
-            report.add("fetched", "failed", "a hosted assertion needs an http(s) id to be fetched from")
-            return
-        await verify_hosted(run, badge_id, assertion)
+        await verify_assertion_json(run, payload.claims or {})
 
 
 async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, label: str | None) -> Report:

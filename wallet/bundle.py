@@ -74,8 +74,11 @@ def build_bundle(
     for record in records:
         payload = stored_payload(store, record)
         name = record.info.name
-        if record.version == "ob1":
-            warnings.append(f"{record.id} ({name or 'unnamed'}) is an Open Badges 1.x badge: it cannot be verified")
+        if record.version in ("ob0", "ob1"):
+            label = "0.5" if record.version == "ob0" else "1.x"
+            warnings.append(
+                f"{record.id} ({name or 'unnamed'}) is an Open Badges {label} badge: portfolios carry OB 2.0 and 3.0"
+            )
             continue
         if payload.version == "ob3" and payload.kind == "json" and payload.claims is not None:
             credentials.append(payload.claims)

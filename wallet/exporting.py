@@ -345,7 +345,7 @@ def _hosted_url(payload: Payload) -> str | None:
     verify = claims.get("verify") if isinstance(claims.get("verify"), dict) else None  # OB 1.0
     if verify is not None and str(verify.get("type", "")).casefold() == "hosted":
         return _http_url(verify.get("url"))
-    if payload.version in ("ob1", "ob2") and "verification" not in claims and "verify" not in claims:
+    if payload.version in ("ob0", "ob1", "ob2") and "verification" not in claims and "verify" not in claims:
         return _http_url(claims.get("id"))  # OB 2.0 assertions are hosted unless they say otherwise
     return None
 
@@ -364,7 +364,7 @@ def verification_link(store: Store, record: BadgeRecord) -> str | None:
     candidates: list[str | None] = []
     if payload.kind == "url":
         candidates.append(_http_url(payload.text))
-    elif payload.version in ("ob1", "ob2") and payload.kind == "json":
+    elif payload.version in ("ob0", "ob1", "ob2") and payload.kind == "json":
         candidates.append(_hosted_url(payload))
     if payload.kind == "jws" and not payload.problem:
         candidates.append(payload.text)

@@ -408,7 +408,7 @@ class Store:
                         summary[name] = value[:_MAX_SUMMARY_TEXT]
                 fields: dict[str, Any] = {"verification": report, "summary": summary, "updated_at": now_iso()}
                 report_format = str(report.get("format") or "")
-                if row.get("version") == "unknown" and report_format[:3] in ("ob1", "ob2", "ob3"):
+                if row.get("version") == "unknown" and report_format[:3] in ("ob0", "ob1", "ob2", "ob3"):
                     fields["version"] = report_format[:3]  # a bare URL's format is known once it was fetched
                 updates.append((fields, Query().id == badge_id))
                 updated.append(BadgeRecord.from_dict({**row, **fields}))

@@ -24,7 +24,7 @@ def earner_identities(store: Store, extra: Iterable[str] = ()) -> tuple[str, ...
 
 def stored_payload(store: Store, record: BadgeRecord) -> Payload:
     text = store.read_blob(record.payload_blob).decode("utf-8")
-    hint: BadgeVersion = record.version if record.version in ("ob1", "ob2", "ob3") else "unknown"  # type: ignore[assignment]
+    hint: BadgeVersion = record.version if record.version in ("ob0", "ob1", "ob2", "ob3") else "unknown"  # type: ignore[assignment]
     return classify_payload(text, hint=hint)
 
 

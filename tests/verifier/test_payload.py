@@ -65,8 +65,17 @@ def test_non_http_or_broken_urls_are_not_payloads(text: str) -> None:
         ({"type": "AchievementCredential"}, "ob3"),
         ({"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"]}, "ob3"),
         ({"@context": ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]}, "ob3"),
-        ({"uid": "abc", "recipient": "ada@example.org", "verify": {"type": "hosted", "url": HOSTED_URL}}, "ob1"),
-        ({"recipient": "sha256$abc"}, "ob1"),
+        (
+            {
+                "uid": "abc",
+                "recipient": {"identity": "ada@example.org"},
+                "verify": {"type": "hosted", "url": HOSTED_URL},
+            },
+            "ob1",
+        ),
+        ({"@context": "https://w3id.org/openbadges/v1", "type": "Assertion", "id": HOSTED_URL}, "ob1"),
+        ({"uid": "abc", "recipient": "ada@example.org", "verify": {"type": "hosted", "url": HOSTED_URL}}, "ob0"),
+        ({"recipient": "sha256$abc"}, "ob0"),
         ({"name": "just some JSON"}, "unknown"),
     ],
     ids=[
@@ -78,8 +87,10 @@ def test_non_http_or_broken_urls_are_not_payloads(text: str) -> None:
         "ob3-achievement-credential",
         "vc11-context",
         "ob3-context-only",
-        "ob1-hosted",
-        "ob1-recipient",
+        "ob1.0-hosted",
+        "ob1.1-context",
+        "ob0.5-string-recipient",
+        "ob0.5-hashed-recipient",
         "unknown",
     ],
 )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._json import as_list, as_object, hash_matches, node_id, parse_datetime, text_of
+from .._json import as_list, as_object, hash_matches, node_id, parse_datetime, shown_date, text_of
 from .._report import BadgeDisplay, Outcome
 
 __all__ = [
@@ -160,8 +160,8 @@ def display_data(assertion: dict[str, Any], badge_class: dict[str, Any], issuer:
         issuer_url=text_of(issuer.get("url")),
         issuer_id=node_id(issuer),
         recipient=shown_recipient,
-        issued_on=text_of(assertion.get("issuedOn")) if not isinstance(assertion.get("issuedOn"), int) else None,
-        expires=text_of(assertion.get("expires")),
+        issued_on=shown_date(assertion.get("issuedOn")),
+        expires=shown_date(assertion.get("expires")),
         alignments=alignments,
         evidence=evidence,
         endorsements=endorsements,

@@ -7,8 +7,10 @@ themselves are the pure functions of ``checks``.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -18,16 +20,17 @@ from pyld.jsonld import JsonLdError
 from .._errors import FetchError, VerifierError
 from .._extract import extract
 from .._jose import jws_registry
-from .._json import as_list, node_id
+from .._json import as_list, as_object, node_id, text_of
 from .._jsonld import UnknownContext, expand
 from .._payload import Payload, classify_payload, detect_version
 from .._problems import gone_reason
-from .._report import Report
+from .._report import BadgeDisplay, Report
 from .._run import Run
 from .._status.ob2_revocation_list import revocation_entry
-from . import checks
+from . import checks, upgrade
+from .upgrade import LegacyVersion
 
-__all__ = ["verify_hosted", "verify_signed"]
+__all__ = ["verify_assertion_json", "verify_hosted", "verify_signed"]
 
 OB_NS = "https://w3id.org/openbadges#"
 _ALLOWED_JWS_ALGORITHMS = ("RS256",)  # the only algorithm OB 2.0 signed badges use
@@ -40,7 +43,11 @@ def _canonical(document: dict[str, Any]) -> str:
 _OB2_CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
 
 
-def _check_json_ld(report: Report, assertion: dict[str, Any]) -> bool:
+def _check_json_ld(report: Report, assertion: dict[str, Any], legacy: LegacyVersion | None = None) -> bool:
+    if legacy is not None:
+        # Read as the reference validator reads it: upgraded in memory to the 2.0 model, then checked as 2.0.
+        report.add("json_ld", "passed", f"Open Badges {legacy} assertion, read as Open Badges 2.0")
+        return True
     contexts = [c for c in as_list(assertion.get("@context")) if isinstance(c, str)]
     if not any(c.rstrip("/") in _OB2_CONTEXTS for c in contexts):
         shown = ", ".join(contexts) or "none"
@@ -71,9 +78,15 @@ def _check_json_ld(report: Report, assertion: dict[str, Any]) -> bool:
 
 
 async def _node(
-    run: Run, value: Any, check_id: str, what: str, expected_types: tuple[str, ...]
+    run: Run,
+    value: Any,
+    check_id: str,
+    what: str,
+    expected_types: tuple[str, ...],
+    legacy: LegacyVersion | None = None,
 ) -> dict[str, Any] | None:
-    """An embedded node, or the node fetched from its IRI; records ``check_id``."""
+    """An embedded node, or the node fetched from its IRI; records ``check_id``. A fetched OB 1.1 node, or a 1.0 node
+    of an OB 1.x assertion, is upgraded to 2.0 first (its id is the URL it came from)."""
     if isinstance(value, dict):
         node: dict[str, Any] = value
         origin = "embedded"
@@ -82,6 +95,11 @@ async def _node(
         if fetched is None:
             return None
         node, origin = fetched, f"fetched from {value}"
+        version = upgrade.node_version(node)
+        if version == "1.1" or (version == "1.0" and legacy is not None):
+            convert = upgrade.upgrade_issuer if check_id == "issuer" else upgrade.upgrade_badge_class
+            node = convert(node, version, located_at=value)
+            origin += f", Open Badges {version}"
     else:
         run.report.add(check_id, "failed", f"the {what} is missing")
         return None
@@ -100,26 +118,33 @@ async def _node(
 
 
 async def _badge_class_and_issuer(
-    run: Run, assertion: dict[str, Any]
+    run: Run, assertion: dict[str, Any], legacy: LegacyVersion | None = None
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    badge_class = await _node(run, assertion.get("badge"), "badge_class", "badge class", ("BadgeClass",))
+    badge_class = await _node(run, assertion.get("badge"), "badge_class", "badge class", ("BadgeClass",), legacy)
     if badge_class is None:
         return None, None
-    issuer = await _node(run, badge_class.get("issuer"), "issuer", "issuer profile", ("Issuer", "Profile"))
+    issuer = await _node(run, badge_class.get("issuer"), "issuer", "issuer profile", ("Issuer", "Profile"), legacy)
     return badge_class, issuer
 
 
 def _properties(
-    report: Report, assertion: dict[str, Any], badge_class: dict[str, Any] | None, issuer: dict[str, Any] | None
+    report: Report,
+    assertion: dict[str, Any],
+    badge_class: dict[str, Any] | None,
+    issuer: dict[str, Any] | None,
+    legacy: LegacyVersion | None = None,
 ) -> None:
     problems = []
+    # OB 0.5 had no issue date requirement, and its badge and issuer, embedded, had no ids.
+    optional = {"issuedOn", "id"} if legacy == "0.5" else set()
     for label, node, required in (
         ("assertion", assertion, checks.ASSERTION_REQUIRED),
         ("badge class", badge_class, checks.BADGE_CLASS_REQUIRED),
         ("issuer", issuer, checks.ISSUER_REQUIRED),
     ):
         if node is not None:
-            missing = checks.missing_properties(node, required)
+            wanted = [name for name in required if name not in optional or (name == "id" and node is assertion)]
+            missing = checks.missing_properties(node, wanted)
             if missing:
                 problems.append(f"the {label} lacks {', '.join(missing)}")
     if problems:
@@ -129,13 +154,19 @@ def _properties(
 
 
 def _common_checks(
-    run: Run, assertion: dict[str, Any], badge_class: dict[str, Any] | None, issuer: dict[str, Any] | None
+    run: Run,
+    assertion: dict[str, Any],
+    badge_class: dict[str, Any] | None,
+    issuer: dict[str, Any] | None,
+    legacy: LegacyVersion | None = None,
 ) -> None:
     report, policy = run.report, run.policy
     report.badge = checks.display_data(assertion, badge_class or {}, issuer or {})
-    _properties(report, assertion, badge_class, issuer)
+    _properties(report, assertion, badge_class, issuer, legacy)
     report.add("recipient", *checks.check_recipient(assertion.get("recipient"), policy.recipients))
     issued, expiry = checks.check_dates(assertion, now=policy.current_time(), skew=policy.clock_skew)
+    if legacy == "0.5" and assertion.get("issuedOn") is None:
+        issued = ("skipped", "no issue date (optional in Open Badges 0.5)")
     report.add("issued_on", *issued)
     report.add("expiry", *expiry)
 
@@ -170,8 +201,30 @@ def _revoked_in_document(report: Report, assertion: dict[str, Any]) -> bool:
 
 
 async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *, depth: int = 0) -> None:
+    """HostedBadge (OB 0.5 to 2.0): fetch the assertion from ``url``; ``baked_copy`` is the copy the badge carried."""
+    await _verify_hosted(run, url, baked_copy, depth=depth)
     report = run.report
-    report.format = "ob2-hosted"
+    fetched = report.check("fetched")
+    if baked_copy is not None and (fetched is None or fetched.outcome != "passed") and report.badge.name is None:
+        # The issuer could not be asked (offline, gone, refused): show what the badge itself says, for what it is.
+        reason = report.badge.revocation_reason
+        report.badge = payload_display(baked_copy)
+        report.badge.revocation_reason = reason or report.badge.revocation_reason
+
+
+def payload_display(assertion: dict[str, Any]) -> BadgeDisplay:
+    """The display data an OB 0.5 to 2.0 assertion carries itself (its embedded badge class and issuer), unverified."""
+    legacy = upgrade.legacy_version(assertion)
+    if legacy is not None:
+        assertion = upgrade.upgrade_assertion(assertion, legacy)
+    badge_class = as_object(assertion.get("badge"))
+    return checks.display_data(assertion, badge_class, as_object(badge_class.get("issuer")))
+
+
+async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *, depth: int = 0) -> None:
+    report = run.report
+    carried = upgrade.legacy_version(baked_copy) if baked_copy is not None else None
+    report.format = f"ob{carried or 2}-hosted"
     report.badge_id = url
     run.stage = "fetched"
     try:
@@ -241,9 +294,13 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
         report.add("fetched", "passed", f"fetched from {url}{when}: an OB 3.0 credential")
         await run.dispatch(classify_payload(body.decode("utf-8", "replace"), hint="ob3"))
         return
-    declared = assertion.get("id")
+    legacy = upgrade.legacy_version(assertion)
+    if legacy is not None:
+        report.format = f"ob{legacy}-hosted"
+    declared = upgrade.hosted_url(assertion, legacy) if legacy is not None else assertion.get("id")
     note = f"; it declares a different id ({declared})" if isinstance(declared, str) and declared != url else ""
     report.add("fetched", "passed", f"fetched from {url}{when}{note}")
+    _note_verification_type(report, assertion, "hosted")
     if baked_copy is not None:
         if _canonical(baked_copy) != _canonical(assertion):
             report.add(
@@ -251,13 +308,18 @@ async def verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, *
             )
         else:
             report.add("hosted_copy", "passed", "the baked copy matches the hosted assertion")
+    if legacy is not None:
+        assertion = upgrade.upgrade_assertion(assertion, legacy, located_at=url)
     if _revoked_in_document(report, assertion):
         await _display_only(run, assertion)
         return
-    _check_json_ld(report, assertion)
-    badge_class, issuer = await _badge_class_and_issuer(run, assertion)
-    _common_checks(run, assertion, badge_class, issuer)
+    _check_json_ld(report, assertion, legacy)
+    badge_class, issuer = await _badge_class_and_issuer(run, assertion, legacy)
+    _common_checks(run, assertion, badge_class, issuer, legacy)
     if issuer is not None:
+        if legacy == "0.5":
+            # A 0.5 issuer is known by its origin alone: that is where its badges must be hosted.
+            issuer = {**issuer, "id": upgrade.issuer_origin(issuer) or ""}
         # Both where the document really came from and the id it claims must be in the issuer's scope: any host
         # can serve a copy that claims an id on the issuer's origin.
         scoped = dict.fromkeys([url, result.final_url, *([declared] if isinstance(declared, str) else [])])
@@ -275,6 +337,7 @@ def _key_ids(value: Any) -> list[str]:
 
 
 async def verify_signed(run: Run, payload: Payload) -> None:
+    """SignedBadge (OB 1.0 to 2.0): a compact JWS verified with the issuer's key."""
     report = run.report
     report.format = "ob2-signed"
     header = payload.jws_header or {}
@@ -286,14 +349,24 @@ async def verify_signed(run: Run, payload: Payload) -> None:
     if assertion is None:
         report.add("json_ld", "failed", "the JWS payload is not a JSON object")
         return
+    legacy = upgrade.legacy_version(assertion)
+    if legacy is not None:
+        report.format = f"ob{legacy}-signed"
+        assertion = upgrade.upgrade_assertion(assertion, legacy)
     report.badge_id = assertion.get("id") if isinstance(assertion.get("id"), str) else None
-    _check_json_ld(report, assertion)
-    badge_class, issuer = await _badge_class_and_issuer(run, assertion)
-    _common_checks(run, assertion, badge_class, issuer)
+    _note_verification_type(report, assertion, "signed")
+    _check_json_ld(report, assertion, legacy)
+    badge_class, issuer = await _badge_class_and_issuer(run, assertion, legacy)
+    _common_checks(run, assertion, badge_class, issuer, legacy)
     _revoked_in_document(report, assertion)
     if issuer is None:
         if algorithm_ok:
             report.add("signature", "error", "cannot check the signature without the issuer's profile")
+        return
+    if legacy is not None:
+        if algorithm_ok:
+            await _check_legacy_signature(run, payload, assertion, issuer)
+        await _check_revocation_list(run, assertion, issuer)
         return
     verification = assertion.get("verification") or assertion.get("verify") or {}
     creator = node_id(verification.get("creator")) if isinstance(verification, dict) else None
@@ -334,20 +407,123 @@ async def _check_signature(
                 record_owner = False
             else:
                 report.add("key_owner", "passed", f"the key {key_url} belongs to the issuer")
-        try:
-            key = RSAKey.import_key(pem)
-            jws.deserialize_compact(
-                payload.text,
-                key,
-                algorithms=list(_ALLOWED_JWS_ALGORITHMS),
-                registry=jws_registry(_ALLOWED_JWS_ALGORITHMS),
-            )
-        except (JoseError, ValueError, TypeError) as exc:
-            problems.append(f"{type(exc).__name__} with {key_url}")
+        problem = _jws_problem(payload, pem)
+        if problem is not None:
+            problems.append(f"{problem} with {key_url}")
             continue
         report.add("signature", "passed", f"valid RS256 signature by {key_url}")
         return
     report.add("signature", "failed", "the JWS signature does not verify: " + "; ".join(problems))
+
+
+def _authority(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    return parts.netloc.lower() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+async def _check_legacy_signature(
+    run: Run, payload: Payload, assertion: dict[str, Any], issuer: dict[str, Any]
+) -> None:
+    """OB 1.x: ``verify.url`` (upgraded to ``creator``) serves the public key, as PEM text (or a key document).
+
+    The 1.0 specification stops at "the key verifies the JWS"; that proves nothing about who signed unless the key is
+    the issuer's, so the key must be served from the issuer's own origin (its profile's location or its ``url``).
+    """
+    report = run.report
+    key_url = node_id(as_object(assertion.get("verification")).get("creator"))
+    if key_url is None:
+        report.add("key_owner", "failed", "the signed badge names no public key (verify.url)")
+        return
+    owners = {a for a in (_authority(node_id(issuer)), _authority(text_of(issuer.get("url")))) if a}
+    if _authority(key_url) not in owners:
+        shown = ", ".join(sorted(owners)) or "none"
+        report.add("key_owner", "failed", f"the signing key {key_url} is not on the issuer's origin ({shown})")
+        return
+    run.stage = "signature"
+    try:
+        result = await run.fetcher.fetch(key_url, kind="json")
+    except FetchError as exc:
+        report.add("signature", "error", f"could not fetch the signing key: {exc}")
+        return
+    if not result.ok:
+        report.add("signature", "error", f"could not fetch the signing key: {key_url} answered {result.status}")
+        return
+    text = result.body.decode("utf-8", "replace").strip()
+    pem: Any = text
+    if text.startswith("{"):
+        try:
+            pem = as_object(json.loads(text)).get("publicKeyPem")
+        except ValueError:
+            pem = None
+    if not isinstance(pem, str) or "-----BEGIN" not in pem:
+        report.add("signature", "failed", f"the key at {key_url} is not a PEM public key")
+        return
+    report.add("key_owner", "passed", f"the key {key_url} is served from the issuer's origin")
+    problem = _jws_problem(payload, pem)
+    if problem is None:
+        report.add("signature", "passed", f"valid RS256 signature by {key_url}")
+    else:
+        report.add("signature", "failed", f"the JWS signature does not verify with {key_url}: {problem}")
+
+
+def _jws_problem(payload: Payload, pem: str) -> str | None:
+    """None when the compact JWS verifies with the RSA key ``pem`` (RS256 only), else what went wrong."""
+    try:
+        key = RSAKey.import_key(pem)
+        jws.deserialize_compact(
+            payload.text, key, algorithms=list(_ALLOWED_JWS_ALGORITHMS), registry=jws_registry(_ALLOWED_JWS_ALGORITHMS)
+        )
+    except (JoseError, ValueError, TypeError) as exc:
+        return type(exc).__name__
+    return None
+
+
+def _note_verification_type(report: Report, assertion: dict[str, Any], path: str) -> None:
+    """Say which verification the assertion declares when it is not the one the backpack ran (``path``)."""
+    kind, written, standard = upgrade.verification_kind(assertion)
+    if kind == "missing" or (kind == path and standard):
+        return
+    if kind == path:
+        report.add("format", "warning", f"verification type {written!r} is not spelled as the spec spells it")
+    elif kind == "other":
+        report.add(
+            "format",
+            "warning",
+            f"the badge declares {written} verification, which the backpack does not check: "
+            f"only its {'hosted copy' if path == 'hosted' else 'JWS signature'} was verified",
+        )
+    else:
+        report.add(
+            "format", "warning", f"the badge declares {written} verification but was verified as {path}: read as given"
+        )
+
+
+async def verify_assertion_json(run: Run, assertion: dict[str, Any]) -> None:
+    """An OB 0.5 to 2.0 assertion given as JSON (pasted, or baked as JSON): verified at its issuer when it is hosted."""
+    report = run.report
+    legacy = upgrade.legacy_version(assertion)
+    family = f"ob{legacy}" if legacy is not None else "ob2"
+    kind, written, _standard = upgrade.verification_kind(assertion)
+    if kind == "signed":
+        report.format = f"{family}-signed"
+        report.badge = payload_display(assertion)
+        report.add("signature", "error", "this is the JSON of a signed badge without its JWS: verify the JWS")
+        return
+    badge_url = upgrade.hosted_url(assertion, legacy)
+    if badge_url is None or not badge_url.startswith(("http://", "https://")):
+        report.format = f"{family}-hosted"
+        report.badge = payload_display(assertion)
+        if kind == "other":
+            report.format = f"{family}-{re.sub('[^a-z0-9]', '', str(written).lower())}"
+            report.add("format", "error", f"the badge uses {written} verification, which the backpack cannot check yet")
+        elif legacy == "0.5":
+            report.add(
+                "fetched", "error", "an Open Badges 0.5 assertion holds no URL to verify it at: verify its URL or image"
+            )
+        else:
+            report.add("fetched", "failed", "a hosted assertion needs an http(s) id to be fetched from")
+        return
+    await verify_hosted(run, badge_url, assertion)
 
 
 async def _check_revocation_list(run: Run, assertion: dict[str, Any], issuer: dict[str, Any]) -> None:
@@ -361,6 +537,7 @@ async def _check_revocation_list(run: Run, assertion: dict[str, Any], issuer: di
     document = await run.fetch_json(list_url, "revocation", "revocation list")
     if document is None:
         return
+    document = upgrade.upgrade_revocation_list(document)
     revoked, reason = revocation_entry(document, assertion)
     if revoked:
         report.badge.revocation_reason = reason

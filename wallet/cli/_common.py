@@ -54,7 +54,7 @@ STATUS_MARKS = {
     "unverifiable": ("?", "yellow"),
     "unchecked": ("·", None),
 }
-VERSION_LABELS = {"ob1": "OB 1.x", "ob2": "OB 2.0", "ob3": "OB 3.0", "unknown": "?"}
+VERSION_LABELS = {"ob0": "OB 0.5", "ob1": "OB 1.x", "ob2": "OB 2.0", "ob3": "OB 3.0", "unknown": "?"}
 
 
 class CommandError(WalletError):

@@ -67,7 +67,7 @@ def rows(records: list[BadgeRecord], collections: list[Collection] | None = None
                 issued=info.issued_date,
                 expires=info.expires_date,
                 checked=checked[:16].replace("T", " ") if checked else "never",
-                version={"ob1": "OB 1", "ob2": "OB 2.0", "ob3": "OB 3.0"}.get(record.version, "?"),
+                version={"ob0": "OB 0.5", "ob1": "OB 1", "ob2": "OB 2.0", "ob3": "OB 3.0"}.get(record.version, "?"),
                 collections=tuple(member.get(record.id, [])),
             )
         )
