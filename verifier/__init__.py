@@ -27,24 +27,29 @@ A badge that is not valid raises nothing: the report says why.
 
 from __future__ import annotations
 
-from ._errors import (
-    BlockedAddress,
-    ExtractionError,
-    FetchError,
-    InputTooLarge,
-    MalformedInput,
-    NoBadgeFound,
-    UnsafeInput,
-    VerifierError,
-)
-from ._extract import Extraction, bake, extract
-from ._fetch import FetchPolicy
-from ._limits import Limits
-from ._payload import Payload, classify_payload
-from ._policy import VerifierPolicy
-from ._report import CHECK_IDS, BadgeDisplay, CheckResult, Report
-from ._summary import BadgeSummary, summarize
-from ._verify import Source, verify, verify_async, verify_many, verify_many_async
+import importlib as _importlib
+import typing as _typing
+
+# The names as type checkers and IDEs see them; at run time each loads on first use (``__getattr__`` below).
+if _typing.TYPE_CHECKING:
+    from ._errors import (
+        BlockedAddress,
+        ExtractionError,
+        FetchError,
+        InputTooLarge,
+        MalformedInput,
+        NoBadgeFound,
+        UnsafeInput,
+        VerifierError,
+    )
+    from ._extract import Extraction, bake, extract
+    from ._fetch_policy import FetchPolicy
+    from ._limits import Limits
+    from ._payload import Payload, classify_payload
+    from ._policy import VerifierPolicy
+    from ._report import CHECK_IDS, BadgeDisplay, CheckResult, Report
+    from ._summary import BadgeSummary, summarize
+    from ._verify import Source, verify, verify_async, verify_many, verify_many_async
 
 __all__ = [
     "CHECK_IDS",
@@ -75,3 +80,42 @@ __all__ = [
     "verify_many",
     "verify_many_async",
 ]
+
+# Where each public name lives. Importing ``verifier`` loads none of them: a command that only lists the backpack must
+# not pay for the HTTP client, the image decoder or the JSON-LD processor (``backpack --help`` in 150 ms).
+_HOME = {
+    **dict.fromkeys(
+        (
+            "BlockedAddress",
+            "ExtractionError",
+            "FetchError",
+            "InputTooLarge",
+            "MalformedInput",
+            "NoBadgeFound",
+            "UnsafeInput",
+            "VerifierError",
+        ),
+        "_errors",
+    ),
+    **dict.fromkeys(("Extraction", "bake", "extract"), "_extract"),
+    "FetchPolicy": "_fetch_policy",
+    "Limits": "_limits",
+    **dict.fromkeys(("Payload", "classify_payload"), "_payload"),
+    "VerifierPolicy": "_policy",
+    **dict.fromkeys(("CHECK_IDS", "BadgeDisplay", "CheckResult", "Report"), "_report"),
+    **dict.fromkeys(("BadgeSummary", "summarize"), "_summary"),
+    **dict.fromkeys(("Source", "verify", "verify_async", "verify_many", "verify_many_async"), "_verify"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

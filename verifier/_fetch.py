@@ -19,20 +19,39 @@ import ipaddress
 import re
 import socket
 import ssl
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
-import httpx
-
 from ._errors import BlockedAddress, FetchError
+from ._fetch_policy import DocumentKind, FetchPolicy
+
+
+def _import_httpx_without_its_command_line() -> None:
+    """httpx's ``__init__`` imports its own command line (``httpx._main``: click, rich, pygments — a third of the
+    verifier's start-up) whenever click is installed, as it is for the backpack. The verifier never runs it: hide it
+    for the one import, so httpx falls back to its stub ``main``, then let a later explicit import load it."""
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]  # None in sys.modules: that import fails
+    try:
+        import httpx  # noqa: F401
+    finally:
+        del sys.modules["httpx._main"]
+
+
+_import_httpx_without_its_command_line()
+
+import httpcore  # noqa: E402
+import httpx  # noqa: E402
 
 __all__ = [
     "CachedResponse",
+    "DocumentKind",
     "FetchPolicy",
     "FetchResult",
     "Fetcher",
@@ -43,40 +62,13 @@ __all__ = [
     "resolve_public",
 ]
 
-DocumentKind = Literal["json", "image", "any"]
 _ACCEPT: dict[DocumentKind, str] = {
     "json": "application/ld+json, application/json;q=0.9, application/vc+ld+json;q=0.9, */*;q=0.1",
     "image": "image/png, image/svg+xml;q=0.9, image/*;q=0.5",
     "any": "application/ld+json, application/json;q=0.9, image/png;q=0.8, image/svg+xml;q=0.8, */*;q=0.1",
 }
 _USER_AGENT = "openbadges-backpack/0.1"
-_MB = 1024 * 1024
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    connect_timeout: float = 5.0
-    read_timeout: float = 10.0
-    deadline: float = 20.0
-    """Seconds allowed for verifying one badge, every fetch it needs included."""
-    max_json_bytes: int = 8 * _MB
-    """Real credentials with inline images reach a few MB; the body is read in a bounded buffer, never beyond this."""
-    max_image_bytes: int = 10 * _MB
-    max_redirects: int = 5
-    per_host_limit: int = 6
-    max_connections: int = 100
-    max_in_flight: int = 32
-    max_open_origins: int = 128
-    """Idle connection pools beyond this many origins are closed (least recently used first)."""
-    allow_private_network: bool = False
-    """Lift the SSRF guard (local development, tests against loopback issuers). Off unless the caller says so: the
-    library reads no environment variable."""
-    offline: bool = False
-    """Never touch the network: answer from the cache, or fail."""
-
-    def max_bytes(self, kind: DocumentKind) -> int:
-        return self.max_json_bytes if kind == "json" else self.max_image_bytes
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ._fetch import FetchPolicy
+from ._fetch_policy import FetchPolicy
 
 __all__ = ["VerifierPolicy"]
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterator
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from ._errors import ExtractionError, InputTooLarge, MalformedInput, UnsafeInput
 from ._limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["decode_raster", "scan_qr_codes", "RASTER_SIGNATURES", "looks_like_raster"]
 
@@ -32,6 +34,9 @@ def looks_like_raster(data: bytes) -> bool:
 
 def decode_raster(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
     """Decode an image from untrusted bytes, refusing decompression bombs instead of warning about them."""
+    # Pillow is loaded only for an image to decode: a JSON, JWS or URL badge never pays for it.
+    from PIL import Image, UnidentifiedImageError
+
     max_pixels = limits.max_image_pixels or Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
@@ -52,6 +57,8 @@ def decode_raster(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Image.Imag
 
 
 def _variants(gray: Image.Image, limits: Limits) -> Iterator[Image.Image]:
+    from PIL import Image, ImageOps
+
     longest = max(gray.size)
     if longest > limits.max_qr_side:
         gray = gray.copy()
@@ -75,6 +82,8 @@ def scan_qr_codes(image: Image.Image, *, limits: Limits = DEFAULT_LIMITS) -> lis
     except ImportError as exc:  # pragma: no cover - depends on the system library
         raise ExtractionError("QR scanning needs the zbar library: install it with 'apt-get install libzbar0'") from exc
     if image.mode in ("RGBA", "LA", "P"):
+        from PIL import Image
+
         background = Image.new("RGB", image.size, "white")
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
         image = background

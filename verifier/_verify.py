@@ -5,22 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ._errors import ExtractionError, InputTooLarge
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
 from ._foreign import Foreign, recognise, recognise_text
 from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
-from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._portfolio import EnvelopeProblem, envelope_kind, envelope_token, is_presentation
-from ._presentation import verify_presentation, verify_presentation_jwt
 from ._report import Report
 from ._run import Run
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Source", "verify", "verify_async", "verify_many", "verify_many_async"]
 
@@ -139,13 +138,21 @@ async def dispatch(run: Run, payload: Payload) -> None:
         run.report.badge = foreign.display
         run.report.add("format", "error", foreign.message)
         return
+    # OB 3.0 and presentations load their machinery (PyLD, the cryptosuites, JOSE) when a badge needs it: a run of
+    # hosted OB 2.0 badges never does.
     if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
+        from ._presentation import verify_presentation
+
         await verify_presentation(run, payload.claims)
         return
     if payload.kind == "jws" and payload.claims is not None and _is_presentation_jwt(payload):
+        from ._presentation import verify_presentation_jwt
+
         await verify_presentation_jwt(run, payload)
         return
     if payload.version == "ob3":
+        from ._ob3.verify import verify_credential
+
         await verify_credential(run, payload)
         return
     if payload.kind == "jws":

@@ -21,7 +21,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from verifier.extraction import DEFAULT_LIMITS, decode_raster
 
 from . import badge_collections
 from .errors import NotFound, WalletError
+from .expiry import DEFAULT_EXPIRY_WINDOW, aware, describe_window, expires_at, expiring_within, parse_window
 from .shares import active_share_for_badge, share_url
 from .store import BadgeRecord, Store, atomic_write
 from .verification import stored_payload
@@ -70,7 +71,6 @@ CARD_SIZE = (1240, 1748)
 CARD_DPI = 300
 BADGE_IMAGE_SIZE = 512
 NO_LINK_TEXT = "Verify with the portfolio bundle: backpack verify"
-DEFAULT_EXPIRY_WINDOW = timedelta(days=30)
 
 
 class ExportError(WalletError):
@@ -437,7 +437,7 @@ _STATUS_COLOURS = {"valid": (30, 120, 60), "expired": (160, 110, 0), "revoked": 
 
 def card_image(store: Store, record: BadgeRecord, *, now: datetime | None = None) -> Card:
     """A printable card (A6 portrait at 300 dpi) for one badge, with a QR code of :func:`verification_link`."""
-    now = _aware(now or datetime.now(UTC))
+    now = aware(now or datetime.now(UTC))
     width, height = CARD_SIZE
     margin = 80
     inner = width - 2 * margin
@@ -570,52 +570,3 @@ def write_cards(store: Store, selection: Selection, output: Path, *, now: dateti
         write_file(target, data)
         written.append(WrittenCard(record, str(target), link))
     return written
-
-
-# -- expiry alerts ------------------------------------------------------------------------------------------------
-
-_WINDOW = re.compile(r"(\d{1,5})\s*([dw]?)")
-
-
-def parse_window(text: str) -> timedelta:
-    """``30d``, ``4w`` or ``30`` (days) as a duration. Raises ``ValueError`` for anything else."""
-    match = _WINDOW.fullmatch(text.strip().lower())
-    if not match:
-        raise ValueError(f"{text!r} is not a duration: give days (30, 30d) or weeks (4w)")
-    count = int(match.group(1))
-    return timedelta(days=count * 7 if match.group(2) == "w" else count)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _parse_instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return _aware(datetime.fromisoformat(text.strip()))
-    except ValueError:
-        return None
-
-
-def expires_at(record: BadgeRecord) -> datetime | None:
-    """When the badge expires, from its summary (``expires``: OB 2.0 ``expires``, OB 3.0 ``validUntil``)."""
-    return _parse_instant(record.summary.get("expires"))
-
-
-def expiring_within(records: Sequence[BadgeRecord], window: timedelta, *, now: datetime) -> list[BadgeRecord]:
-    """The badges that have not expired at ``now`` but will within ``window``, soonest first."""
-    now = _aware(now)
-    soon: list[tuple[datetime, BadgeRecord]] = []
-    for record in records:
-        expiry = expires_at(record)
-        if expiry is not None and now < expiry <= now + window:
-            soon.append((expiry, record))
-    soon.sort(key=lambda item: item[0])
-    return [record for _, record in soon]
-
-
-def describe_window(window: timedelta) -> str:
-    days = window.days
-    return "1 day" if days == 1 else f"{days} days"

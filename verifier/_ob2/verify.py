@@ -12,16 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import RSAKey
-from pyld.jsonld import JsonLdError
-
 from .._errors import FetchError, VerifierError
 from .._extract import extract
-from .._jose import jws_registry
 from .._json import as_list, as_object, node_id, text_of
-from .._jsonld import UnknownContext, expand
 from .._payload import Payload, classify_payload, detect_version
 from .._problems import gone_reason
 from .._report import BadgeDisplay, Report
@@ -61,6 +54,11 @@ def _check_json_ld(report: Report, assertion: dict[str, Any], legacy: LegacyVers
             return True
         report.add("json_ld", "failed", "the document is not an Open Badges 2.0 Assertion (type Assertion expected)")
         return False
+    # PyLD is loaded only here: an assertion with the OB 2.0 context alone (nearly all) is decided without it.
+    from pyld.jsonld import JsonLdError
+
+    from .._jsonld import UnknownContext, expand
+
     try:
         expanded = expand(assertion)
     except UnknownContext as exc:
@@ -468,6 +466,12 @@ async def _check_legacy_signature(
 
 def _jws_problem(payload: Payload, pem: str) -> str | None:
     """None when the compact JWS verifies with the RSA key ``pem`` (RS256 only), else what went wrong."""
+    from joserfc import jws  # loaded for signed assertions only
+    from joserfc.errors import JoseError
+    from joserfc.jwk import RSAKey
+
+    from .._jose import jws_registry
+
     try:
         key = RSAKey.import_key(pem)
         jws.deserialize_compact(

@@ -23,10 +23,8 @@ import click
 
 from verifier import VerifierError
 
-from ..demo import seed_demo
 from ..errors import WalletError
 from ..paths import demo_home
-from ..publishing import PublishError
 from ..store import Store
 from . import badges, collection, hosting, identities, publishing, serving, sharing
 from ._common import EXIT_INVALID_INPUT, EXIT_NOT_VALID, CliContext, print_table, run_tui
@@ -46,10 +44,8 @@ class _BackpackGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except PublishError as exc:
-            _error_line(str(exc), EXIT_NOT_VALID)
         except (WalletError, VerifierError) as exc:
-            _error_line(str(exc))
+            _error_line(str(exc), EXIT_NOT_VALID if _refused_by_a_host(exc) else EXIT_INVALID_INPUT)
         except OSError as exc:
             _error_line(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -58,6 +54,12 @@ class _BackpackGroup(click.Group):
             if os.environ.get("BACKPACK_DEBUG"):
                 traceback.print_exc()
             _error_line(f"internal error ({type(exc).__name__}: {exc}); rerun with BACKPACK_DEBUG=1 and report it")
+
+
+def _refused_by_a_host(exc: Exception) -> bool:
+    # Only a command that loaded the publishing module can have raised its error: the others never import it.
+    publishing = sys.modules.get("wallet.publishing")
+    return publishing is not None and isinstance(exc, publishing.PublishError)
 
 
 @click.group(cls=_BackpackGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,6 +85,8 @@ def _open_backpack(context: CliContext) -> None:
     store = context.store
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("BACKPACK_NO_TUI")
     if not context.explicit_home and not store.list_badges():
+        from ..demo import seed_demo  # Pillow, the QR encoder and signing keys: only for a first run
+
         demo = Store(demo_home())
         if not demo.list_badges():
             seed_demo(demo)

@@ -15,7 +15,7 @@ from verifier import FetchPolicy, Report
 
 from ..check_words import plain_words
 from ..errors import WalletError
-from ..exporting import parse_window
+from ..expiry import parse_window
 from ..paths import default_home
 from ..settings import fetch_policy, load_settings
 from ..store import BadgeRecord, Store

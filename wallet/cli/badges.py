@@ -6,16 +6,13 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from verifier import Extraction, Report, VerifierError, classify_payload, extract, summarize
-from verifier.extraction import DEFAULT_LIMITS
+from verifier import Report, VerifierError, classify_payload, summarize
 
-from .. import badge_collections, exporting
-from ..importer import ImportProgress, import_and_verify, load_source
-from ..verification import verify_records, verify_sources
+from .. import badge_collections, expiry
 from ._common import (
     EXIT_INVALID_INPUT,
     EXIT_NOT_VALID,
@@ -36,7 +33,21 @@ from ._common import (
     store_of,
 )
 
+if TYPE_CHECKING:
+    from verifier import Extraction
+
+    from ..importer import ImportProgress
+
 __all__ = ["COMMANDS"]
+
+# Each command imports the machinery it runs (the importer, the verifier's fetcher, exports) when it runs: `backpack
+# --help` and `backpack list` stay within a start-up budget (150 ms), tests/test_cli_startup.py holds them to it.
+
+
+def _read_stdin() -> bytes:
+    from verifier.extraction import DEFAULT_LIMITS
+
+    return sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1)
 
 
 @click.command("import")
@@ -57,8 +68,10 @@ def import_command(
     allow_private_network: bool,
 ) -> None:
     """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
+    from ..importer import import_and_verify
+
     store = store_of(ctx)
-    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in sources else None
+    stdin = _read_stdin() if "-" in sources else None
 
     def show(step: ImportProgress) -> None:
         for result in step.results:
@@ -112,17 +125,17 @@ def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) ->
     records = store_of(ctx).list_badges()
     now = datetime.now(UTC)
     if window is not None:
-        records = exporting.expiring_within(records, window, now=now)
+        records = expiry.expiring_within(records, window, now=now)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
     elif window is not None and not records:
-        click.echo(f"No badge expires within {exporting.describe_window(window)}.")
+        click.echo(f"No badge expires within {expiry.describe_window(window)}.")
     elif window is not None:
         print_table(records)
     else:
-        default = exporting.DEFAULT_EXPIRY_WINDOW
-        soon = len(exporting.expiring_within(records, default, now=now))
-        notes = [f"{soon} expiring within {exporting.describe_window(default)}"] if soon else []
+        default = expiry.DEFAULT_EXPIRY_WINDOW
+        soon = len(expiry.expiring_within(records, default, now=now))
+        notes = [f"{soon} expiring within {expiry.describe_window(default)}"] if soon else []
         print_table(records, notes=notes)
 
 
@@ -215,7 +228,11 @@ def _extraction_json(extraction: Extraction) -> dict[str, Any]:
 @click.pass_context
 def extract_command(ctx: click.Context, source: str, as_json: bool, allow_private_network: bool) -> None:
     """Show what is baked in an image or encoded in a QR code, without storing anything."""
-    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if source == "-" else None
+    from verifier import extract
+
+    from ..importer import load_source
+
+    stdin = _read_stdin() if source == "-" else None
     loaded = load_source(source, policy=policy_of(store_of(ctx), allow_private_network), stdin=stdin)
     try:
         extraction = extract(loaded.data)
@@ -296,8 +313,10 @@ def verify_command(
         raise click.UsageError("give at least one SOURCE (or --from FILE)")
     if from_file == "-" and "-" in all_sources:
         raise click.UsageError("standard input cannot hold both the source list and a badge")
+    from ..verification import verify_sources
+
     store = store_of(ctx)
-    stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in all_sources else None
+    stdin = _read_stdin() if "-" in all_sources else None
     policy = policy_of(store, allow_private_network, offline)
     reports = verify_sources(
         store,
@@ -359,6 +378,8 @@ def recheck_command(
         click.echo("Your backpack is empty: nothing to recheck.")
         return
     before = {record.id: record.status for record in records}
+    from ..verification import verify_records
+
     results = verify_records(
         store,
         records,
@@ -386,6 +407,8 @@ def recheck_command(
 @click.pass_context
 def bake_command(ctx: click.Context, badge_id: str, output: Path | None) -> None:
     """Write one badge baked in its image (PNG or SVG), ready to import into any backpack."""
+    from .. import exporting
+
     store = store_of(ctx)
     filename, data = exporting.baked_image(store, store.get_badge(badge_id))
     produced = Path(filename).suffix

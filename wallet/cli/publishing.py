@@ -13,9 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-import segno
 
-from .. import publishing
 from ..settings import load_settings
 from ._common import clip, duration, fail, offline_option, policy_of, private_network_option, store_of
 
@@ -24,7 +22,12 @@ __all__ = ["COMMANDS"]
 _QR_KINDS = {".svg": "svg", ".png": "png"}
 
 
+# The publishing client (httpx, signing keys) and the QR encoder load when a command here runs, not at start-up.
+
+
 def _slug(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from .. import publishing
+
     if value is not None and not publishing.SLUG_PATTERN.match(value):
         raise click.BadParameter("a page name is 3 to 64 lowercase letters, digits and inner hyphens (ada-cv)")
     return value
@@ -37,6 +40,8 @@ def _qr_file(_ctx: click.Context, _param: click.Parameter, value: Path | None) -
 
 
 def _print_qr(url: str) -> None:
+    import segno
+
     text = io.StringIO()
     segno.make_qr(url, error="m").terminal(out=text, compact=True)
     click.echo(text.getvalue())
@@ -80,6 +85,8 @@ def publish_command(
 
     The host checks every badge itself and shows each one's status to whoever opens the page.
     """
+    from .. import publishing
+
     store = store_of(ctx)
     policy = policy_of(store, allow_private_network, offline)
     if static is not None:
@@ -101,6 +108,8 @@ def publish_command(
     click.echo(f"published {publication.collection_name!r}{until}:\n{publication.url}\n")
     _print_qr(publication.url)
     if qr_file is not None:
+        import segno
+
         segno.make_qr(publication.url, error="m").save(str(qr_file), kind=_QR_KINDS[qr_file.suffix.lower()], scale=8)
         click.echo(f"wrote {qr_file}")
 
@@ -110,6 +119,8 @@ def publish_command(
 @click.pass_context
 def unpublish_command(ctx: click.Context, ref: str) -> None:
     """Withdraw a published page (by its URL) or every page of a collection: it answers "withdrawn" from now on."""
+    from .. import publishing
+
     for withdrawn in publishing.unpublish(store_of(ctx), ref):
         click.echo(f"withdrew {withdrawn.collection_name!r}: {withdrawn.url}")
 
@@ -123,6 +134,8 @@ def _when(value: str | None) -> str:
 @click.pass_context
 def published_command(ctx: click.Context, as_json: bool) -> None:
     """List what this backpack published, where, its state (live, expired, withdrawn) and its expiry."""
+    from .. import publishing
+
     found = publishing.published(store_of(ctx))
     now = datetime.now(UTC)
     if as_json:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from .. import shares
-from ..demo import seed_demo
 from ..paths import demo_home
 from ..store import Store
 from ._common import CliContext, print_table, store_of
@@ -33,6 +32,8 @@ def demo_command(ctx: click.Context) -> None:
     """Create (or refresh) the demo backpack and list it. Uses --home when given, else its own folder."""
     context = ctx.ensure_object(CliContext)
     store = context.store if context.explicit_home else Store(demo_home())
+    from ..demo import seed_demo  # Pillow, the QR encoder and signing keys: loaded for this command only
+
     count = seed_demo(store)
     click.echo(f"Demo backpack at {store.home}: {count} sample badges.\n")
     print_table(store.list_badges())

@@ -8,10 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-import segno
 
-from .. import exporting, shares
-from ..bundle import write_bundle
+from .. import shares
 from ._common import clip, duration, offline_option, policy_of, private_network_option, store_of
 
 __all__ = ["COMMANDS"]
@@ -46,6 +44,9 @@ def export_command(
     A bundle is a signed portfolio anyone can verify with `backpack verify FILE`; images are the badges baked in
     PNG/SVG files any backpack imports; cards are printable, with a QR code that leads to the badge's verification.
     """
+    from .. import exporting  # Pillow and the QR encoder: loaded for this command only
+    from ..bundle import write_bundle
+
     store = store_of(ctx)
     if export_format == "bundle":
         policy = policy_of(store, allow_private_network, offline)
@@ -81,6 +82,8 @@ def share_command(ctx: click.Context, name: str, expires: timedelta | None) -> N
     what = "collection" if created.kind == "collection" else "badge"
     until = f", until {created.expires_at}" if created.expires_at else ""
     click.echo(f"shared the {what} {created.label!r}{until}:\n{url}\n")
+    import segno
+
     text = io.StringIO()
     segno.make_qr(url, error="m").terminal(out=text, compact=True)
     click.echo(text.getvalue())
