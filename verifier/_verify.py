@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +178,58 @@ async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, 
     return report
 
 
+def _origin_of(source: Source) -> str:
+    if isinstance(source, Payload):
+        text = source.text if source.kind == "url" else (source.badge_id or "")
+    elif isinstance(source, str):
+        text = source.strip()
+    else:
+        return ""
+    scheme, _, rest = text.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].lower()}" if rest else ""
+
+
+def _schedule(sources: Sequence[Source]) -> list[int]:
+    """The order to start the badges in: grouped by the origin of their URL (input order within a group). A badge's
+    documents mostly live at its own origin, so a group reuses one pool's warm connections and its issuer's documents
+    while they are in memory; interleaved issuers (as a backpack lists them) would each find their pool evicted and
+    reconnect for nearly every badge once there are more origins than open pools."""
+    return sorted(range(len(sources)), key=lambda index: _origin_of(sources[index]))
+
+
+async def _verify_each(
+    sources: Sequence[Source],
+    labels: Sequence[str | None],
+    fetcher: Fetcher,
+    policy: VerifierPolicy,
+) -> AsyncGenerator[tuple[int, Report], None]:
+    """``(index, report)`` for every source, as each finishes. At most ``_MAX_CONCURRENT_BADGES`` badges are under way:
+    a task is created when a slot frees, so 10,000 sources never mean 10,000 coroutines alive at once."""
+    upcoming = iter(_schedule(sources))
+    running: set[asyncio.Task[tuple[int, Report]]] = set()
+
+    async def one(index: int) -> tuple[int, Report]:
+        return index, await _verify_one(sources[index], fetcher, policy, labels[index])
+
+    def start() -> None:
+        for index in upcoming:
+            running.add(asyncio.ensure_future(one(index)))
+            if len(running) >= _MAX_CONCURRENT_BADGES:
+                return
+
+    start()
+    try:
+        while running:
+            done, _pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            running.difference_update(done)
+            start()
+            for task in done:
+                yield task.result()
+    finally:
+        for task in running:
+            task.cancel()
+
+
 async def verify_many_async(
     sources: Sequence[Source],
     *,
@@ -184,18 +237,24 @@ async def verify_many_async(
     labels: Sequence[str | None] | None = None,
     cache: ResponseCache | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
-    """Verify many badges concurrently, sharing one fetcher: each document is fetched at most once."""
+    """Verify many badges concurrently, sharing one fetcher: each document is fetched at most once.
+
+    ``on_report(index, report)`` is called as each badge's report is ready, in the order they finish (a caller can
+    stream them out); the list returned is in the order of ``sources``."""
     policy = policy or VerifierPolicy()
     labels = labels or [None] * len(sources)
-    gate = asyncio.Semaphore(_MAX_CONCURRENT_BADGES)
+    if len(labels) != len(sources):
+        raise ValueError("labels and sources differ in length")
+    reports: list[Report | None] = [None] * len(sources)
     async with Fetcher(policy.fetch, cache=cache, transport=transport) as fetcher:
-
-        async def one(source: Source, label: str | None) -> Report:
-            async with gate:
-                return await _verify_one(source, fetcher, policy, label)
-
-        return list(await asyncio.gather(*(one(src, lbl) for src, lbl in zip(sources, labels, strict=True))))
+        async with aclosing(_verify_each(sources, labels, fetcher, policy)) as each:  # cancelled: no badge left running
+            async for index, report in each:
+                reports[index] = report
+                if on_report is not None:
+                    on_report(index, report)
+    return [report for report in reports if report is not None]
 
 
 async def verify_async(
@@ -218,9 +277,12 @@ def verify_many(
     labels: Sequence[str | None] | None = None,
     cache: ResponseCache | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
-    """Synchronous ``verify_many_async`` (runs its own event loop)."""
-    return run_sync(verify_many_async(sources, policy=policy, labels=labels, cache=cache, transport=transport))
+    """Synchronous ``verify_many_async`` (runs its own event loop); ``on_report`` runs in that loop's thread."""
+    return run_sync(
+        verify_many_async(sources, policy=policy, labels=labels, cache=cache, transport=transport, on_report=on_report)
+    )
 
 
 def verify(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -118,10 +118,12 @@ def verify_sources(
     fetch_contexts: bool = False,
     challenge: str | None = None,
     domain: str | None = None,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
     """Verify files, URLs or text without storing the badges (the HTTP cache is still used and refreshed).
 
-    ``challenge`` and ``domain``: what a presentation's holder proof must answer (a verifier's own request)."""
+    ``challenge`` and ``domain``: what a presentation's holder proof must answer (a verifier's own request).
+    ``on_report(index, report)``: called as each report is ready, in the order they finish (to stream them out)."""
     inputs: list[Source] = []
     unreadable: dict[int, Report] = {}
     for index, source in enumerate(sources):
@@ -133,15 +135,21 @@ def verify_sources(
             unreadable[index] = report
             inputs.append(b"")
     cache = StoreResponseCache(store) if store.exists() else None
+
+    def finished(index: int, report: Report) -> Report:
+        # An input that could not be read at all reports that, not the verifier's view of zero bytes.
+        if index not in unreadable:
+            return report
+        unreadable[index].checked_at = report.checked_at
+        return unreadable[index]
+
     reports = verify_many(
         inputs,
         policy=_policy(store, fetch_policy, recipients, fetch_contexts, challenge, domain),
         labels=list(sources),
         cache=cache,
+        on_report=None if on_report is None else lambda index, report: on_report(index, finished(index, report)),
     )
     if cache is not None:
         cache.flush()
-    for index, report in unreadable.items():
-        report.checked_at = reports[index].checked_at
-        reports[index] = report
-    return reports
+    return [finished(index, report) for index, report in enumerate(reports)]

@@ -277,9 +277,39 @@ def _read_source_list(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+class _ReportStream:
+    """Reports written as they finish, so that 10,000 badges never sit in memory as one JSON text: ``--json-lines``
+    one line each in the order they finish; ``--json`` the array in the order of the sources (a report that finishes
+    early waits for those before it), the same text ``json.dumps(reports, indent=2)`` would give."""
+
+    def __init__(self, lines: bool) -> None:
+        self._lines = lines
+        self._next = 0
+        self._waiting: dict[int, Report] = {}
+
+    def add(self, index: int, report: Report) -> None:
+        if self._lines:
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+            return
+        self._waiting[index] = report
+        while self._next in self._waiting:
+            text = json.dumps(self._waiting.pop(self._next).to_dict(), indent=2, ensure_ascii=False)
+            click.echo(("[\n" if self._next == 0 else ",\n") + "  " + text.replace("\n", "\n  "), nl=False)
+            self._next += 1
+
+    def close(self) -> None:
+        if not self._lines and self._next:
+            click.echo("\n]")
+
+
 @click.command("verify")
 @click.argument("sources", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (an array for several sources).")
+@click.option(
+    "--json-lines",
+    is_flag=True,
+    help="Print one JSON report per line, each as soon as it is ready (in the order they finish).",
+)
 @recipient_option
 @offline_option
 @click.option(
@@ -296,6 +326,7 @@ def verify_command(
     ctx: click.Context,
     sources: tuple[str, ...],
     as_json: bool,
+    json_lines: bool,
     recipients: tuple[str, ...],
     offline: bool,
     from_file: str | None,
@@ -313,11 +344,15 @@ def verify_command(
         raise click.UsageError("give at least one SOURCE (or --from FILE)")
     if from_file == "-" and "-" in all_sources:
         raise click.UsageError("standard input cannot hold both the source list and a badge")
+    if as_json and json_lines:
+        raise click.UsageError("--json and --json-lines: choose one")
     from ..verification import verify_sources
 
     store = store_of(ctx)
     stdin = _read_stdin() if "-" in all_sources else None
     policy = policy_of(store, allow_private_network, offline)
+    # One source with --json prints an object, as before: nothing to stream.
+    stream = _ReportStream(json_lines) if json_lines or (as_json and len(all_sources) > 1) else None
     reports = verify_sources(
         store,
         all_sources,
@@ -327,11 +362,13 @@ def verify_command(
         fetch_contexts=fetch_contexts,
         challenge=challenge,
         domain=domain,
+        on_report=stream.add if stream is not None else None,
     )
     unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
-    if as_json:
-        documents = [r.to_dict() for r in reports]
-        click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
+    if stream is not None:
+        stream.close()
+    elif as_json:
+        click.echo(json.dumps(reports[0].to_dict(), indent=2, ensure_ascii=False))
     else:
         for report in reports:
             if report not in unreadable:
