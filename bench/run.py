@@ -135,6 +135,24 @@ def statuses(output: bytes) -> dict[str, int]:
     return counts
 
 
+def _badgecheck(sources: list[str], work: Path) -> dict[str, float] | None:
+    """badgecheck on the same badges, when BADGECHECK_PYTHON names the python of a virtualenv that has it."""
+    python = os.environ.get("BADGECHECK_PYTHON")
+    if not python:
+        return None
+    listing = work / "badgecheck-sources.json"
+    listing.write_text(json.dumps(sources))
+    driver = ROOT / "bench" / "badgecheck_driver.py"
+    done = subprocess.run(
+        [python, str(driver), str(listing), str(ROOT / "verifier" / "contexts")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
 # -- OB 2.0 hosted ------------------------------------------------------------------------------------------------
 
 
@@ -154,6 +172,21 @@ def section_ob2(badges: int, issuers: int, work: Path, *, sample: int = 100) -> 
             ).seconds
             for source in sources[:10]
         )
+        world.request_counts(sources[0], reset=True)
+        badgecheck = _badgecheck(sources, work)
+        badgecheck_fetched = sum(world.request_counts(sources[0], reset=True).values())
+    if badgecheck is not None:
+        ratio = badgecheck["seconds"] / together.seconds
+        row(
+            f"{label}: vs badgecheck (IMS Global's validator, one call per badge, its cache on)",
+            f"{together.seconds:.2f} s, {fetched} requests",
+            f"badgecheck {badgecheck['seconds']:.2f} s ({badgecheck['valid']} valid), {badgecheck_fetched} requests",
+            f"×{ratio:.1f}",
+            "≥ ×20",
+            ratio >= 20,
+        )
+    else:
+        row(f"{label}: vs badgecheck", "not measured: set BADGECHECK_PYTHON (docs/performance.md)")
     ratio = badges * per_badge_alone / together.seconds
     row(
         f"{label}: vs one `backpack verify URL` process per badge",

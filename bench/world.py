@@ -21,13 +21,29 @@ import argparse
 import asyncio
 import hashlib
 import json
+import struct
 import sys
 import urllib.request
+import zlib
 from collections import Counter
 
 EMAIL = "learner@example.com"
 SALT = "bench"
 BADGE_CLASSES_PER_ISSUER = 5
+
+
+def _tiny_png() -> bytes:
+    """A 1×1 PNG: the badge classes' image (the reference validator fetches and checks it; the backpack does not)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0\0\0\0")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+BADGE_PNG = _tiny_png()
 
 
 def _issuer_documents(base: str, index: int) -> dict[str, bytes]:
@@ -53,7 +69,7 @@ def _issuer_documents(base: str, index: int) -> dict[str, bytes]:
             "criteria": {"narrative": "Do the thing."},
             "issuer": issuer_id,
         }
-    return {path: json.dumps(document).encode() for path, document in documents.items()}
+    return {path: json.dumps(document).encode() for path, document in documents.items()} | {"/badge.png": BADGE_PNG}
 
 
 def _assertion(base: str, number: int) -> tuple[str, bytes]:
@@ -92,9 +108,10 @@ def serve(issuer_count: int, badge_count: int, *, delay: float = 0.0, one_origin
                     if delay:
                         await asyncio.sleep(delay)
                 status = "200 OK" if body else "404 Not Found"
+                media_type = "image/png" if path.endswith(".png") else "application/ld+json"
                 async with lock:
                     writer.write(
-                        f"HTTP/1.1 {status}\r\nContent-Type: application/ld+json\r\n"
+                        f"HTTP/1.1 {status}\r\nContent-Type: {media_type}\r\n"
                         f"Content-Length: {len(body)}\r\n\r\n".encode()
                         + body
                     )
