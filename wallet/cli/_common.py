@@ -165,7 +165,7 @@ def _columns(records: list[BadgeRecord], *, wide: bool, width: int) -> list[_Col
         for format_shown, checked_width in ((True, 16), (False, 16), (False, 10)):
             if width - fixed(format_shown, checked_width) >= 36:
                 break
-        room = max(width - fixed(format_shown, checked_width), 20)
+        room = max(width - fixed(format_shown, checked_width), 16)
         issuer_width = min(longest_issuer, max(room // 3, 8))
         name_width = min(longest_name, room - issuer_width)
         issuer_width = min(longest_issuer, room - name_width)  # what a short name leaves goes to the issuer
@@ -212,16 +212,19 @@ def print_table(
     click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
 
 
-def report_line(report: Report, name: str | None = None, suffix: str = "", *, recipient: str | None = None) -> str:
-    """The status and name of a verified badge, and on a second line the check that decided it (or, for a badge
-    issued to an identity not added, what to do). ``recipient`` is the stored badge's recipient, for that hint."""
+def report_line(
+    report: Report, name: str | None = None, suffix: str = "", *, own: bool = False, recipient: str | None = None
+) -> str:
+    """The status and name of a verified badge, and on a second line the check that decided it. For a badge of the
+    user's own backpack (``own``) issued to an identity not added, what to do instead; ``recipient`` is the stored
+    badge's recipient, for that hint. (``backpack verify`` checks someone's badge: no such advice there.)"""
     status = report.status
     line = f"{mark(status)} {name or report.badge.name or report.badge_id or report.source}"
     if report.badge.issuer_name:
         line += f" — {report.badge.issuer_name}"
     line += suffix
     decisive = report.decisive_check
-    hint = recipient_hint(report, recipient)
+    hint = recipient_hint(report, recipient) if own else None
     if hint is not None:
         line += f"\n    recipient: {hint}"
     elif decisive is not None:

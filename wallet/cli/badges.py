@@ -70,7 +70,9 @@ def import_command(
                 verb = "imported" if result.created else "updated "
                 click.echo(f"{verb} {result.record.id}  {result.record.display_name}  ({result.source})")
         for record, report in step.reports:
-            click.echo(f"{record.id}  {report_line(report, record.display_name, recipient=record.info.recipient)}")
+            click.echo(
+                f"{record.id}  {report_line(report, record.display_name, own=True, recipient=record.info.recipient)}"
+            )
 
     outcome = import_and_verify(
         store,
@@ -382,7 +384,7 @@ def recheck_command(
     )
     for record, report in results:
         change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
-        line = report_line(report, record.display_name, change, recipient=record.info.recipient)
+        line = report_line(report, record.display_name, change, own=True, recipient=record.info.recipient)
         click.echo(f"{record.id}  {line}")
     if len(results) > 1:
         click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
@@ -37,7 +37,7 @@ DEMO_BANNER = (
 )
 
 
-def _bindings_of(widget: type[Any], *, without: str) -> list[Binding]:
+def _bindings_of(widget: type[Any], *, without: str) -> list[BindingType]:
     """Every binding ``widget`` has from its classes, except those of the key ``without``."""
     found: dict[str, Binding] = {}
     for base in reversed(widget.__mro__):  # a subclass's binding of a key replaces its base's, as Textual merges them
@@ -45,7 +45,7 @@ def _bindings_of(widget: type[Any], *, without: str) -> list[Binding]:
             binding = binding if isinstance(binding, Binding) else Binding(*binding)
             if without not in binding.key.split(","):
                 found[binding.key] = binding
-    return list(found.values())
+    return [*found.values()]
 
 
 class BadgeTable(DataTable[str], inherit_bindings=False):
