@@ -16,4 +16,3 @@ def _xdg_data_home() -> Path:
 def default_home() -> Path:
     value = os.environ.get("BACKPACK_HOME", "").strip()
     return Path(value).expanduser() if value else _xdg_data_home() / "openbadges-backpack"
-

@@ -32,8 +32,7 @@ _COLUMNS = (
 )
 _RECHECK_CHUNK = 4
 DEMO_BANNER = (
-    "Demo badges. Next steps: i imports your own (backpack import FILE) · "
-    "D removes the demo (backpack demo remove)"
+    "Demo badges. Next steps: i imports your own (backpack import FILE) · D removes the demo (backpack demo remove)"
 )
 
 
