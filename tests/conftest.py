@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wallet.demo import DemoContent, demo_content, seed_demo
+from wallet.badge_collections import delete_collection
+from wallet.demo import DEMO_COLLECTION, DemoContent, demo_content, seed_demo
 from wallet.store import Store
 
 
@@ -25,6 +26,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("BACKPACK_DEBUG", raising=False)
     monkeypatch.delenv("BACKPACK_PUBLIC_URL", raising=False)
     monkeypatch.delenv("BACKPACK_NO_TUI", raising=False)
+    monkeypatch.setenv("COLUMNS", "120")  # tables fit the terminal: the same width wherever the tests run
     return home
 
 
@@ -83,6 +85,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One seeded demo backpack per module (seeding generates keys and verifies); tests work on copies (``demo``)."""
     home = tmp_path_factory.mktemp("demo-template") / "home"
     seed_demo(Store(home))
+    # The collection tests start from none: the demo's own "Demo" collection goes (its badges stay).
+    delete_collection(Store(home), DEMO_COLLECTION)
     return home
 
 

@@ -264,18 +264,35 @@ def _drop_from_collections(db: Any, badge_id: str) -> list[str]:
     return touched
 
 
+_NOT_EARNED_WORDS = {
+    "expired": "expired",
+    "revoked": "revoked",
+    "invalid": "not valid",
+    "unverifiable": "could not be checked",
+    "unchecked": "not checked yet",
+}
+
+
 @dataclass(frozen=True)
 class Progress:
     earned: int
+    """Badges of the collection that are valid: an expired, revoked or unchecked badge is held, not earned."""
     total: int
+    """Badges held and planned steps."""
     statuses: dict[str, int]
     """Badges of the collection by last verification status (``unchecked`` when never verified)."""
 
     @property
     def text(self) -> str:
-        noun = "badge" if self.earned == 1 else "badges"
-        parts = [f"{self.earned} of {self.total} earned"] if self.total > self.earned else [f"{self.earned} {noun}"]
-        parts += [f"{count} {status}" for status, count in sorted(self.statuses.items()) if status != "valid"]
+        """``2 of 4 earned · 1 expired · 1 could not be checked``, or ``3 badges`` when all are valid and none is
+        planned."""
+        if self.earned == self.total:
+            parts = [f"{self.earned} {'badge' if self.earned == 1 else 'badges'}"]
+        else:
+            parts = [f"{self.earned} of {self.total} earned"]
+        known = [status for status in _NOT_EARNED_WORDS if self.statuses.get(status)]
+        others = sorted(status for status in self.statuses if status != "valid" and status not in _NOT_EARNED_WORDS)
+        parts += [f"{self.statuses[status]} {_NOT_EARNED_WORDS.get(status, status)}" for status in known + others]
         return " · ".join(parts)
 
 
@@ -283,6 +300,5 @@ def progress(collection: Collection, badges: dict[str, BadgeRecord]) -> Progress
     held = [badges[b] for b in collection.badge_ids if b in badges]
     statuses: dict[str, int] = {}
     for record in held:
-        status = str(record.verification["status"]) if record.verification else "unchecked"
-        statuses[status] = statuses.get(status, 0) + 1
-    return Progress(earned=len(held), total=len(held) + len(collection.planned), statuses=statuses)
+        statuses[record.status] = statuses.get(record.status, 0) + 1
+    return Progress(earned=statuses.get("valid", 0), total=len(held) + len(collection.planned), statuses=statuses)

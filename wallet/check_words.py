@@ -140,6 +140,26 @@ CHECK_WORDS: dict[str, dict[str, str]] = {
         "passed": "It answers this check's own request: it is not a copy made for someone else.",
         "failed": "It does not answer this check's own request: it may be a copy made for someone else.",
     },
+    "data_model": {
+        "passed": "The credential is put together the way the standard requires.",
+        "failed": "The credential is not put together the way the standard requires.",
+        "error": "Whether the credential is put together correctly could not be checked.",
+    },
+    "related_resource": {
+        "passed": "The files the issuer pinned to this credential are the ones it pinned.",
+        "failed": "A file the issuer pinned to this credential has been changed since.",
+        "error": "A file the issuer pinned to this credential could not be fetched to compare.",
+    },
+    "envelope": {
+        "passed": "The credential came in a standard envelope, which was opened and checked inside.",
+        "failed": "The credential's envelope is not well formed.",
+        "error": "The credential came in a kind of envelope this checker cannot open.",
+    },
+    "issuer_known": {
+        "passed": "The issuer is listed in a registry of issuers you use.",
+        "warning": "The issuer is not in any registry of issuers you use: its name is its own claim.",
+        "error": "The registries of issuers you use could not be read.",
+    },
 }
 """Check id -> outcome -> the plain sentence."""
 

@@ -35,7 +35,16 @@ from verifier import Report
 
 from .errors import AmbiguousId, NotFound, SchemaTooNew, StoreError, StoreLocked
 
-__all__ = ["SCHEMA_VERSION", "BadgeInfo", "BadgeRecord", "SourceRef", "Store", "compact_summary", "now_iso"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "BadgeInfo",
+    "BadgeRecord",
+    "SourceRef",
+    "Store",
+    "compact_summary",
+    "name_from_path",
+    "now_iso",
+]
 
 SCHEMA_VERSION = 1
 _MIN_ID_PREFIX = 4
@@ -200,12 +209,27 @@ class BadgeRecord:
 
     @property
     def display_name(self) -> str:
-        """The badge's name, or where a hosted badge not fetched yet lives."""
+        """The badge's name as a person reads it: the name in the badge (the baked JSON, refined by the hosted JSON
+        once verification fetched it), else the name of the file it came from, else where it is hosted."""
         name = self.info.name
         if name:
             return name
+        from_file = name_from_path(self.source.ref) if self.source.kind == "file" else None
+        if from_file:
+            return from_file
         host = urlsplit(self.key.removeprefix("id:")).hostname
         return f"(hosted: {host})" if host else "(unnamed badge)"
+
+
+def name_from_path(path: str) -> str | None:
+    """A human name from a file path: ``badges/python-foundations.png`` reads "Python foundations". None when the
+    file name has no letters (``42.png``): a number names nothing."""
+    stem = path.rstrip("/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem[1:] else stem
+    words = " ".join(stem.replace("_", " ").replace("-", " ").split())
+    if not any(char.isalpha() for char in words):
+        return None
+    return words[0].upper() + words[1:] if words.islower() else words
 
 
 def compact_summary(summary: dict[str, str | None]) -> dict[str, str | None]:

@@ -14,7 +14,9 @@ from verifier import Extraction, Report, VerifierError, classify_payload, extrac
 from verifier.extraction import DEFAULT_LIMITS
 
 from .. import badge_collections, exporting
+from ..hints import recipient_hint
 from ..importer import ImportProgress, import_and_verify, load_source
+from ..listing import SORT_KEYS, sort_badges
 from ..verification import verify_records, verify_sources
 from ._common import (
     EXIT_INVALID_INPUT,
@@ -68,7 +70,9 @@ def import_command(
                 verb = "imported" if result.created else "updated "
                 click.echo(f"{verb} {result.record.id}  {result.record.display_name}  ({result.source})")
         for record, report in step.reports:
-            click.echo(f"{record.id}  {report_line(report, record.display_name)}")
+            click.echo(
+                f"{record.id}  {report_line(report, record.display_name, own=True, recipient=record.info.recipient)}"
+            )
 
     outcome = import_and_verify(
         store,
@@ -106,10 +110,19 @@ def tui_command(ctx: click.Context) -> None:
     callback=duration,
     help="Only the badges that expire within DURATION from now: 30d, 4w, or a number of days.",
 )
+@click.option(
+    "--sort",
+    "sort_key",
+    type=click.Choice(SORT_KEYS),
+    default="issued",
+    show_default=True,
+    help="Order: newest issued first, by name, by status (what needs attention first), by issuer, or by last check.",
+)
+@click.option("--wide", is_flag=True, help="Show every name in full, whatever the terminal's width.")
 @click.pass_context
-def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) -> None:
-    """List the badges in your backpack."""
-    records = store_of(ctx).list_badges()
+def list_command(ctx: click.Context, as_json: bool, window: timedelta | None, sort_key: str, wide: bool) -> None:
+    """List the badges in your backpack, newest first, fitted to the terminal's width."""
+    records = sort_badges(store_of(ctx).list_badges(), sort_key)
     now = datetime.now(UTC)
     if window is not None:
         records = exporting.expiring_within(records, window, now=now)
@@ -118,12 +131,12 @@ def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) ->
     elif window is not None and not records:
         click.echo(f"No badge expires within {exporting.describe_window(window)}.")
     elif window is not None:
-        print_table(records)
+        print_table(records, wide=wide)
     else:
         default = exporting.DEFAULT_EXPIRY_WINDOW
         soon = len(exporting.expiring_within(records, default, now=now))
         notes = [f"{soon} expiring within {exporting.describe_window(default)}"] if soon else []
-        print_table(records, notes=notes)
+        print_table(records, notes=notes, wide=wide)
 
 
 @click.command("show")
@@ -161,6 +174,9 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
     if record.verification:
         report = Report.from_dict(record.verification)
         click.echo(f"{'Status:':<14}{mark(report.status)}  (checked {report.checked_at})")
+        hint = recipient_hint(report, record.info.recipient)
+        if hint:
+            click.echo(f"{'':<14}{hint}")
         print_checks(report)
     else:
         click.echo(f"{'Status:':<14}not verified yet (run: backpack recheck {record.id})")
@@ -368,7 +384,8 @@ def recheck_command(
     )
     for record, report in results:
         change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
-        click.echo(f"{record.id}  {report_line(report, record.display_name, change)}")
+        line = report_line(report, record.display_name, change, own=True, recipient=record.info.recipient)
+        click.echo(f"{record.id}  {line}")
     if len(results) > 1:
         click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
     if any(report.status != "valid" for _, report in results):

@@ -1,14 +1,13 @@
-"""Serving the web view of this backpack, and the demo backpack."""
+"""Serving the web view of this backpack, and the demo badges in it."""
 
 from __future__ import annotations
 
 import click
 
 from .. import shares
-from ..demo import seed_demo
-from ..paths import demo_home
-from ..store import Store
-from ._common import CliContext, print_table, store_of
+from ..demo import DEMO_COLLECTION, DEMO_IDENTITY, remove_demo, seed_demo
+from ..listing import sort_badges
+from ._common import print_table, store_of
 
 __all__ = ["COMMANDS"]
 
@@ -27,15 +26,31 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
-@click.command("demo")
+@click.group("demo", invoke_without_command=True)
 @click.pass_context
 def demo_command(ctx: click.Context) -> None:
-    """Create (or refresh) the demo backpack and list it. Uses --home when given, else its own folder."""
-    context = ctx.ensure_object(CliContext)
-    store = context.store if context.explicit_home else Store(demo_home())
+    """Add (or refresh) the demo badges in your backpack: the "Demo" collection. `backpack demo remove` removes them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    store = store_of(ctx)
     count = seed_demo(store)
-    click.echo(f"Demo backpack at {store.home}: {count} sample badges.\n")
-    print_table(store.list_badges())
+    click.echo(f"{count} demo badges in {store.home} (the collection {DEMO_COLLECTION!r}), issued to {DEMO_IDENTITY}.")
+    click.echo(f"Their files are in {store.home / 'demo-files'}. Remove them with: backpack demo remove\n")
+    print_table(sort_badges(store.list_badges()))
+
+
+@demo_command.command("remove")
+@click.pass_context
+def demo_remove_command(ctx: click.Context) -> None:
+    """Remove the demo badges, the "Demo" collection and the demo identity from your backpack."""
+    removal = remove_demo(store_of(ctx))
+    if not removal.badges:
+        click.echo("No demo badges in this backpack.")
+        return
+    noun = "badge" if len(removal.badges) == 1 else "badges"
+    click.echo(f"removed {len(removal.badges)} demo {noun} and the collection {DEMO_COLLECTION!r}")
+    if removal.identity_removed:
+        click.echo(f"removed the demo identity {DEMO_IDENTITY}")
 
 
 COMMANDS = [serve_command, demo_command]

@@ -57,9 +57,9 @@ class CollectionsScreen(BackpackScreen[None]):
         Binding("escape", "back", "Back"),
         Binding("n", "new", "New"),
         Binding("e", "rename", "Rename", show=False),
-        Binding("d", "delete", "Delete"),
+        Binding("d", "delete", "Delete", show=False),  # the footer keeps room for quit, help and sharing; ? lists all
         Binding("a", "add", "Add"),
-        Binding("x", "take_out", "Take out"),
+        Binding("x", "take_out", "Take out", show=False),
         Binding("ctrl+up,K", "move(-1)", "Move", key_display="^↑↓"),
         Binding("ctrl+down,J", "move(1)", "Move down", show=False),
         Binding("l", "planned", "Planned steps", show=False),
