@@ -17,6 +17,7 @@ from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._portfolio import is_presentation
 from ._presentation import verify_presentation, verify_presentation_jwt
+from ._registry import check_issuer_known
 from ._report import Report
 from ._run import Run
 
@@ -67,8 +68,19 @@ def _is_presentation_jwt(payload: Payload) -> bool:
     return isinstance(claims.get("vp"), dict) or typ.startswith(("vp+", "application/vp+")) or is_presentation(claims)
 
 
+_PRESENTATION_FORMATS = ("bundle", "presentation", "presentation-jwt")
+
+
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0."""
+    """The one dispatcher: presentations (the backpack's portfolios among them), OB 3.0, OB 1.x, OB 2.0; then, for a
+    badge (not a presentation: its credentials get their own), whether its issuer is in the user's registries."""
+    await _dispatch_format(run, payload)
+    if run.policy.registries and run.report.format not in _PRESENTATION_FORMATS:
+        run.stage = "issuer_known"
+        await check_issuer_known(run.report, run.fetcher, run.policy.registries)
+
+
+async def _dispatch_format(run: Run, payload: Payload) -> None:
     report = run.report
     if payload.kind == "json" and payload.claims is not None and is_presentation(payload.claims):
         await verify_presentation(run, payload.claims)
