@@ -22,6 +22,7 @@ from ..store import BadgeRecord, Store
 __all__ = [
     "EXIT_INVALID_INPUT",
     "EXIT_NOT_VALID",
+    "ISSUER_NOTES",
     "STATUS_MARKS",
     "VERSION_LABELS",
     "CliContext",
@@ -30,6 +31,7 @@ __all__ = [
     "duration",
     "fail",
     "fetch_contexts_option",
+    "issuer_text",
     "mark",
     "offline_option",
     "payload_json",
@@ -159,11 +161,22 @@ def print_table(records: list[BadgeRecord], *, notes: list[str] | None = None) -
     click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
 
 
+ISSUER_NOTES = {True: "listed in a registry you use", False: "self-asserted: not in any registry you use"}
+"""What ``BadgeDisplay.issuer_name_confirmed`` says about the issuer's name (None: no registry was consulted)."""
+
+
+def issuer_text(name: str | None, issuer_id: str | None = None, confirmed: bool | None = None) -> str:
+    """The issuer as shown: its name (and id), marked self-asserted when the user's registries do not list it."""
+    text = " · ".join(v for v in (name, issuer_id) if v)
+    note = ISSUER_NOTES.get(confirmed) if confirmed is not None and text else None
+    return f"{text}  ({note})" if note else text
+
+
 def report_line(report: Report, name: str | None = None, suffix: str = "") -> str:
     status = report.status
     line = f"{mark(status)} {name or report.badge.name or report.badge_id or report.source}"
     if report.badge.issuer_name:
-        line += f" — {report.badge.issuer_name}"
+        line += f" — {issuer_text(report.badge.issuer_name, confirmed=report.badge.issuer_name_confirmed)}"
     line += suffix
     decisive = report.decisive_check
     if decisive is not None:
