@@ -32,11 +32,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from verifier import CheckResult, FetchPolicy, IssuerRegistry, Limits, Report, VerifierPolicy, verify
+from verifier import CheckResult, FetchPolicy, Limits, Report, VerifierPolicy, verify
 from verifier.extraction import describe_size
 from verifier.http import MemoryCache
 
 from .security import RateLimiter, csrf_exempt
+from .store import backpack_registries
 
 __all__ = ["ISSUER_NOT_IN_REGISTRY", "MAX_DEPTH", "bp", "verification_response"]
 
@@ -143,16 +144,6 @@ def _document(body: dict[str, Any], field: str) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     raise BadRequest(400, "MALFORMED_VALUE_ERROR", f"'{field}' must be a JSON object or a string (a JWT)")
-
-
-def _registries() -> tuple[str | IssuerRegistry, ...]:
-    """The issuer registries of the backpack this app serves (none for an app that serves no backpack)."""
-    home = current_app.config.get("BACKPACK_HOME")
-    if not home:
-        return ()
-    from wallet.settings import issuer_registries, load_settings
-
-    return issuer_registries(load_settings(home))
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -263,7 +254,7 @@ def _verify(field: str, presentation: bool) -> Response:
         recipients=(),
         expected_challenge=options.get("challenge") if presentation else None,
         expected_domain=options.get("domain") if presentation else None,
-        registries=_registries(),
+        registries=backpack_registries(),
     )
     try:
         report = verify(text, policy=policy, label=field, cache=MemoryCache())

@@ -23,6 +23,7 @@ from verifier.http import MemoryCache
 from wallet.status_words import words_for
 
 from .security import RateLimiter
+from .store import backpack_registries
 
 __all__ = ["bp"]
 
@@ -186,6 +187,7 @@ def submit() -> Response:
     policy = VerifierPolicy(
         fetch=FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), deadline=_DEADLINE),
         recipients=(),
+        registries=backpack_registries(),
     )
     report = verify(source, policy=policy, label=label, cache=MemoryCache())
     extracted = report.check("extracted")
