@@ -113,6 +113,7 @@ def test_the_verifier_facade_exports_exactly_its_public_names() -> None:
         *("extract", "bake", "Extraction", "Payload", "classify_payload", "summarize", "BadgeSummary", "Limits"),
         *("VerifierError", "ExtractionError", "InputTooLarge", "MalformedInput", "UnsafeInput", "NoBadgeFound"),
         *("FetchError", "BlockedAddress"),
+        *("IssuerRegistry", "parse_registry"),
     }
 
 

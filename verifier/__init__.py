@@ -42,6 +42,7 @@ from ._fetch import FetchPolicy
 from ._limits import Limits
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
+from ._registry import IssuerRegistry, parse_registry
 from ._report import CHECK_IDS, BadgeDisplay, CheckResult, Report
 from ._summary import BadgeSummary, summarize
 from ._verify import Source, verify, verify_async, verify_many, verify_many_async
@@ -57,6 +58,7 @@ __all__ = [
     "FetchError",
     "FetchPolicy",
     "InputTooLarge",
+    "IssuerRegistry",
     "Limits",
     "MalformedInput",
     "NoBadgeFound",
@@ -69,6 +71,7 @@ __all__ = [
     "bake",
     "classify_payload",
     "extract",
+    "parse_registry",
     "summarize",
     "verify",
     "verify_async",

@@ -19,6 +19,7 @@ from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._portfolio import EnvelopeProblem, envelope_kind, envelope_token, is_presentation
 from ._presentation import verify_presentation, verify_presentation_jwt
+from ._registry import check_issuer_known
 from ._report import Report
 from ._run import Run
 
@@ -122,14 +123,24 @@ async def _open_envelope(run: Run, envelope: dict[str, Any]) -> Payload | None:
     return inner
 
 
+_PRESENTATION_FORMATS = ("bundle", "presentation", "presentation-jwt")
+
+
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0;
-    documents that are no Open Badge (a European Digital Credential, a Blockcerts certificate) are named and
-    unverifiable."""
+    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0,
+    documents that are no Open Badge (named and unverifiable); then, for a badge (not a presentation: its credentials
+    get their own), whether its issuer is in the user's registries."""
+    await _dispatch_format(run, payload)
+    if run.policy.registries and run.report.format not in _PRESENTATION_FORMATS:
+        run.stage = "issuer_known"
+        await check_issuer_known(run.report, run.fetcher, run.policy.registries)
+
+
+async def _dispatch_format(run: Run, payload: Payload) -> None:
     if payload.kind == "json" and payload.claims is not None and envelope_kind(payload.claims) is not None:
         inner = await _open_envelope(run, payload.claims)
         if inner is not None:
-            await dispatch(run, inner)
+            await _dispatch_format(run, inner)
         return
     foreign = recognise(payload)
     if foreign is not None and foreign.format == "blockcerts" and _hosted_ob2(payload):

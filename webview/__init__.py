@@ -74,6 +74,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import verify_page
 
     app.register_blueprint(verify_page.bp)
+    from . import vcapi
+
+    app.register_blueprint(vcapi.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -12,11 +12,19 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, current_app, request, session
+from flask.sansio.app import App
 
-__all__ = ["RateLimiter", "check_csrf", "csrf_token", "init_app", "security_headers"]
+__all__ = ["RateLimiter", "check_csrf", "csrf_exempt", "csrf_token", "init_app", "security_headers"]
 
 _CSRF_FIELD = "csrf_token"
+_CSRF_EXEMPT = "backpack.csrf_exempt"
+
+
+def csrf_exempt(app: App, blueprint: str) -> None:
+    """Exempt a blueprint's POSTs from the form token: only for JSON APIs that refuse anything but a JSON body (a
+    cross-site page cannot send one without a CORS preflight, which they do not answer) and read no cookie."""
+    app.extensions.setdefault(_CSRF_EXEMPT, set()).add(blueprint)
 
 
 def csrf_token() -> str:
@@ -27,8 +35,8 @@ def csrf_token() -> str:
 
 
 def check_csrf() -> None:
-    """Refuse a POST whose form does not carry this session's CSRF token (400)."""
-    if request.method != "POST":
+    """Refuse a POST whose form does not carry this session's CSRF token (400); JSON APIs exempted by blueprint."""
+    if request.method != "POST" or request.blueprint in current_app.extensions.get(_CSRF_EXEMPT, ()):
         return
     sent = request.form.get(_CSRF_FIELD, "")
     expected = session.get(_CSRF_FIELD)

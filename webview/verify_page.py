@@ -55,6 +55,7 @@ from wallet.status_words import words_for
 from wallet.store import Store
 
 from .security import RateLimiter
+from .store import backpack_registries
 
 __all__ = ["bp"]
 
@@ -607,6 +608,7 @@ def _verify_given(given: Given, belongs_to: str | None) -> Response:
     policy = VerifierPolicy(
         fetch=FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), deadline=_DEADLINE),
         recipients=(belongs_to,) if belongs_to else (),
+        registries=backpack_registries(),
     )
     report = verify(read.payload, policy=policy, label=given.label, cache=cache)
     if read.location:

@@ -330,6 +330,8 @@ def test_the_whole_backpack_is_never_public(
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "healthz") or rule.rule.startswith("/verify"):
             continue
+        if rule.endpoint.startswith("vcapi."):  # the VC-API verifies what it is sent; it reads nothing stored
+            continue
         assert "<token>" in rule.rule, rule.rule
     for path in ("/", "/s", "/s/", "/badges", "/api/badges", "/s/badges", "/static/", f"/s/{token}/image/"):
         text = client.get(path).get_data(as_text=True)

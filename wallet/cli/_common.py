@@ -26,6 +26,7 @@ from ..store import BadgeRecord, Store
 __all__ = [
     "EXIT_INVALID_INPUT",
     "EXIT_NOT_VALID",
+    "ISSUER_NOTES",
     "STATUS_MARKS",
     "VERSION_LABELS",
     "CliContext",
@@ -34,6 +35,7 @@ __all__ = [
     "duration",
     "fail",
     "fetch_contexts_option",
+    "issuer_text",
     "mark",
     "offline_option",
     "payload_json",
@@ -213,6 +215,17 @@ def print_table(
     click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
 
 
+ISSUER_NOTES = {True: "listed in a registry you use", False: "self-asserted: not in any registry you use"}
+"""What ``BadgeDisplay.issuer_name_confirmed`` says about the issuer's name (None: no registry was consulted)."""
+
+
+def issuer_text(name: str | None, issuer_id: str | None = None, confirmed: bool | None = None) -> str:
+    """The issuer as shown: its name (and id), marked self-asserted when the user's registries do not list it."""
+    text = " · ".join(v for v in (name, issuer_id) if v)
+    note = ISSUER_NOTES.get(confirmed) if confirmed is not None and text else None
+    return f"{text}  ({note})" if note else text
+
+
 def report_line(
     report: Report, name: str | None = None, suffix: str = "", *, own: bool = False, recipient: str | None = None
 ) -> str:
@@ -222,7 +235,7 @@ def report_line(
     status = report.status
     line = f"{mark(status)} {name or report.badge.name or report.badge_id or report.source}"
     if report.badge.issuer_name:
-        line += f" — {report.badge.issuer_name}"
+        line += f" — {issuer_text(report.badge.issuer_name, confirmed=report.badge.issuer_name_confirmed)}"
     line += suffix
     decisive = report.decisive_check
     hint = recipient_hint(report, recipient) if own else None

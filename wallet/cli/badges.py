@@ -25,6 +25,7 @@ from ._common import (
     duration,
     fail,
     fetch_contexts_option,
+    issuer_text,
     mark,
     offline_option,
     payload_json,
@@ -152,11 +153,20 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
         click.echo(json.dumps({**record.to_dict(), "payload": payload}, indent=2, ensure_ascii=False))
         return
     summary = record.summary
+    report = Report.from_dict(record.verification) if record.verification else None
+    seen = report.badge if report is not None else None
     rows = [
         ("Badge", record.display_name),
         ("ID", record.id),
         ("Format", f"{VERSION_LABELS.get(record.version, '?')} · {record.payload_kind}"),
-        ("Issuer", " · ".join(str(v) for v in (summary.get("issuer_name"), summary.get("issuer_id")) if v)),
+        (
+            "Issuer",
+            issuer_text(
+                (seen.issuer_name if seen and seen.issuer_name_confirmed else None) or summary.get("issuer_name"),
+                summary.get("issuer_id"),
+                seen.issuer_name_confirmed if seen else None,
+            ),
+        ),
         ("Recipient", summary.get("recipient")),
         ("Issued", summary.get("issued_on")),
         ("Expires", summary.get("expires")),
@@ -171,8 +181,7 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
             click.echo(f"{label + ':':<14}{value}")
     for warning in record.warnings:
         click.echo(f"{'Warning:':<14}{warning}")
-    if record.verification:
-        report = Report.from_dict(record.verification)
+    if report is not None:
         click.echo(f"{'Status:':<14}{mark(report.status)}  (checked {report.checked_at})")
         hint = recipient_hint(report, record.info.recipient)
         if hint:

@@ -84,7 +84,7 @@ def _from_env(name: str, default: Any) -> Any:
 
 def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The host's Flask app. ``config`` (tests) overrides the environment; ``DATABASE_URL`` names the database."""
-    from webview import security, verify_page
+    from webview import security, vcapi, verify_page
     from webview.store import init_rechecker
 
     from . import api, pages
@@ -129,6 +129,7 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(verify_page.bp)
+    app.register_blueprint(vcapi.bp)  # a JSON API: exempt from the form token, like api.bp
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
