@@ -225,11 +225,26 @@ def test_serve_runs_the_web_view_of_this_backpack(
     started: list[dict[str, Any]] = []
 
     def fake_run(self: Flask, **options: Any) -> None:
-        started.append({"home": self.config["BACKPACK_HOME"], **options})
+        started.append({"home": self.config["BACKPACK_HOME"], "open": self.config["OWNER_OPEN_ON_LOOPBACK"], **options})
 
     monkeypatch.setattr(Flask, "run", fake_run)
+    # Bound to every interface: the owner's view needs its key, printed in the link (as Jupyter does).
     output = ok(run(runner, demo_home, "serve", "--host", "0.0.0.0", "--port", "8123"))
-    assert output == f"Serving {demo_home} on http://0.0.0.0:8123/ (public URL: http://127.0.0.1:8000)\n"
-    assert started == [{"home": str(demo_home), "host": "0.0.0.0", "port": 8123, "debug": False, "use_reloader": False}]
+    key = (demo_home / "owner-token").read_text("ascii").strip()
+    assert output == (
+        f"Serving {demo_home} on http://0.0.0.0:8123/ (public URL: http://127.0.0.1:8000)\n"
+        f"Your backpack (keep this link private, it opens your backpack): http://127.0.0.1:8123/?token={key}\n"
+    )
+    assert started == [
+        {"home": str(demo_home), "open": False, "host": "0.0.0.0", "port": 8123, "debug": False, "use_reloader": False}
+    ]
+    # On loopback, with no public URL: open on this machine, no key printed.
+    output = ok(run(runner, demo_home, "serve"))
+    assert output.splitlines()[1] == "Your backpack: http://127.0.0.1:8000/" and key not in output
+    assert started[1]["open"] is True
+    # A public URL makes even a loopback server a deployment (behind a proxy): the key is needed.
+    monkeypatch.setenv("BACKPACK_PUBLIC_URL", "https://badges.example.org")
+    output = ok(run(runner, demo_home, "serve"))
+    assert output.splitlines()[1].endswith(f"http://127.0.0.1:8000/?token={key}")
     result = run(runner, demo_home, "serve", "--port", "70000")
-    assert result.exit_code == 2 and started[1:] == []
+    assert result.exit_code == 2 and started[3:] == []
