@@ -305,7 +305,9 @@ def import_files() -> Any:
     outcome = import_uploads(store, files, policy=fetch_policy(load_settings(store)))
     for failed in outcome.failures:
         flash(f"{failed.source}: {failed.error}", "problem")
-    imported = outcome.records
+    # As checked: verification names a hosted badge that its file did not.
+    checked = {record.id: record for record, _report in outcome.verified}
+    imported = [checked.get(r.id, r) for r in outcome.records]
     if imported:
         names = ", ".join(r.display_name for r in imported)
         flash(f"Imported {len(imported)} badge{'s' if len(imported) != 1 else ''}: {names}", "done")
