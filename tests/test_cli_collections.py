@@ -184,6 +184,27 @@ def test_export_a_bundle_and_verify_it(runner: CliRunner, demo_home: Path, ids: 
     assert both.stdout.rstrip().endswith("1 of 2 valid")
 
 
+def test_a_bundle_names_its_holder_inside_the_signature(
+    runner: CliRunner, demo_home: Path, ids: dict[str, str], tmp_path: Path
+) -> None:
+    ok(run(runner, demo_home, "settings", "set", "display-name", "Ada Lovelace"))
+    ok(run(runner, demo_home, "collection", "create", "Job profile"))
+    ok(run(runner, demo_home, "collection", "add", "Job profile", *(ids[n] for n in FOUR_FORMS)))
+    bundle_path = tmp_path / "portfolio.jsonld"
+    exported = ok(run(runner, demo_home, "export", "Job profile", "-o", str(bundle_path)))
+    did = holder(Store(demo_home)).did
+    assert exported == f"wrote {bundle_path}: 'Job profile', signed by Ada Lovelace ({did})\n"
+    bundle = json.loads(bundle_path.read_text("utf-8"))
+    assert bundle["holder"] == {"id": did, "name": "Ada Lovelace"}
+    report = json.loads(ok(run(runner, demo_home, "verify", str(bundle_path), "--offline", "--json")))
+    assert (report["status"], {c["id"]: c["outcome"] for c in report["checks"]}["holder"]) == ("valid", "passed")
+    # The name is signed: another name is another document.
+    tampered = tmp_path / "renamed.jsonld"
+    tampered.write_text(json.dumps({**bundle, "holder": {"id": did, "name": "Grace Hopper"}}), "utf-8")
+    result = run(runner, demo_home, "verify", str(tampered), "--offline")
+    assert result.exit_code == 1 and result.stdout.startswith("✘ invalid"), result.output
+
+
 def test_a_bundle_with_a_revoked_badge_verifies_as_revoked(
     runner: CliRunner, demo_home: Path, ids: dict[str, str], tmp_path: Path
 ) -> None:

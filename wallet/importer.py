@@ -28,6 +28,7 @@ __all__ = [
     "import_and_verify",
     "import_bytes",
     "import_sources",
+    "import_uploads",
     "load_source",
 ]
 
@@ -251,4 +252,32 @@ def import_and_verify(
         checked = check(chunk)
         outcome.verified += checked
         tell(ImportProgress("verified", start + len(chunk), len(records), reports=tuple(checked)))
+    return outcome
+
+
+def import_uploads(
+    store: Store,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    policy: FetchPolicy | None = None,
+    verify: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ImportOutcome:
+    """Import files received as bytes (an upload in the web view), each named by its file name, then verify the
+    badges imported: :func:`import_and_verify` for files that are not on this machine's disk."""
+    if policy is None:
+        policy = fetch_policy(load_settings(store))
+    outcome = ImportOutcome()
+    for name, data in files:
+        if len(data) > limits.max_file_bytes:
+            outcome.results.append(ImportResult(name, error=f"larger than {limits.max_file_bytes // 1_000_000} MB"))
+            continue
+        try:
+            stored = import_bytes(store, LoadedSource("file", name, data), limits=limits)
+        except (VerifierError, SourceError) as exc:
+            outcome.results.append(ImportResult(name, error=str(exc)))
+            continue
+        outcome.results += [ImportResult(name, record, created) for record, created in stored]
+    if verify and outcome.records:
+        outcome.verified += verify_stored(store, outcome.records, fetch_policy=policy)
     return outcome

@@ -16,6 +16,7 @@ switches, ``BACKPACK_DEBUG`` and ``BACKPACK_NO_TUI``, by the CLI.)
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -41,6 +42,7 @@ __all__ = [
     "Settings",
     "clean_display_name",
     "fetch_policy",
+    "is_loopback_host",
     "issuer_registries",
     "load_settings",
     "parse_setting",
@@ -106,6 +108,11 @@ class Settings:
         """Where share links point: ``BACKPACK_PUBLIC_URL``, else the saved public URL, else the local address."""
         return (self.environment.public_url or self.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
 
+    @property
+    def public(self) -> bool:
+        """Whether share links point at an address other people can reach (not this machine's loopback)."""
+        return not is_loopback_host(urlsplit(self.base_url).hostname or "")
+
     def saved(self) -> dict[str, Any]:
         """The values kept in the backpack, by their stored names."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "environment"}
@@ -161,6 +168,17 @@ def _write(store: Store, values: Mapping[str, Any]) -> None:
         table = db.table("settings")
         for name, value in values.items():
             table.upsert({"name": name, "value": value}, Query().name == name)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address, as in a URL or a Host header) is this machine's loopback."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def validate_public_url(raw: str) -> str:

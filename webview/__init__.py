@@ -1,4 +1,5 @@
-"""The web view: public share pages and the recruiter verify page (Flask app factory, blueprints, Jinja templates).
+"""The web view: the owner's view of the backpack (``/``), public share pages and the recruiter verify page (Flask app
+factory, blueprints, Jinja templates).
 
 Deploy behind a real domain with, for example::
 
@@ -53,6 +54,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         TRUSTED_PROXIES=int(os.environ.get("BACKPACK_TRUSTED_PROXIES", "0") or 0),
+        # The owner's view opens without its key only when `backpack serve` binds a loopback address (webview.owner);
+        # a deployment (gunicorn) always asks for the key: OWNER_TOKEN, else the backpack's owner-token file.
+        OWNER_OPEN_ON_LOOPBACK=False,
+        OWNER_TOKEN=None,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -74,9 +79,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import verify_page
 
     app.register_blueprint(verify_page.bp)
-    from . import vcapi
+    from . import owner, vcapi
 
     app.register_blueprint(vcapi.bp)
+    app.register_blueprint(owner.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -20,6 +20,8 @@ from wallet import badge_collections as collections
 from wallet import shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
+from wallet.holder import holder
+from wallet.link_preview import PREVIEW_SIZE, link_preview_png
 from wallet.settings import fetch_policy, load_settings
 from wallet.shares import PublicBadge
 from wallet.status_words import words_for
@@ -57,6 +59,8 @@ class BadgeView:
     word: str
     checked_ago: str
     linkedin_url: str
+    binding: str | None
+    """What binds the badge to the page's holder, in plain words (``wallet.shares.holder_binding``)."""
 
 
 def checked_ago(checked_at: str | None, now: datetime) -> str:
@@ -92,12 +96,14 @@ def linkedin_add_url(badge: PublicBadge, page_url: str) -> str:
 def badge_view(badge: PublicBadge, page_url: str, now: datetime) -> BadgeView:
     """How a share page (the web view's or a share host's) shows ``badge``."""
     words = words_for(badge.status)
+    recipient = badge.report.check("recipient") if badge.report else None
     return BadgeView(
         badge=badge,
         symbol=words.symbol,
         word=words.word,
         checked_ago=checked_ago(badge.checked_at, now),
         linkedin_url=linkedin_add_url(badge, page_url),
+        binding=recipient.message if recipient else None,
     )
 
 
@@ -108,8 +114,16 @@ def preview_badge(views: list[BadgeView]) -> BadgeView | None:
     return raster or next((v for v in views if v.badge.image_type), None)
 
 
+def _holder_did() -> str:
+    """The DID whose key signs this backpack's portfolios (the page's bundle), once per request."""
+    if "holder_did" not in g:
+        g.holder_did = holder(get_store()).did
+    did: str = g.holder_did
+    return did
+
+
 def _badge_view(record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
-    return badge_view(shares.public_badge(record), page_url, now)
+    return badge_view(shares.public_badge(record, holder_did=_holder_did()), page_url, now)
 
 
 def gone_problem_response(reason: GoneReason, detail: str) -> Response:
@@ -209,13 +223,8 @@ def page(token: str) -> Any:
     now = datetime.now(UTC)
     views = [_badge_view(record, page_url, now) for record in records]
     progress = collections.progress(collection, {r.id: r for r in records}) if collection else None
-    display_name = store.get_setting("display_name", "") if store.exists() else ""
-    first_image = preview_badge(views)
-    og_image = (
-        shares.public_url(store) + url_for("share.image", token=token, badge_id=first_image.badge.id)
-        if first_image
-        else None
-    )
+    display_name = load_settings(store).display_name
+    base = shares.public_url(store)
     title = collection.name if collection else views[0].badge.title
     response = Response(
         render_template(
@@ -228,11 +237,12 @@ def page(token: str) -> Any:
             progress=progress,
             views=views,
             page_url=page_url,
-            og_image=og_image,
+            # Link previews fetch these without a session, from anywhere: absolute URLs on the public address.
+            og_image=base + url_for("share.preview", token=token),
+            og_image_size=PREVIEW_SIZE,
+            bundle_url=base + url_for("share.bundle", token=token),
             display_name=display_name,
             checking=bool(g.get("checking")),
-            social_url="https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page_url}),
-            embed_url=shares.public_url(store) + url_for("share.embed", token=token),
         )
     )
     response.vary.add("Accept")  # the same URL serves the signed bundle to `Accept: application/ld+json`
@@ -297,6 +307,36 @@ def qr(token: str) -> Any:
     segno.make_qr(shares.share_url(get_store(), share), error="m").save(svg, kind="svg", scale=6, border=2)
     response = Response(svg.getvalue(), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+def _preview_summary(records: list[BadgeRecord], collection: collections.Collection | None) -> str:
+    """The status words a link preview shows: the collection's progress, or the badge's status and issuer, as the
+    page's own description says them (never "verified" for a badge that is not)."""
+    if collection is not None:
+        return "Open Badges: " + collections.progress(collection, {r.id: r for r in records}).text
+    badge = shares.public_badge(records[0])
+    issuer = f" from {badge.issuer_name}" if badge.issuer_name else ""
+    return f"{words_for(badge.status).word} Open Badge{issuer}"
+
+
+@bp.get("/s/<token>/preview.png")
+def preview(token: str) -> Any:
+    """The page's link preview picture (1200×630), drawn from what the page shows publicly."""
+    share = _active_share(token)
+    records, collection = _records(share)
+    store = get_store()
+    title = collection.name if collection else shares.public_badge(records[0]).title
+    data = link_preview_png(
+        store,
+        records,
+        title=title,
+        holder_name=load_settings(store).display_name,
+        summary=_preview_summary(records, collection),
+    )
+    response = Response(data, mimetype="image/png")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Cache-Control"] = "public, max-age=600"
     return response
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .. import shares
 from ..demo import DEMO_COLLECTION, DEMO_IDENTITY, remove_demo, seed_demo
 from ..listing import sort_badges
+from ..settings import is_loopback_host, load_settings
 from ._common import print_table, store_of
 
 __all__ = ["COMMANDS"]
@@ -17,12 +17,27 @@ __all__ = ["COMMANDS"]
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the share pages and the verify page (Werkzeug, for local use; see the README for deployment)."""
+    """Serve your backpack's own view at /, its share pages and the verify page (Werkzeug, for local use; see the
+    README for deployment).
+
+    On a loopback address with no public URL set, your view opens without a key on this machine; otherwise it asks
+    for the key in the link printed here (kept in the backpack's owner-token file).
+    """
     from webview import create_app  # the web layer is loaded only when serving
+    from webview.owner import owner_token, owner_url
 
     store = store_of(ctx)
-    app = create_app({"BACKPACK_HOME": str(store.home)})
-    click.echo(f"Serving {store.home} on http://{host}:{port}/ (public URL: {shares.public_url(store)})")
+    settings = load_settings(store)
+    loopback = is_loopback_host(host)
+    app = create_app({"BACKPACK_HOME": str(store.home), "OWNER_OPEN_ON_LOOPBACK": loopback})
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    click.echo(f"Serving {store.home} on http://{host}:{port}/ (public URL: {settings.base_url})")
+    if loopback and not settings.public:
+        click.echo(f"Your backpack: {owner_url(base, None)}")
+    else:
+        token = owner_token(store.home, app.config.get("OWNER_TOKEN"))
+        click.echo(f"Your backpack (keep this link private, it opens your backpack): {owner_url(base, token)}")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 

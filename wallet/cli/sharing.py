@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import click
 import segno
 
 from .. import exporting, shares
-from ..bundle import write_bundle
+from ..bundle import signed_by, write_bundle
+from ..settings import load_settings
 from ._common import clip, duration, offline_option, policy_of, private_network_option, store_of
 
 __all__ = ["COMMANDS"]
@@ -52,7 +54,7 @@ def export_command(
         collection, bundle, problems = write_bundle(store, name, output, fetch_policy=policy)
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
-        click.echo(f"wrote {output}: {collection.name!r}, signed by {bundle['holder']}")
+        click.echo(f"wrote {output}: {collection.name!r}, signed by {signed_by(bundle)}")
         return
     if export_format == "card":
         exporting.check_card_path(output)  # before any work
@@ -72,20 +74,34 @@ def export_command(
 @click.command("share")
 @click.argument("name")
 @click.option("--expires", callback=duration, metavar="DURATION", help="Expire the link after 90d, 12w, …")
+@click.option("--qr", "show_qr", is_flag=True, help="Print a QR code of the link even when it works only here.")
 @click.pass_context
-def share_command(ctx: click.Context, name: str, expires: timedelta | None) -> None:
-    """Publish a collection (by name) or one badge (by id) at an unguessable link, with a QR code."""
+def share_command(ctx: click.Context, name: str, expires: timedelta | None, show_qr: bool) -> None:
+    """Share a collection (by name) or one badge (by id) at an unguessable link on this backpack's web view.
+
+    Without a public URL (BACKPACK_PUBLIC_URL or `backpack settings set public-url`) the link works only on this
+    machine; `backpack publish` puts a collection on a share host, at a link that works everywhere.
+    """
     store = store_of(ctx)
     created = shares.create_share(store, name, expires_in=expires)
     url = shares.share_url(store, created)
     what = "collection" if created.kind == "collection" else "badge"
     until = f", until {created.expires_at}" if created.expires_at else ""
-    click.echo(f"shared the {what} {created.label!r}{until}:\n{url}\n")
-    text = io.StringIO()
-    segno.make_qr(url, error="m").terminal(out=text, compact=True)
-    click.echo(text.getvalue())
-    if shares.public_url(store) == shares.DEFAULT_PUBLIC_URL:
-        click.echo("The link works while `backpack serve` runs here; set BACKPACK_PUBLIC_URL when it is deployed.")
+    click.echo(f"shared the {what} {created.label!r}{until}:\n{url}")
+    public = load_settings(store).public
+    if public or show_qr:
+        # A QR code of a loopback address only leads a phone to itself: printed on request only.
+        text = io.StringIO()
+        segno.make_qr(url, error="m").terminal(out=text, compact=True)
+        click.echo("\n" + text.getvalue(), nl=False)
+    if not public:
+        publish = (
+            f"backpack publish {shlex.quote(created.label)}"
+            if created.kind == "collection"
+            else "publish a collection holding it (backpack publish COLLECTION)"
+        )
+        where = "This link works only on this machine, while `backpack serve` runs"
+        click.echo(f"{where}; for one that works everywhere: {publish}")
 
 
 @click.command("unshare")

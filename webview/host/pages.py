@@ -16,13 +16,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlencode
+from urllib.parse import unquote_to_bytes
 
 import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, url_for
 
 from verifier import FetchError, FetchPolicy, Report, VerifierPolicy
 from verifier.http import Fetcher
+from wallet.settings import clean_display_name
 from wallet.shares import PUBLIC_IMAGE_TYPES, public_badge_from_report, public_report
 from webview.share import (
     BadgeView,
@@ -138,6 +139,12 @@ def _presentation(record: PortfolioRecord) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+def holder_name(presentation: dict[str, Any]) -> str:
+    """The name the holder gives themselves in their signed presentation (``holder.name``), or ""."""
+    name = _object(presentation.get("holder")).get("name")
+    return clean_display_name(name) if isinstance(name, str) else ""
+
+
 @bp.get("/p/<token>")
 def page(token: str) -> Any:
     record = _live(token)
@@ -169,10 +176,9 @@ def page(token: str) -> Any:
             views=views,
             page_url=page,
             og_image=og_image,
-            display_name="",
+            bundle_url=public_base() + url_for("share.bundle", token=token),
+            display_name=holder_name(document),
             checking=checking,
-            social_url="https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page}),
-            embed_url=public_base() + url_for("share.embed", token=token),
         )
     )
     response.vary.add("Accept")

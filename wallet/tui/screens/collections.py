@@ -26,7 +26,7 @@ from verifier import FetchPolicy
 
 from ... import badge_collections as collections_lib
 from ... import exporting, publishing, shares
-from ...bundle import write_bundle
+from ...bundle import signed_by, write_bundle
 from ...errors import WalletError
 from ...settings import load_settings, set_setting
 from ...status_words import words_for
@@ -429,7 +429,7 @@ class CollectionsScreen(BackpackScreen[None]):
         except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
             self.app.call_from_thread(self._error, "Bundle not written", exc)
             return
-        self.app.call_from_thread(self._exported, f"Wrote {target}, signed by {bundle['holder']}", warnings)
+        self.app.call_from_thread(self._exported, f"Wrote {target}, signed by {signed_by(bundle)}", warnings)
 
     def action_export_images(self) -> None:
         collection = self._need_collection()
