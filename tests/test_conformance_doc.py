@@ -1,5 +1,5 @@
-"""docs/conformance.md names, for each rule, the test that proves it: every test it names (outside the rows still
-landing from other branches) exists."""
+"""docs/conformance.md names, for each rule, the test that proves it: every test it names exists, and no row waits
+for a test from another branch."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _tests_in(path: Path) -> set[str]:
 def test_every_test_the_conformance_table_names_exists() -> None:
     named = 0
     for line in DOC.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("| ") or "(landing)" in line:
+        if not line.startswith("| "):
             continue
         current: Path | None = None
         for match in re.finditer(r"`((?:tests/[\w/]+/)?(test_\w+\.py))?(::(test_\w+))?`", line):
@@ -33,3 +33,9 @@ def test_every_test_the_conformance_table_names_exists() -> None:
                 assert test in _tests_in(current), f"{current.relative_to(ROOT)}::{test} does not exist"
                 named += 1
     assert named >= 80
+
+
+def test_no_rule_is_marked_as_landing() -> None:
+    # A row waiting for another branch's test would be exempt from the check above; every rule names a real test or
+    # says "no test yet".
+    assert "(landing)" not in DOC.read_text(encoding="utf-8")
