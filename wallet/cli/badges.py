@@ -17,6 +17,7 @@ from .. import badge_collections, exporting
 from ..hints import recipient_hint
 from ..importer import ImportProgress, import_and_verify, load_source
 from ..listing import SORT_KEYS, sort_badges
+from ..receiving import ReceiveOptions, TxCodeRequest
 from ..verification import verify_records, verify_sources
 from ._common import (
     EXIT_INVALID_INPUT,
@@ -42,11 +43,35 @@ from ._common import (
 __all__ = ["COMMANDS"]
 
 
+def _ask_tx_code(request: TxCodeRequest) -> str | None:
+    """The PIN an offer needs, typed by the learner (only when someone is at the terminal to type it)."""
+    if not sys.stdin.isatty():
+        return None
+    if request.attempt > 1:
+        click.echo("The issuer did not accept that PIN.", err=True)
+    hint = f" ({request.description})" if request.description else ""
+    length = f" of {request.length} characters" if request.length else ""
+    answer: str = click.prompt(f"PIN{length} from {request.issuer}{hint}", default="", show_default=False, err=True)
+    return answer.strip() or None
+
+
+def _open_browser(url: str) -> None:
+    import webbrowser
+
+    click.echo(f"Log in with the issuer in your browser (opening it now): {url}", err=True)
+    webbrowser.open(url)
+
+
 @click.command("import")
 @click.argument("sources", nargs=-1, required=True)
 @recipient_option
 @offline_option
 @click.option("--no-verify", is_flag=True, help="Store the badges without verifying them.")
+@click.option(
+    "--tx-code",
+    metavar="PIN",
+    help="The PIN (transaction code) an issuer's offer asks for; without it, the backpack asks in a terminal.",
+)
 @fetch_contexts_option
 @private_network_option
 @click.pass_context
@@ -56,11 +81,23 @@ def import_command(
     recipients: tuple[str, ...],
     offline: bool,
     no_verify: bool,
+    tx_code: str | None,
     fetch_contexts: bool,
     allow_private_network: bool,
 ) -> None:
-    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
+    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them.
+
+    An issuer's offer is redeemed too: an openid-credential-offer:// link, an interaction or dccrequest:// link, or a
+    photo of its QR code; the badges it hands over are verified before they are stored."""
     store = store_of(ctx)
+    policy = policy_of(store, allow_private_network, offline)
+    interactive = sys.stdin.isatty()
+    receive = ReceiveOptions(
+        policy=policy,
+        tx_code=tx_code,
+        ask_tx_code=_ask_tx_code,
+        open_browser=_open_browser if interactive else None,
+    )
     stdin = sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1) if "-" in sources else None
 
     def show(step: ImportProgress) -> None:
@@ -78,12 +115,13 @@ def import_command(
     outcome = import_and_verify(
         store,
         sources,
-        policy=policy_of(store, allow_private_network, offline),
+        policy=policy,
         stdin=stdin,
         verify=not no_verify,
         recipients=recipients,
         fetch_contexts=fetch_contexts,
         progress=show,
+        receive=receive,
     )
     failures = len(outcome.failures)
     imported = len(outcome.results) - failures
