@@ -404,6 +404,9 @@ class Store:
         """A database handle valid for one locked unit of work. Writes inside it are each atomic."""
         if not write and not self.exists():
             # Reading an absent store must not create it (a typo in --home should not leave directories behind).
+            if not self._cleaned and self.home.is_dir():
+                self._cleaned = True
+                self.remove_leftovers()  # a holder key or web secret whose writer was killed
             db = TinyDB(storage=_MemoryOnly)
             yield db
             return
