@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from ...backup import MIN_PASSPHRASE_LENGTH, BackupSummary, restore_backup, write_backup
 from ...errors import WalletError
@@ -86,21 +87,33 @@ class BackupDialog(ModalScreen[str | None]):
         self.query_one("#go", Button).disabled = True
         # Off the UI thread: the memory-hard key derivation takes a good fraction of a second.
         self.run_worker(
-            partial(self._run, Path(raw_path).expanduser(), passphrase, replace), thread=True, exclusive=True
+            partial(self._run, Path(raw_path).expanduser(), passphrase, replace),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
         )
 
-    def _run(self, path: Path, passphrase: str, replace: bool) -> None:
+    def _run(self, path: Path, passphrase: str, replace: bool) -> tuple[bool, str]:
+        """The wallet's work, on the worker's thread: (done, the summary or the refusal)."""
         try:
             if self.mode == "backup":
                 summary = write_backup(self.store, path, passphrase)
-                outcome = f"Backed up to {path}: {_described(summary)}"
-            else:
-                summary = restore_backup(self.store, path, passphrase, replace=replace)
-                outcome = f"Restored {path}: {_described(summary)}"
+                return True, f"Backed up to {path}: {_described(summary)}"
+            summary = restore_backup(self.store, path, passphrase, replace=replace)
+            return True, f"Restored {path}: {_described(summary)}"
         except WalletError as exc:
-            self.app.call_from_thread(self._refused, str(exc))
-        else:
-            self.app.call_from_thread(self.dismiss, outcome)
+            return False, str(exc)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Dismissed only once the worker has finished: a screen's workers end with it.
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            done, text = event.worker.result
+            if done:
+                self.dismiss(text)
+            else:
+                self._refused(text)
+        elif event.state == WorkerState.ERROR:
+            self._refused(f"Failed: {event.worker.error}")
 
     def _refused(self, reason: str) -> None:
         self._problem(reason)
