@@ -9,6 +9,10 @@ Layout of a backpack home::
 tinydb rewrites its whole file on every write, so each write goes to a temporary file that is fsynced and renamed
 over the old one: a crash leaves either the old or the new database, never a torn one. Every read-modify-write runs
 under an exclusive ``flock`` so two processes (the TUI and the web server, two imports) never lose each other's work.
+
+Every temporary file (``.<name>.<pid>.<random>.tmp``: the database's, blobs', the holder key's, the web secret's) is
+``flock``-ed by its writer until it is renamed. A process killed mid-write leaves its temporary file behind, unlocked;
+the next ``Store`` to open the backpack removes such leftovers (see :func:`remove_stale_temp_files`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -41,9 +46,12 @@ __all__ = [
     "BadgeRecord",
     "SourceRef",
     "Store",
+    "atomic_write",
     "compact_summary",
+    "create_once",
     "name_from_path",
     "now_iso",
+    "remove_stale_temp_files",
 ]
 
 SCHEMA_VERSION = 1
@@ -65,21 +73,106 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that readers see the old content or the new, never a mix."""
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8,12}\.tmp")
+# A temporary file whose writer still runs is never removed; one this old is abandoned whoever wrote it (a process
+# in another PID namespace sharing the folder, whose pid means nothing here).
+_ABANDONED_AFTER_SECONDS = 3600.0
+
+
+@contextlib.contextmanager
+def _temp_file(path: Path, mode: int) -> Iterator[tuple[Path, int]]:
+    """A new temporary file beside ``path``, locked by this process (so no cleaner takes it for a leftover) and
+    removed again if the caller fails before renaming it."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield temp, fd
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
+    finally:
+        os.close(fd)  # also releases the lock: after the rename it sits on the final file, which nobody locks
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that readers see the old content or the new, never a mix."""
+    with _temp_file(path, mode) as (temp, fd):
+        _write_all(fd, data)
+        os.replace(temp, path)
     _fsync_dir(path.parent)
+
+
+def create_once(path: Path, data: bytes, *, mode: int = 0o600) -> bool:
+    """Create ``path`` holding ``data`` unless it exists; complete or absent, never empty or partial, whatever the
+    number of processes racing or the moment one is killed. Returns whether this call created it (otherwise the
+    file another process made first is left as it is)."""
+    with _temp_file(path, mode) as (temp, fd):
+        _write_all(fd, data)
+        try:
+            os.link(temp, path)  # fails if the file exists: the first writer wins, atomically
+        except FileExistsError:
+            return False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    _fsync_dir(path.parent)
+    return True
+
+
+def _writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` that killed writers left behind; returns them.
+
+    A file is a leftover when no process holds its lock (its writer is gone, or has already renamed it) and its
+    writer's pid is not running (or it is over an hour old). Both tests are needed: the lock is taken an instant
+    after the file is created, the pid may be reused.
+    """
+    removed: list[Path] = []
+    try:
+        entries = [entry for entry in os.scandir(folder) if entry.name.startswith(".") and entry.name.endswith(".tmp")]
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # renamed or removed meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its writer is still at work
+            age = now - os.fstat(fd).st_mtime
+            if _writer_alive(int(match.group("pid"))) and age < _ABANDONED_AFTER_SECONDS:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        finally:
+            os.close(fd)
+    return removed
 
 
 class _AtomicJSONStorage(Storage):
@@ -271,6 +364,7 @@ class Store:
         self.lock_path = self.home / "backpack.lock"
         self.blob_dir = self.home / "blobs"
         self.lock_timeout = lock_timeout
+        self._cleaned = False
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
@@ -303,23 +397,32 @@ class Store:
                             f"the backpack at {self.home} stayed locked by another process for {self.lock_timeout:g} s"
                         ) from exc
                     time.sleep(0.02)
-            if exclusive:
-                self._remove_stale_temp_files()
+            if not self._cleaned:
+                self._cleaned = True
+                self.remove_leftovers()
             yield
         finally:
             os.close(fd)  # closing releases the lock
 
-    def _remove_stale_temp_files(self) -> None:
-        """Temporary database files left by a writer that died: only writers holding this lock create them."""
-        for stale in self.home.glob(f".{self.db_path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """The backpack's exclusive lock without a database handle: for files kept beside it (the web secret)."""
+        with self._locked(exclusive=True):
+            yield
+
+    def remove_leftovers(self) -> list[Path]:
+        """Remove the temporary files of writers killed mid-write (database, blobs, holder key, web secret).
+        Done once by each ``Store`` on its first transaction; returns what was removed."""
+        return remove_stale_temp_files(self.home) + remove_stale_temp_files(self.blob_dir)
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[TinyDB]:
         """A database handle valid for one locked unit of work. Writes inside it are each atomic."""
         if not write and not self.exists():
             # Reading an absent store must not create it (a typo in --home should not leave directories behind).
+            if not self._cleaned and self.home.is_dir():
+                self._cleaned = True
+                self.remove_leftovers()  # a holder key or web secret whose writer was killed
             db = TinyDB(storage=_MemoryOnly)
             yield db
             return

@@ -2,8 +2,8 @@
 
 One module per command group — ``badges`` (import, verify, recheck, list, show, remove, extract, bake), ``collection``,
 ``sharing`` (export, share, unshare, shares), ``publishing`` (publish, unpublish, published), ``identities`` (identity,
-settings), ``serving`` (serve, demo), ``hosting`` (host serve, host migrate) — each command parsing its arguments,
-calling one wallet function and rendering the result.
+settings), ``backup`` (backup, restore), ``serving`` (serve, demo), ``hosting`` (host serve, host migrate) — each
+command parsing its arguments, calling one wallet function and rendering the result.
 
 Exit codes: 0 success, 1 verified but not valid (verification commands) or refused by a share host, 2 unreadable
 input or usage error.
@@ -27,7 +27,7 @@ from ..demo import offer_demo
 from ..errors import WalletError
 from ..listing import sort_badges
 from ..publishing import PublishError
-from . import badges, collection, hosting, identities, publishing, serving, sharing
+from . import backup, badges, collection, hosting, identities, publishing, serving, sharing
 from ._common import EXIT_INVALID_INPUT, EXIT_NOT_VALID, CliContext, print_table, run_tui
 
 __all__ = ["cli", "main"]
@@ -91,7 +91,7 @@ def _open_backpack(context: CliContext) -> None:
         print_table(sort_badges(store.list_badges()))
 
 
-for _group in (badges, collection, sharing, publishing, identities, serving, hosting):
+for _group in (badges, collection, sharing, publishing, identities, backup, serving, hosting):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 

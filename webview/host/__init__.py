@@ -132,8 +132,14 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(vcapi.bp)  # a JSON API: exempt from the form token, like api.bp
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> tuple[dict[str, str], int]:
+        # A read through the database: a worker that cannot reach it leaves the load balancer's rotation.
+        try:
+            store.get_portfolio("healthz")
+        except Exception:  # noqa: BLE001 - any failure of the database means this worker cannot serve
+            app.logger.exception("health check: the database cannot be read")
+            return {"status": "failing", "problem": "the database cannot be read"}, 503
+        return {"status": "ok"}, 200
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
