@@ -7,6 +7,7 @@ the local ``backpack serve`` address). Stored in the ``shares`` table.
 
 from __future__ import annotations
 
+import hmac
 import mimetypes
 import secrets
 from dataclasses import asdict, dataclass, field, replace
@@ -134,12 +135,18 @@ def list_shares(store: Store) -> list[Share]:
 
 
 def find_share(store: Store, token: str) -> Share | None:
-    """The share with exactly this token (any state), or None. Tokens are compared in full, never by prefix."""
+    """The share with exactly this token (any state), or None. Tokens are compared in full, never by prefix, and
+    in constant time, each one: how long a lookup takes says nothing about how close a guess came."""
     if not token or len(token) > 100:
         return None
+    wanted = token.encode("utf-8", "surrogatepass")
     with store.transaction() as db:
-        rows = db.table("shares").search(Query().token == token)
-    return Share.from_dict(rows[0]) if rows else None
+        rows = db.table("shares").all()
+    found: dict[str, Any] | None = None
+    for row in rows:
+        if hmac.compare_digest(str(row.get("token", "")).encode("utf-8", "surrogatepass"), wanted) and found is None:
+            found = dict(row)
+    return Share.from_dict(found) if found is not None else None
 
 
 def _token_of(ref: str) -> str:
