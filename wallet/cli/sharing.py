@@ -12,7 +12,16 @@ import segno
 
 from .. import exporting, shares
 from ..bundle import write_bundle
-from ._common import clip, duration, offline_option, policy_of, private_network_option, store_of
+from ._common import (
+    clip,
+    confirm_exposed_identities,
+    duration,
+    offline_option,
+    policy_of,
+    private_network_option,
+    store_of,
+    yes_option,
+)
 
 __all__ = ["COMMANDS"]
 
@@ -72,10 +81,17 @@ def export_command(
 @click.command("share")
 @click.argument("name")
 @click.option("--expires", callback=duration, metavar="DURATION", help="Expire the link after 90d, 12w, …")
+@yes_option
 @click.pass_context
-def share_command(ctx: click.Context, name: str, expires: timedelta | None) -> None:
-    """Publish a collection (by name) or one badge (by id) at an unguessable link, with a QR code."""
+def share_command(ctx: click.Context, name: str, expires: timedelta | None, yes: bool) -> None:
+    """Publish a collection (by name) or one badge (by id) at an unguessable link, with a QR code.
+
+    A badge whose signed content names its earner by e-mail is pointed out first, and the command asks before
+    sharing it (--yes answers for scripts)."""
     store = store_of(ctx)
+    confirm_exposed_identities(
+        shares.exposed_identities(store, shares.share_targets(store, name)), yes=yes, verb="share"
+    )
     created = shares.create_share(store, name, expires_in=expires)
     url = shares.share_url(store, created)
     what = "collection" if created.kind == "collection" else "badge"
