@@ -7,7 +7,9 @@ the local ``backpack serve`` address). Stored in the ``shares`` table.
 
 from __future__ import annotations
 
+import hmac
 import mimetypes
+import re
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -16,13 +18,14 @@ from urllib.parse import urlsplit
 
 from tinydb import Query
 
-from verifier import CheckResult, Report
+from verifier import CheckResult, Report, VerifierError
 
 from . import badge_collections
 from .errors import AmbiguousId, NotFound, WalletError
 from .settings import DEFAULT_PUBLIC_URL
 from .settings import public_url as _settings_public_url
 from .store import BadgeRecord, Store, now_iso
+from .verification import stored_payload
 
 __all__ = [
     "DEFAULT_PUBLIC_URL",
@@ -32,6 +35,7 @@ __all__ = [
     "ShareError",
     "active_share_for_badge",
     "create_share",
+    "exposed_identities",
     "find_share",
     "holder_binding",
     "list_shares",
@@ -42,6 +46,7 @@ __all__ = [
     "public_url",
     "recipient_did",
     "revoke_share",
+    "share_targets",
     "share_url",
 ]
 
@@ -135,12 +140,18 @@ def list_shares(store: Store) -> list[Share]:
 
 
 def find_share(store: Store, token: str) -> Share | None:
-    """The share with exactly this token (any state), or None. Tokens are compared in full, never by prefix."""
+    """The share with exactly this token (any state), or None. Tokens are compared in full, never by prefix, and
+    in constant time, each one: how long a lookup takes says nothing about how close a guess came."""
     if not token or len(token) > 100:
         return None
+    wanted = token.encode("utf-8", "surrogatepass")
     with store.transaction() as db:
-        rows = db.table("shares").search(Query().token == token)
-    return Share.from_dict(rows[0]) if rows else None
+        rows = db.table("shares").all()
+    found: dict[str, Any] | None = None
+    for row in rows:
+        if hmac.compare_digest(str(row.get("token", "")).encode("utf-8", "surrogatepass"), wanted) and found is None:
+            found = dict(row)
+    return Share.from_dict(found) if found is not None else None
 
 
 def _token_of(ref: str) -> str:
@@ -386,3 +397,61 @@ def public_badge_from_report(badge_id: str, report: Report, *, checked_at: str |
         image_type=public_image_type(badge.image),
         alignments=badge.alignments,
     )
+
+
+# -- identities a badge's own signed content reveals --------------------------------------------------------------
+
+_EMAIL = re.compile(r"^(?:mailto:)?[^@\s]+@[^@\s]+\.[^@\s]+$", re.IGNORECASE)
+
+
+def _plain_identities(credential: dict[str, Any]) -> list[str]:
+    """E-mail addresses a credential names its earner by, in plain text: an OB 2.0 ``recipient`` or an OB 3.0
+    ``identifier`` that is not hashed, or an e-mail as the subject's id. Hashed ones reveal nothing readable."""
+    found: list[str] = []
+    candidates: list[Any] = [credential.get("recipient")]
+    subjects = credential.get("credentialSubject")
+    for subject in subjects if isinstance(subjects, list) else [subjects]:
+        if not isinstance(subject, dict):
+            continue
+        candidates.append({"identity": subject.get("id"), "hashed": False})
+        candidates.append({"identity": subject.get("email"), "hashed": False})
+        identifiers = subject.get("identifier")
+        for identifier in identifiers if isinstance(identifiers, list) else [identifiers]:
+            if isinstance(identifier, dict):
+                candidates.append({"identity": identifier.get("identityHash"), "hashed": identifier.get("hashed")})
+    for candidate in candidates:
+        if not isinstance(candidate, dict) or candidate.get("hashed") not in (False, None, "false"):
+            continue
+        identity = candidate.get("identity")
+        if isinstance(identity, str) and _EMAIL.match(identity.strip()) and identity.strip() not in found:
+            found.append(identity.strip().removeprefix("mailto:"))
+    return found
+
+
+def exposed_identities(store: Store, records: list[BadgeRecord]) -> dict[str, list[str]]:
+    """For each badge whose signed content names its earner by a plain-text e-mail: its display name and those
+    e-mails. Sharing or publishing such a badge hands them to anyone with the link (inside the bundle and the
+    downloadable image, which cannot be redacted without breaking the issuer's signature)."""
+    exposed: dict[str, list[str]] = {}
+    for record in records:
+        try:
+            credential = stored_payload(store, record).credential
+        except (VerifierError, WalletError, OSError):
+            continue
+        identities = _plain_identities(credential) if isinstance(credential, dict) else []
+        if identities:
+            exposed[record.display_name] = identities
+    return exposed
+
+
+def share_targets(store: Store, ref: str) -> list[BadgeRecord]:
+    """The badges a share of ``ref`` (a collection's name or id, or a badge id) would show."""
+    try:
+        collection = badge_collections.get_collection(store, ref)
+    except NotFound:
+        try:
+            return [store.get_badge(ref)]
+        except (NotFound, AmbiguousId):
+            return []  # sharing it fails anyway, with its own message
+    badges = {record.id: record for record in store.list_badges()}
+    return [badges[b] for b in collection.badge_ids if b in badges]

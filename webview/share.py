@@ -1,5 +1,12 @@
 """Share pages: ``/s/<token>`` for a shared collection or badge, with live verification, and what hangs off it
 (badge images, the page's QR code, the signed bundle, a compact embeddable view, a status feed for the page's script).
+
+Public, so: requests are rate limited per client address (``SHARE_RATE`` a minute, every route), and an address
+that asked for ``SHARE_MISS_RATE`` unknown tokens in a minute is refused for a while, whatever it asks, so guessing
+learns nothing; tokens are compared in constant time (``wallet.shares.find_share``). Nothing is cacheable without
+asking again (``Cache-Control: no-cache``, with an ETag on images): a link its holder revoked answers 410 at once,
+from every worker, and its images go with it. The counters live in each worker's memory: with several workers an
+address gets up to that many times the rate.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from urllib.parse import urlencode
 
 import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 
 from verifier import FetchPolicy
 from verifier.portfolio import GoneReason, gone_problem
@@ -28,6 +36,7 @@ from wallet.status_words import words_for
 from wallet.store import BadgeRecord, Store
 from wallet.verification import is_stale, refresh_stale
 
+from .security import RateLimiter, too_many_requests
 from .store import get_rechecker, get_store
 
 __all__ = [
@@ -43,6 +52,41 @@ __all__ = [
 ]
 
 bp = Blueprint("share", __name__)
+
+_RATE_KEY = "backpack.share_rate_limiter"
+_MISS_KEY = "backpack.share_miss_limiter"
+_PERIOD = 60.0  # SHARE_RATE and SHARE_MISS_RATE are per minute
+_REVALIDATE = "no-cache"  # caches may keep a copy, but must ask again before using it: a revoke shows at once
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    config = state.app.config
+    state.app.extensions[_RATE_KEY] = RateLimiter(int(config.get("SHARE_RATE", 300)), _PERIOD)
+    state.app.extensions[_MISS_KEY] = RateLimiter(int(config.get("SHARE_MISS_RATE", 20)), _PERIOD)
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.before_request
+def _rate_limit() -> None:
+    client = _client()
+    if current_app.extensions[_MISS_KEY].exhausted(client):
+        too_many_requests("Too many links that do not exist were asked for from this address: wait a minute.", 60)
+    limiter: RateLimiter = current_app.extensions[_RATE_KEY]
+    if not limiter.allow(client):
+        too_many_requests(
+            f"These pages allow {limiter.rate} requests a minute from one address: wait a minute and try again.",
+            max(1, round(limiter.per / max(limiter.rate, 1))),
+        )
+
+
+@bp.after_request
+def _revalidate(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", _REVALIDATE)
+    return response
 
 
 def _fetch_policy(store: Store) -> FetchPolicy:
@@ -142,6 +186,7 @@ def _active_share(token: str) -> shares.Share:
     store = get_store()
     share = shares.find_share(store, token)
     if share is None:
+        current_app.extensions[_MISS_KEY].allow(_client())  # counts the miss
         abort(404, description="There is no shared portfolio at this address.")
     state = share.state()
     if state != "active":
@@ -352,5 +397,7 @@ def image(token: str, badge_id: str) -> Any:
     response = Response(data, mimetype=media_type)
     # Served as an image only: an SVG's scripts and links stay inert even when opened directly.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    # Revalidated on every use (cheaply: 304 while unchanged), so that unsharing takes the image down at once.
+    response.headers["Cache-Control"] = _REVALIDATE
+    response.add_etag()
+    return response.make_conditional(request)

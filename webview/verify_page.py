@@ -57,11 +57,12 @@ from wallet.store import Store
 from .security import RateLimiter
 from .store import backpack_registries
 
-__all__ = ["bp"]
+__all__ = ["LIMITER_KEY", "bp"]
 
 bp = Blueprint("verify", __name__)
 
-_LIMITER_KEY = "backpack.verify_rate_limiter"
+LIMITER_KEY = "backpack.verify_rate_limiter"
+"""Where the app keeps the page's rate limiter (an object with ``allow(client)``, ``rate`` and ``per``)."""
 _RATE_PERIOD = 60.0  # VERIFY_RATE is per minute
 _DEADLINE = 15.0  # seconds for one verification, every fetch included
 _IMAGE_DEADLINE = 5.0  # seconds for fetching the pictures of the badges shown
@@ -330,7 +331,7 @@ def _uploads_in_memory(_endpoint: str | None, _values: dict[str, Any] | None) ->
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    state.app.extensions[_LIMITER_KEY] = RateLimiter(int(state.app.config["VERIFY_RATE"]), _RATE_PERIOD)
+    state.app.extensions[LIMITER_KEY] = RateLimiter(int(state.app.config["VERIFY_RATE"]), _RATE_PERIOD)
 
 
 def _no_store(response: Response) -> Response:
@@ -384,7 +385,7 @@ def _verify_link(link: str) -> Response:
 
 
 def _rate_limited() -> Response | None:
-    limiter: RateLimiter = current_app.extensions[_LIMITER_KEY]
+    limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
     if limiter.allow(request.remote_addr or "unknown"):
         return None
     wait = max(1, math.ceil(limiter.per / max(limiter.rate, 1)))

@@ -267,3 +267,29 @@ def test_the_terminal_qr_code_scans_back_to_the_url() -> None:
                 pixels[x, 2 * row + 1] = 0
     image = image.resize((image.width * 8, image.height * 8), Image.Resampling.NEAREST)
     assert scan_qr_codes(image) == [url]
+
+
+def test_sharing_a_badge_that_names_its_earner_by_email_asks_first(store: Store) -> None:
+    from ob3_issuer import EARNER_EMAIL, OB3Issuer, ed25519_key
+
+    from wallet.importer import LoadedSource, import_bytes
+
+    issuer = OB3Issuer.did_key(ed25519_key("tui-privacy"), name="Privacy Academy")
+    credential = issuer.sign(issuer.credential("plain", hashed=False, subject_id=None))
+    [(record, _)] = import_bytes(store, LoadedSource(kind="text", ref="t", data=json.dumps(credential).encode()))
+    collections.create_collection(store, "Plain")
+    collections.add_badges(store, "Plain", [record.id])
+
+    async def scenario(app: BackpackApp, pilot: Pilot[None]) -> None:
+        await open_collections(app, pilot)
+        for key, shared in (("n", False), ("y", True)):
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmDialog)
+            assert EARNER_EMAIL in app.screen.question
+            await pilot.press(key)
+            await pilot.pause()
+            assert bool(shares.list_shares(store)) is shared
+        assert isinstance(app.screen, ShareDialog)
+
+    drive(store, scenario)

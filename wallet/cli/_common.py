@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -262,3 +264,39 @@ def payload_json(store: Store, record: BadgeRecord) -> Any:
     if record.payload_kind == "json":
         return json.loads(text)
     return text
+
+
+def yes_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--yes",
+        "yes",
+        is_flag=True,
+        help="Go ahead even where a badge names its earner by e-mail in its signed content (for scripts).",
+    )(command)
+
+
+def can_ask() -> bool:
+    """Whether someone at a terminal can answer a question."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def confirm_exposed_identities(exposed: dict[str, list[str]], *, yes: bool, verb: str) -> None:
+    """Say which badges name their earner by a plain e-mail (in their signed content: a share page cannot hide it
+    from the bundle and image downloads), and ask before going ahead. ``--yes`` goes ahead; without a terminal to
+    ask on, the command refuses in one line (exit 2) rather than publish an e-mail address unasked."""
+    if not exposed:
+        return
+    if not yes and not can_ask():
+        named = "; ".join(f"{name!r} names its earner as {', '.join(ids)}" for name, ids in exposed.items())
+        fail(
+            f"nothing done: {named} in its signed content, which anyone with the link could read;"
+            f" run again with --yes to {verb} anyway"
+        )
+    for name, identities in exposed.items():
+        click.echo(
+            f"warning: {name!r} names its earner as {', '.join(identities)} in its signed content: anyone with the"
+            " link can read it in the bundle and the badge image",
+            err=True,
+        )
+    if not yes and not click.confirm(f"{verb.capitalize()} anyway?", default=False, err=True):
+        fail("nothing done: you chose not to " + verb)

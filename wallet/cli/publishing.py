@@ -15,9 +15,19 @@ from pathlib import Path
 import click
 import segno
 
-from .. import publishing
+from .. import publishing, shares
 from ..settings import load_settings
-from ._common import clip, duration, fail, offline_option, policy_of, private_network_option, store_of
+from ._common import (
+    clip,
+    confirm_exposed_identities,
+    duration,
+    fail,
+    offline_option,
+    policy_of,
+    private_network_option,
+    store_of,
+    yes_option,
+)
 
 __all__ = ["COMMANDS"]
 
@@ -64,6 +74,7 @@ def _print_qr(url: str) -> None:
 )
 @offline_option
 @private_network_option
+@yes_option
 @click.pass_context
 def publish_command(
     ctx: click.Context,
@@ -75,13 +86,18 @@ def publish_command(
     static: Path | None,
     offline: bool,
     allow_private_network: bool,
+    yes: bool,
 ) -> None:
     """Publish a collection at a public page on a share host, with a QR code; publishing again updates the same page.
 
-    The host checks every badge itself and shows each one's status to whoever opens the page.
+    The host checks every badge itself and shows each one's status to whoever opens the page. A badge whose signed
+    content names its earner by e-mail is pointed out first, and the command asks before publishing it (--yes
+    answers for scripts).
     """
     store = store_of(ctx)
     policy = policy_of(store, allow_private_network, offline)
+    targets = shares.share_targets(store, name)
+    confirm_exposed_identities(shares.exposed_identities(store, targets), yes=yes, verb="publish")
     if static is not None:
         if slug or expires or qr_file:
             fail("--static writes files: --slug, --expires and --qr are for a share host")

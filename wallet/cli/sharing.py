@@ -14,7 +14,16 @@ import segno
 from .. import exporting, shares
 from ..bundle import signed_by, write_bundle
 from ..settings import load_settings
-from ._common import clip, duration, offline_option, policy_of, private_network_option, store_of
+from ._common import (
+    clip,
+    confirm_exposed_identities,
+    duration,
+    offline_option,
+    policy_of,
+    private_network_option,
+    store_of,
+    yes_option,
+)
 
 __all__ = ["COMMANDS"]
 
@@ -75,14 +84,20 @@ def export_command(
 @click.argument("name")
 @click.option("--expires", callback=duration, metavar="DURATION", help="Expire the link after 90d, 12w, …")
 @click.option("--qr", "show_qr", is_flag=True, help="Print a QR code of the link even when it works only here.")
+@yes_option
 @click.pass_context
-def share_command(ctx: click.Context, name: str, expires: timedelta | None, show_qr: bool) -> None:
+def share_command(ctx: click.Context, name: str, expires: timedelta | None, show_qr: bool, yes: bool) -> None:
     """Share a collection (by name) or one badge (by id) at an unguessable link on this backpack's web view.
 
     Without a public URL (BACKPACK_PUBLIC_URL or `backpack settings set public-url`) the link works only on this
-    machine; `backpack publish` puts a collection on a share host, at a link that works everywhere.
+    machine; `backpack publish` puts a collection on a share host, at a link that works everywhere. A badge whose
+    signed content names its earner by e-mail is pointed out first, and the command asks before sharing it (--yes
+    answers for scripts).
     """
     store = store_of(ctx)
+    confirm_exposed_identities(
+        shares.exposed_identities(store, shares.share_targets(store, name)), yes=yes, verb="share"
+    )
     created = shares.create_share(store, name, expires_in=expires)
     url = shares.share_url(store, created)
     what = "collection" if created.kind == "collection" else "badge"

@@ -294,6 +294,7 @@ def publish() -> Response:
 
 @bp.get("/portfolios/<slug>")
 def portfolio(slug: str) -> Response:
+    _per_address()  # a slug's existence and holder are public, but not to be enumerated at speed
     record = host_store().get_portfolio(slug)
     if record is None:
         _fail(404, "not_found", "there is no portfolio at this address")
