@@ -78,3 +78,11 @@ def test_verifying_a_vc_jwt_whose_alg_is_not_a_name_is_invalid(runner: CliRunner
     _no_internal_error(result)
     assert result.exit_code == 1, result.output
     assert "invalid" in result.stdout
+
+
+def test_a_source_with_undecodable_bytes_is_one_line_and_exit_2(runner: CliRunner, home: Path) -> None:
+    """Found by fuzzing: bytes that are not UTF-8 in a command line reach Python as lone surrogates, which the
+    payload classifier could not even hash (UnicodeEncodeError, "internal error")."""
+    result = run(runner, home, "verify", "https://issuer.example/badge\udcff")
+    _no_internal_error(result)
+    assert_one_line_error(result, "the badge text is not valid Unicode")

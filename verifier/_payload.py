@@ -158,6 +158,14 @@ def classify_payload(raw: str, *, hint: BadgeVersion = "unknown") -> Payload:
     text = raw.strip().lstrip("\ufeff").strip()
     if not text:
         raise NoBadgeFound("the badge payload is empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Lone surrogates: what Python makes of undecodable bytes in a command line or a file name. No badge text
+        # holds them (JSON, a JWS and a URL are UTF-8), and nothing after this point could even hash the text.
+        raise MalformedInput(
+            f"the badge text is not valid Unicode (a lone surrogate at position {exc.start})"
+        ) from None
     if text.startswith("{"):
         try:
             obj = parse_json(text)

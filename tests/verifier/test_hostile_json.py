@@ -15,7 +15,16 @@ from typing import Any
 import pytest
 from ob3_issuer import EARNER_EMAIL, OB3Issuer, b64url, bake_png_ob3, ed25519_key
 
-from verifier import InputTooLarge, Payload, Report, VerifierPolicy, classify_payload, verify, verify_many
+from verifier import (
+    InputTooLarge,
+    MalformedInput,
+    Payload,
+    Report,
+    VerifierPolicy,
+    classify_payload,
+    verify,
+    verify_many,
+)
 from verifier._jsonld import MAX_EXPANSION_DEPTH, canonicalize, expand, expand_safely
 from verifier.extraction import MAX_JSON_DEPTH, JSONTooDeep, parse_json
 
@@ -186,3 +195,16 @@ def test_a_vc_jwt_whose_alg_is_not_a_name_is_invalid(issuer: OB3Issuer, alg: Any
     check = report.decisive_check
     assert check is not None and check.outcome == "failed"
     assert f"the JWS algorithm must be a name, not {kind}" in check.message
+
+
+# -- text that is not Unicode ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["https://issuer.example/\ud800", '{"name": "\udcff"}', "eyJ\udc80.e30.e30"])
+def test_text_with_lone_surrogates_is_malformed_not_a_crash(text: str) -> None:
+    """Found by fuzzing (tests/fuzz): lone surrogates, which Python makes of undecodable command-line bytes, made
+    the classifier raise UnicodeEncodeError while hashing the text."""
+    with pytest.raises(MalformedInput, match="the badge text is not valid Unicode"):
+        classify_payload(text)
+    report = verify(text, policy=policy())
+    assert decisive(report) == ("extracted", "failed")
