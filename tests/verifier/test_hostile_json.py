@@ -208,3 +208,23 @@ def test_text_with_lone_surrogates_is_malformed_not_a_crash(text: str) -> None:
         classify_payload(text)
     report = verify(text, policy=policy())
     assert decisive(report) == ("extracted", "failed")
+
+
+# -- documents JSON-LD cannot read ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"id": {"@value": 1}}, {"@id": 5}, {"name": {"@value": 2, "@list": [1]}}],
+    ids=["id-object", "id-number", "value-and-list"],
+)
+def test_a_signed_credential_json_ld_cannot_read_is_invalid_not_a_crash(
+    issuer: OB3Issuer, change: dict[str, Any]
+) -> None:
+    """Found by fuzzing (tests/fuzz): canonicalizing a document JSON-LD refuses escaped as pyld's JsonLdError."""
+    credential = {**issuer.sign(issuer.credential()), **change}
+    report = verify(json.dumps(credential), policy=policy())
+    assert report.status == "invalid"
+    signature = report.check("signature")
+    assert signature is not None and signature.outcome == "failed"
+    assert signature.message.startswith("the document is not valid JSON-LD, so it has no canonical form: Invalid")
