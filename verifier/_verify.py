@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 
-from ._errors import ExtractionError, InputTooLarge
+from ._errors import ExtractionError, InputTooLarge, JSONTooDeep
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
 from ._foreign import Foreign, recognise, recognise_text
+from ._json import MAX_JSON_DEPTH, nested_deeper_than
 from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
 from ._ob3.verify import verify_credential
 from ._payload import Payload, classify_payload
@@ -49,6 +50,9 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
         if isinstance(source, Payload):
             payload = source
             where = "the stored badge"
+            if nested_deeper_than(payload.claims) or nested_deeper_than(payload.jws_header):
+                # Built by a caller rather than parsed here: the limit every parsed document meets, checked now.
+                raise JSONTooDeep(MAX_JSON_DEPTH, "the badge JSON")
         elif isinstance(source, bytes):
             extraction = extract(source)
             payload, where = extraction.payload, extraction.location
@@ -178,6 +182,10 @@ async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, 
             await dispatch(run, payload)
     except TimeoutError:
         report.add(run.stage, "error", f"gave up after {policy.fetch.deadline:g} s waiting for the issuer")
+    except InputTooLarge as exc:
+        # A limit reached inside the verification (a document the verifier composed nesting too deeply for JSON-LD):
+        # the backpack cannot check this badge, which says nothing against it.
+        report.add(run.stage, "error", str(exc))
     return report
 
 

@@ -1,17 +1,24 @@
-"""Finding a badge in bytes and text: baked PNG and SVG images, QR codes in photos, JSON, JWS and URLs; and baking."""
+"""Finding a badge in bytes and text: baked PNG and SVG images, QR codes in photos, JSON, JWS and URLs; and baking.
+
+``parse_json`` is the one way to parse JSON from outside (an upload, a request body, a share host's answer): it refuses
+nesting deeper than ``MAX_JSON_DEPTH`` with ``JSONTooDeep``, which is both an ``InputTooLarge`` and a ``ValueError``."""
 
 from __future__ import annotations
 
+from ._errors import JSONTooDeep
 from ._extract import Extraction, FoundPayload, bake, extract
+from ._json import MAX_JSON_DEPTH, parse_json
 from ._limits import DEFAULT_LIMITS, Limits, describe_size
 from ._payload import BadgeVersion, Payload, classify_payload
 from ._qr import decode_raster, scan_qr_codes
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "MAX_JSON_DEPTH",
     "BadgeVersion",
     "Extraction",
     "FoundPayload",
+    "JSONTooDeep",
     "Limits",
     "Payload",
     "bake",
@@ -19,5 +26,6 @@ __all__ = [
     "decode_raster",
     "describe_size",
     "extract",
+    "parse_json",
     "scan_qr_codes",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier import FetchPolicy
+from verifier.extraction import parse_json
 from verifier.portfolio import BUNDLE_CONTEXT, BUNDLE_TYPE
 from verifier.signing import sign_eddsa_rdfc_2022
 
@@ -39,7 +40,7 @@ def _cached_json(cache: StoreResponseCache, url: Any) -> dict[str, Any] | None:
     if entry is None or entry.status != 200:
         return None
     try:
-        document = json.loads(entry.body)
+        document = parse_json(entry.body)
     except ValueError:
         return None
     return document if isinstance(document, dict) else None

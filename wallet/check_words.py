@@ -179,7 +179,15 @@ _REFINEMENTS: tuple[tuple[str, str, str, str], ...] = (
     ("revocation", "failed", "suspended", "Its issuer has suspended it."),
     ("extracted", "failed", "too large", "What was given is too large to be checked."),
     ("extracted", "failed", "larger than", "What was given is too large to be checked."),
+    ("extracted", "error", "too large", "What was given is too large to be checked."),
+    ("extracted", "error", "larger than", "What was given is too large to be checked."),
+    ("extracted", "error", "nested more than", "What was given is nested too deeply to be checked."),
 )
+
+# A document nested beyond the verifier's limit, whichever check met it: the reader must not be told the issuer was
+# unreachable or the badge forged. The verifier's JSONTooDeep message says "nested more than N levels deep".
+_TOO_DEEP = "nested more than"
+_TOO_DEEP_WORDS = "A document needed for this check is nested too deeply to be read, so it could not be checked."
 
 
 def plain_words(check: CheckResult) -> str:
@@ -188,4 +196,6 @@ def plain_words(check: CheckResult) -> str:
     for check_id, outcome, needle, words in _REFINEMENTS:
         if check.id == check_id and check.outcome == outcome and needle in message:
             return words
+    if check.outcome == "error" and _TOO_DEEP in message:
+        return _TOO_DEEP_WORDS
     return CHECK_WORDS.get(check.id, {}).get(check.outcome) or OUTCOME_WORDS.get(check.outcome, check.message)

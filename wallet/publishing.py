@@ -17,6 +17,7 @@ import httpx
 from tinydb import Query
 
 from verifier import FetchPolicy
+from verifier.extraction import parse_json
 from verifier.signing import sign_eddsa_rdfc_2022
 
 from . import badge_collections as collections
@@ -113,7 +114,7 @@ def _client(host_url: str, transport: httpx.BaseTransport | None) -> httpx.Clien
 
 def _answer(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = parse_json(response.content)  # the host's answer is from outside: nesting refused like any other
     except ValueError:
         body = None
     if response.is_success and isinstance(body, dict):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -48,6 +47,7 @@ from verifier import (
     summarize,
     verify,
 )
+from verifier.extraction import JSONTooDeep, parse_json
 from verifier.http import CachedResponse, Fetcher, MemoryCache, ResponseCache, run_sync
 from wallet.cache import StoreResponseCache
 from wallet.check_words import plain_words
@@ -172,7 +172,7 @@ class BackpackIssuerCache:
 def _is_badge_document(body: bytes) -> bool:
     """Whether a saved document is a badge (or may be one): anything but plain JSON issuer documents."""
     try:
-        document = json.loads(body)
+        document = parse_json(body)
     except ValueError:
         return True  # a JWT, or something else: not an issuer document this page would use from a saved copy
     if not isinstance(document, dict):
@@ -472,6 +472,8 @@ def _read(given: Given) -> Read:
 
 
 def _no_badge_sentence(problem: ExtractionError, kind: str) -> str:
+    if isinstance(problem, JSONTooDeep):
+        return "It is nested too deeply to be checked here."
     if kind == "text" and not isinstance(problem, InputTooLarge):
         return "This is neither a badge's link nor a badge's data (JSON or a JWT)."
     if isinstance(problem, InputTooLarge):
