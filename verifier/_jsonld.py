@@ -107,6 +107,16 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
+# Errors PyLD raises on some malformed input instead of its own JsonLdError (found by fuzzing: a context IRI it
+# cannot resolve raises ValueError from its IRI resolver). They mean the same: not valid JSON-LD.
+_PYLD_SLIPS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _not_json_ld(exc: BaseException) -> jsonld.JsonLdError:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return jsonld.JsonLdError(f"not valid JSON-LD: {detail}", "jsonld.SyntaxError")
+
+
 def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Expand ``document`` with the bundled contexts. Raises ``UnknownContext``, ``JSONTooDeep`` or
     ``jsonld.JsonLdError``."""
@@ -114,6 +124,8 @@ def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         expanded: list[dict[str, Any]] = jsonld.expand(document, {"documentLoader": load_document})
         return expanded
+    except _PYLD_SLIPS as exc:
+        raise _not_json_ld(exc) from exc
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
@@ -184,6 +196,8 @@ def expand_safely(document: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
         expanded = jsonld.JsonLdProcessor(on_property_dropped=lambda term: dropped.append(str(term))).expand(
             document, {"documentLoader": load_document, "base": _RELATIVE_BASE}
         )
+    except _PYLD_SLIPS as exc:
+        return [], [f"not valid JSON-LD: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"]
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
@@ -216,6 +230,8 @@ def canonicalize(document: dict[str, Any] | list[dict[str, Any]]) -> str:
             },
         )
         return nquads
+    except _PYLD_SLIPS as exc:
+        raise _not_json_ld(exc) from exc
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
