@@ -133,7 +133,7 @@ def _op_holder_key(store: Store, fd: int, rng: random.Random, command: dict[str,
 
 
 def _op_web_secret(store: Store, fd: int, rng: random.Random, command: dict[str, Any]) -> None:
-    _emit(fd, done=_secret_key(store.home))
+    _emit(fd, done=_secret_key(store))
 
 
 OPERATIONS = {

@@ -158,7 +158,7 @@ def test_shares_lists_every_link_and_its_state(runner: CliRunner, demo_home: Pat
     shares.revoke_share(store, revoked.token)
     expired = shares.create_share(store, "Job profile", expires_in=timedelta(days=1))
     with store.transaction(write=True) as db:
-        db.table("shares").update({"expires_at": "2020-01-01T00:00:00Z"}, lambda row: row["token"] == expired.token)
+        db.update("shares", {"expires_at": "2020-01-01T00:00:00Z"}, token=expired.token)
 
     output = ok(run(runner, demo_home, "shares"))
     lines = output.splitlines()

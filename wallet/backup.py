@@ -310,7 +310,7 @@ def _holds_anything(store: Store) -> bool:
     if not store.exists():
         return False
     with store.transaction() as db:
-        return any(db.table(name).all() for name in db.tables() if name != "_meta")
+        return any(db.all(name) for name in db.tables())
 
 
 def restore_backup(store: Store, path: Path, passphrase: str, *, replace: bool = False) -> BackupSummary:

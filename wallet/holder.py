@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from verifier.signing import encode_multikey
 
 from .errors import StoreError
-from .store import Store, create_once
+from .storage import BackpackStore
 
 __all__ = ["Holder", "holder"]
 
@@ -35,24 +35,25 @@ def _load(data: bytes) -> Ed25519PrivateKey:
     return key
 
 
-def holder(store: Store) -> Holder:
+def holder(store: BackpackStore) -> Holder:
     """The holder key of this backpack, created on first use. Two processes racing create exactly one key, and a
     process killed while creating it leaves no key or the whole key, never an empty file."""
-    store.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = store.home / _KEY_FILE
-    try:
-        key = _load(path.read_bytes())
-    except FileNotFoundError:
+    where = store.secret_location(_KEY_FILE)
+    existing = store.read_secret(_KEY_FILE)
+    if existing is None:
         candidate = Ed25519PrivateKey.generate()
         pem = candidate.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        create_once(path, pem)  # if another process made the key meanwhile, theirs wins
+        store.create_secret_once(_KEY_FILE, pem)  # if another process made the key meanwhile, theirs wins
         try:
-            key = _load(path.read_bytes())
+            key = _load(store.read_secret(_KEY_FILE) or b"")
         except ValueError as exc:
-            raise StoreError(f"the backpack's holder key {path} is unreadable") from exc
-    except ValueError as exc:
-        # Never replaced silently: the key is the holder's identity (publications, signed bundles name it).
-        raise StoreError(f"the backpack's holder key {path} is unreadable; restore it from a backup") from exc
+            raise StoreError(f"the backpack's holder key {where} is unreadable") from exc
+    else:
+        try:
+            key = _load(existing)
+        except ValueError as exc:
+            # Never replaced silently: the key is the holder's identity (publications, signed bundles name it).
+            raise StoreError(f"the backpack's holder key {where} is unreadable; restore it from a backup") from exc
     return Holder(key=key, did=f"did:key:{encode_multikey(key.public_key())}")

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tinydb import Query
-
 from verifier import FetchPolicy, IssuerRegistry, Limits, VerifierError, parse_registry
 
 from .errors import WalletError
@@ -147,7 +145,7 @@ def load_settings(store_or_home: Store | Path | str, *, environ: Mapping[str, st
     if store.exists():
         names = set(Settings().saved())
         with store.transaction() as db:
-            for row in db.table("settings").all():
+            for row in db.all("settings"):
                 if row.get("name") in names:
                     values[row["name"]] = _coerce(row["name"], row.get("value"))
     return Settings(**values, environment=Environment.read(environ))
@@ -165,9 +163,8 @@ def save_settings(store_or_home: Store | Path | str, settings: Settings) -> Sett
 
 def _write(store: Store, values: Mapping[str, Any]) -> None:
     with store.transaction(write=True) as db:
-        table = db.table("settings")
         for name, value in values.items():
-            table.upsert({"name": name, "value": value}, Query().name == name)
+            db.upsert("settings", {"name": name, "value": value}, name=name)
 
 
 def is_loopback_host(host: str) -> bool:

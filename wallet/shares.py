@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from tinydb import Query
-
 from verifier import CheckResult, Report, VerifierError
 
 from . import badge_collections
@@ -130,13 +128,13 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
         expires_at=expires_at,
     )
     with store.transaction(write=True) as db:
-        db.table("shares").insert(share.to_dict())
+        db.insert("shares", share.to_dict())
     return share
 
 
 def list_shares(store: Store) -> list[Share]:
     with store.transaction() as db:
-        return [Share.from_dict(row) for row in db.table("shares").all()]
+        return [Share.from_dict(row) for row in db.all("shares")]
 
 
 def find_share(store: Store, token: str) -> Share | None:
@@ -146,7 +144,7 @@ def find_share(store: Store, token: str) -> Share | None:
         return None
     wanted = token.encode("utf-8", "surrogatepass")
     with store.transaction() as db:
-        rows = db.table("shares").all()
+        rows = db.all("shares")
     found: dict[str, Any] | None = None
     for row in rows:
         if hmac.compare_digest(str(row.get("token", "")).encode("utf-8", "surrogatepass"), wanted) and found is None:
@@ -162,21 +160,19 @@ def revoke_share(store: Store, ref: str) -> list[Share]:
     """Revoke a share by token or URL, or every active share of a collection or badge (by name or id)."""
     token = _token_of(ref)
     with store.transaction(write=True) as db:
-        table = db.table("shares")
-        rows = table.search(Query().token == token)
+        rows = db.find("shares", token=token)
         if not rows:
             wanted = ref.strip().casefold()
             rows = [
                 row
-                for row in table.all()
+                for row in db.all("shares")
                 if not row.get("revoked_at")
                 and (row["label"].casefold() == wanted or (len(wanted) >= 4 and row["target"].startswith(wanted)))
             ]
         if not rows:
             raise NotFound(f"no share matches {ref!r} (give its URL, its token, or what it shares)")
         revoked_at = now_iso()
-        for row in rows:
-            table.update({"revoked_at": revoked_at}, Query().token == row["token"])
+        db.update_each("shares", "token", {row["token"]: {"revoked_at": revoked_at} for row in rows})
         return [Share.from_dict({**row, "revoked_at": revoked_at}) for row in rows]
 
 

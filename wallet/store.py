@@ -26,14 +26,16 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# The only module that imports tinydb: every other one goes through ``Transaction`` (see wallet/storage.py).
 from tinydb import Query, TinyDB
+from tinydb.queries import QueryLike
 from tinydb.storages import Storage
 
 from verifier import Report
@@ -46,6 +48,7 @@ __all__ = [
     "BadgeRecord",
     "SourceRef",
     "Store",
+    "TinyTransaction",
     "atomic_write",
     "compact_summary",
     "create_once",
@@ -355,6 +358,53 @@ def badge_id_for_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
+def _matching(match: Mapping[str, Any]) -> QueryLike:
+    if not match:
+        raise ValueError("internal error: a query on a store table must name at least one field")
+    return Query().fragment(dict(match))
+
+
+class TinyTransaction:
+    """The generic table API of :class:`wallet.storage.Transaction` over one tinydb handle. Rows go out as plain
+    dicts (copies), so nothing outside this module sees a tinydb document. Each write method is one write of the
+    file (tinydb rewrites all of it), which is why batches have their own methods."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._db = db
+
+    def tables(self) -> set[str]:
+        return {name for name in self._db.tables() if name != "_meta"}
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._db.table(table).all()]
+
+    def find(self, table: str, **match: Any) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._db.table(table).search(_matching(match))]
+
+    def get(self, table: str, **match: Any) -> dict[str, Any] | None:
+        found = self.find(table, **match)
+        return found[0] if found else None
+
+    def insert(self, table: str, *rows: Mapping[str, Any]) -> None:
+        if rows:
+            self._db.table(table).insert_multiple(dict(row) for row in rows)
+
+    def update(self, table: str, fields: Mapping[str, Any], **match: Any) -> int:
+        return len(self._db.table(table).update(dict(fields), _matching(match)))
+
+    def update_each(self, table: str, key: str, changes: Mapping[Any, Mapping[str, Any]]) -> None:
+        if changes:
+            self._db.table(table).update_multiple(
+                [(dict(fields), _matching({key: value})) for value, fields in changes.items()]
+            )
+
+    def upsert(self, table: str, row: Mapping[str, Any], **match: Any) -> None:
+        self._db.table(table).upsert(dict(row), _matching(match))
+
+    def remove(self, table: str, **match: Any) -> int:
+        return len(self._db.table(table).remove(_matching(match)))
+
+
 class Store:
     """A backpack home directory. Cheap to construct: nothing touches the disk until it is used."""
 
@@ -416,15 +466,19 @@ class Store:
         return remove_stale_temp_files(self.home) + remove_stale_temp_files(self.blob_dir)
 
     @contextlib.contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[TinyDB]:
-        """A database handle valid for one locked unit of work. Writes inside it are each atomic."""
+    def transaction(self, *, write: bool = False) -> Iterator[TinyTransaction]:
+        """The tables, for one locked unit of work. Writes inside it are each atomic."""
+        with self._tinydb(write=write) as db:
+            yield TinyTransaction(db)
+
+    @contextlib.contextmanager
+    def _tinydb(self, *, write: bool) -> Iterator[TinyDB]:
         if not write and not self.exists():
             # Reading an absent store must not create it (a typo in --home should not leave directories behind).
             if not self._cleaned and self.home.is_dir():
                 self._cleaned = True
                 self.remove_leftovers()  # a holder key or web secret whose writer was killed
-            db = TinyDB(storage=_MemoryOnly)
-            yield db
+            yield TinyDB(storage=_MemoryOnly)
             return
         with self._locked(exclusive=write):
             db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
@@ -455,7 +509,7 @@ class Store:
             meta.update({"schema_version": SCHEMA_VERSION}, doc_ids=[1])
 
     def schema_version(self) -> int | None:
-        with self.transaction() as db:
+        with self._tinydb(write=False) as db:
             row = db.table("_meta").get(doc_id=1)
             return row.get("schema_version") if isinstance(row, dict) else None
 
@@ -477,6 +531,40 @@ class Store:
         except FileNotFoundError as exc:
             raise NotFound(f"blob {digest} is missing from {self.blob_dir}") from exc
 
+    # -- secrets --------------------------------------------------------------------------------------------------
+    # Small values kept outside the database (the holder key, the web secret): files of mode 0600 in the home, so
+    # that a backup of the database alone never carries them and creating one never waits for the database lock.
+
+    def _secret_path(self, name: str) -> Path:
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"internal error: not a secret's name: {name!r}")
+        return self.home / name
+
+    def secret_location(self, name: str) -> str:
+        """Where the secret ``name`` is kept, for messages."""
+        return str(self._secret_path(name))
+
+    def read_secret(self, name: str) -> bytes | None:
+        """The secret ``name``, or None when it was never created."""
+        try:
+            return self._secret_path(name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def create_secret_once(self, name: str, data: bytes) -> bool:
+        """Create the secret ``name`` holding ``data`` unless it exists (complete or absent, whatever the number of
+        processes racing). Returns whether this call created it."""
+        path = self._secret_path(name)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create the backpack home {self.home}: {exc.strerror}") from exc
+        return create_once(path, data)
+
+    def replace_secret(self, name: str, data: bytes) -> None:
+        """Replace the secret ``name`` atomically. Callers hold :meth:`locked`, so that only one process repairs."""
+        atomic_write(self._secret_path(name), data)
+
     # -- badges ---------------------------------------------------------------------------------------------------
 
     def upsert_badge(self, record: BadgeRecord) -> tuple[BadgeRecord, bool]:
@@ -485,9 +573,8 @@ class Store:
         Returns the stored record and whether it was new.
         """
         with self.transaction(write=True) as db:
-            table = db.table("badges")
-            existing = table.get(Query().key == record.key)
-            if isinstance(existing, dict):
+            existing = db.get("badges", key=record.key)
+            if existing is not None:
                 incoming = record.to_dict()
                 if record.payload_kind == "url" and existing.get("payload_kind") != "url":
                     # A QR code or link to a badge already held in full must not replace the full copy.
@@ -509,9 +596,9 @@ class Store:
                         else record.verification,
                     }
                 )
-                table.update(merged.to_dict(), doc_ids=[existing.doc_id])
+                db.update("badges", merged.to_dict(), key=record.key)
                 return merged, False
-            table.insert(record.to_dict())
+            db.insert("badges", record.to_dict())
             return record, True
 
     def save_reports(self, reports: dict[str, dict[str, Any]]) -> list[BadgeRecord]:
@@ -520,9 +607,8 @@ class Store:
         The report's display data (fetched badge class and issuer) refines the summary taken from the payload.
         """
         with self.transaction(write=True) as db:
-            table = db.table("badges")
-            rows = {row["id"]: row for row in table.all()}
-            updates = []
+            rows = {row["id"]: row for row in db.all("badges")}
+            updates: dict[str, dict[str, Any]] = {}
             updated: list[BadgeRecord] = []
             for badge_id, full_report in reports.items():
                 row = rows.get(badge_id)
@@ -537,23 +623,22 @@ class Store:
                 report_format = str(report.get("format") or "")
                 if row.get("version") == "unknown" and report_format[:3] in ("ob0", "ob1", "ob2", "ob3"):
                     fields["version"] = report_format[:3]  # a bare URL's format is known once it was fetched
-                updates.append((fields, Query().id == badge_id))
+                updates[badge_id] = fields
                 updated.append(BadgeRecord.from_dict({**row, **fields}))
-            if updates:
-                table.update_multiple(updates)
+            db.update_each("badges", "id", updates)  # one write for all of them
             return updated
 
     def list_badges(self) -> list[BadgeRecord]:
         with self.transaction() as db:
-            rows = db.table("badges").all()
+            rows = db.all("badges")
         records = [BadgeRecord.from_dict(row) for row in rows]
         return sorted(records, key=lambda r: (r.imported_at, r.id))
 
-    def _find(self, db: TinyDB, badge_id: str) -> dict[str, Any]:
+    def _find(self, db: TinyTransaction, badge_id: str) -> dict[str, Any]:
         wanted = badge_id.strip().lower()
         if len(wanted) < _MIN_ID_PREFIX:
             raise NotFound(f"badge id {badge_id!r} is too short: give at least {_MIN_ID_PREFIX} characters")
-        matches = [row for row in db.table("badges").all() if row["id"].startswith(wanted)]
+        matches = [row for row in db.all("badges") if row["id"].startswith(wanted)]
         if not matches:
             raise NotFound(f"no badge with id {badge_id!r} in this backpack")
         if len(matches) > 1:
@@ -568,44 +653,42 @@ class Store:
         """Remove a badge record. Its blobs stay: they are content-addressed and may be shared with other badges."""
         with self.transaction(write=True) as db:
             row = self._find(db, badge_id)
-            db.table("badges").remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
+            db.remove("badges", id=row["id"])
             return BadgeRecord.from_dict(row)
 
     # -- settings -------------------------------------------------------------------------------------------------
 
     def get_setting(self, name: str, default: Any = None) -> Any:
         with self.transaction() as db:
-            row = db.table("settings").get(Query().name == name)
-            return row["value"] if isinstance(row, dict) else default
+            row = db.get("settings", name=name)
+            return row["value"] if row is not None else default
 
     def set_setting(self, name: str, value: Any) -> None:
         with self.transaction(write=True) as db:
-            db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
+            db.upsert("settings", {"name": name, "value": value}, name=name)
 
     # -- identities -----------------------------------------------------------------------------------------------
 
     def add_identity(self, kind: str, value: str) -> tuple[dict[str, str], bool]:
         with self.transaction(write=True) as db:
-            table = db.table("identities")
-            existing = table.get(Query().value == value)
-            if isinstance(existing, dict):
-                return dict(existing), False
+            existing = db.get("identities", value=value)
+            if existing is not None:
+                return existing, False
             row = {"kind": kind, "value": value, "added_at": now_iso()}
-            table.insert(row)
+            db.insert("identities", row)
             return row, True
 
     def list_identities(self) -> list[dict[str, str]]:
         with self.transaction() as db:
-            return [dict(row) for row in db.table("identities").all()]
+            return db.all("identities")
 
     def remove_identity(self, value: str) -> dict[str, str]:
         with self.transaction(write=True) as db:
-            table = db.table("identities")
-            row = table.get(Query().value == value)
-            if not isinstance(row, dict):
+            row = db.get("identities", value=value)
+            if row is None:
                 raise NotFound(f"{value!r} is not one of your identities")
-            table.remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
-            return dict(row)
+            db.remove("identities", value=value)
+            return row
 
 
 class _MemoryOnly(Storage):

@@ -9,18 +9,20 @@ Deploy behind a real domain with, for example::
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
 from . import security, store
+
+if TYPE_CHECKING:
+    from wallet.storage import BackpackStore
 
 __all__ = ["create_app"]
 
@@ -38,34 +40,26 @@ def _valid_secret(raw: bytes) -> str | None:
     return value if len(value) >= _SECRET_MIN_LENGTH and set(value) <= _SECRET_ALPHABET else None
 
 
-def _secret_key(home: Path) -> str:
+def _secret_key(backpack: BackpackStore) -> str:
     """The backpack's secret for signing the session cookie (CSRF tokens): one per backpack, however many workers
     start at once, created complete (never an empty file) with mode 0600. A damaged file (empty, truncated, not
     ours) is replaced once, under the backpack's lock, so that every worker ends up with the same key."""
-    from wallet.store import Store, atomic_write, create_once
-
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = home / _SECRET_FILE
-    with contextlib.suppress(FileNotFoundError):
-        value = _valid_secret(path.read_bytes())
-        if value is not None:
-            return value
+    value = _valid_secret(backpack.read_secret(_SECRET_FILE) or b"")
+    if value is not None:
+        return value
     fresh = secrets.token_urlsafe(48)
-    if not path.exists() and create_once(path, fresh.encode("ascii")):
+    if backpack.read_secret(_SECRET_FILE) is None and backpack.create_secret_once(_SECRET_FILE, fresh.encode("ascii")):
         return fresh
-    with contextlib.suppress(FileNotFoundError):
-        value = _valid_secret(path.read_bytes())
-        if value is not None:
-            return value  # another worker created it first
+    value = _valid_secret(backpack.read_secret(_SECRET_FILE) or b"")
+    if value is not None:
+        return value  # another worker created it first
     # Still unusable: repair it, one process at a time, each re-reading after the lock so that only the first repairs.
-    with Store(home).locked():
-        try:
-            value = _valid_secret(path.read_bytes())
-        except FileNotFoundError:
-            value = None
+    with backpack.locked():
+        value = _valid_secret(backpack.read_secret(_SECRET_FILE) or b"")
         if value is None:
-            logging.getLogger(__name__).warning("the web secret %s was damaged or missing: made a new one", path)
-            atomic_write(path, fresh.encode("ascii"))
+            where = backpack.secret_location(_SECRET_FILE)
+            logging.getLogger(__name__).warning("the web secret %s was damaged or missing: made a new one", where)
+            backpack.replace_secret(_SECRET_FILE, fresh.encode("ascii"))
             value = fresh
     return value
 
@@ -117,10 +111,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     home = Path(app.config["BACKPACK_HOME"]).expanduser()
     app.config["BACKPACK_HOME"] = str(home)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(home)
-        app.config["SECRET_KEY_FILE"] = str(home / _SECRET_FILE)
     from wallet.store import Store
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Store(home))
+        app.config["SECRET_KEY_FILE"] = str(home / _SECRET_FILE)
 
     Store(home).remove_leftovers()  # what workers killed mid-write left behind, before serving from this backpack
 

@@ -118,7 +118,7 @@ def test_another_holder_can_neither_overwrite_nor_withdraw(
 
 def _copy_publication(wallet: Wallet, publication: Publication) -> None:
     with wallet.store.transaction(write=True) as db:
-        db.table("publications").insert(publication.to_dict())
+        db.insert("publications", publication.to_dict())
 
 
 def test_publish_refuses_without_a_host_or_with_bad_options(

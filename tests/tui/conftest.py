@@ -40,12 +40,11 @@ def freeze_store(store: Store, *, checked_at: str = FROZEN_AT) -> None:
         return value
 
     with store.transaction(write=True) as db:
-        table = db.table("badges")
-        for row in table.all():
+        for row in db.all("badges"):
             changed = fixed(dict(row))
             if changed.get("verification"):
                 changed["verification"]["checked_at"] = checked_at
-            table.update(changed, doc_ids=[row.doc_id])
+            db.update("badges", changed, id=row["id"])
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ def full(demo: Store) -> Store:
     demo.add_identity("email", "ada@example.org")
     demo.set_setting("display_name", "Ada")
     with demo.transaction(write=True) as db:
-        db.table("publications").insert({"url": "https://host.example/p/ada", "slug": "ada"})
+        db.insert("publications", {"url": "https://host.example/p/ada", "slug": "ada"})
     return demo
 
 

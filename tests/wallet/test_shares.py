@@ -191,7 +191,7 @@ def test_active_share_for_badge_is_the_newest_active_one(demo: Store, monkeypatc
     shares.revoke_share(demo, march.token)
     assert shares.active_share_for_badge(demo, badge) == february
     with demo.transaction(write=True) as db:  # february's link runs out
-        db.table("shares").update({"expires_at": "2020-01-01T00:00:00Z"}, lambda row: row["token"] == february.token)
+        db.update("shares", {"expires_at": "2020-01-01T00:00:00Z"}, token=february.token)
     assert shares.active_share_for_badge(demo, badge) == january
     shares.revoke_share(demo, january.token)
     assert shares.active_share_for_badge(demo, badge) is None

@@ -116,9 +116,8 @@ def age_reports(web_store: Store) -> Callable[[float], None]:
         checked = (datetime.now(UTC) - timedelta(seconds=seconds)).replace(microsecond=0)
         stamp = checked.isoformat().replace("+00:00", "Z")
         with web_store.transaction(write=True) as db:
-            table = db.table("badges")
-            for row in table.all():
+            for row in db.all("badges"):
                 if row.get("verification"):
-                    table.update({"verification": {**row["verification"], "checked_at": stamp}}, doc_ids=[row.doc_id])
+                    db.update("badges", {"verification": {**row["verification"], "checked_at": stamp}}, id=row["id"])
 
     return age

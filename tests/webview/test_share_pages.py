@@ -28,7 +28,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from tinydb import Query
 from werkzeug.test import TestResponse
 
 import verifier
@@ -161,7 +160,7 @@ def pill_of(article: Node) -> str:
 
 def backdate_share(store: Store, token: str, **fields: str) -> None:
     with store.transaction(write=True) as db:
-        db.table("shares").update(fields, Query().token == token)
+        db.update("shares", fields, token=token)
 
 
 @pytest.fixture
