@@ -82,6 +82,13 @@ class Route:
     content_type: str = JSON_LD
     send_length: bool = True
     """False: no Content-Length; the body ends when the connection closes (HTTP/1.0)."""
+    repeat: int = 1
+    """Serve the body this many times over, streamed piece by piece (a 50 MB answer costs the server no 50 MB)."""
+    drip: float = 0.0
+    """Seconds to wait before each ``drip_size`` bytes of the body (a slow drip that never trips a read timeout)."""
+    drip_size: int = 1
+    stall_after: int | None = None
+    """Send the headers and this many bytes of the body, then never another byte (until the server shuts down)."""
 
     def body_bytes(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -152,12 +159,35 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply_headers.items():
                 self.send_header(name, value)
             if route is None or route.send_length or status == 304:
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) * (route.repeat if route and status != 304 else 1)))
             self.end_headers()
             if body:
-                self.wfile.write(body)
+                self._write_body(body, route)
         except (ConnectionError, TimeoutError):
             pass  # the client went away (a deadline or a size cap on its side)
+
+    def _write_body(self, body: bytes, route: Route | None) -> None:
+        issuer = self.server.issuer
+        if route is None or (route.repeat == 1 and not route.drip and route.stall_after is None):
+            self.wfile.write(body)
+            return
+        if route.stall_after is not None:
+            self.wfile.write(body[: route.stall_after])
+            self.wfile.flush()
+            issuer._stopping.wait()  # never another byte
+            return
+        if route.drip:
+            for start in range(0, len(body) * route.repeat, route.drip_size):
+                if issuer._stopping.wait(route.drip):
+                    return
+                piece = (body * 2)[start % len(body) : start % len(body) + route.drip_size]
+                self.wfile.write(piece)
+                self.wfile.flush()
+            return
+        for _ in range(route.repeat):
+            if issuer._stopping.is_set():
+                return
+            self.wfile.write(body)
 
 
 class IssuerServer:

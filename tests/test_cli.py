@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from verifier import bake, classify_payload
+from wallet.badge_collections import list_collections
 from wallet.cli import cli
 from wallet.demo import DemoContent
 from wallet.store import Store
@@ -145,8 +146,9 @@ def test_import_prints_a_line_per_badge_then_its_status(
     lines = result.stdout.splitlines()
     assert len(lines) == 3, result.stdout
     # The badge class is only referenced by URL: no name until verification has fetched it.
-    assert lines[0] == f"imported {badge_id}  (hosted: {DEMO_HOST})  ({path})"
-    assert re.fullmatch(rf"{badge_id}  \? unverifiable \(hosted: {re.escape(DEMO_HOST)}\)", lines[1])
+    # No name until verification fetched the badge class: the file's name stands for it meanwhile.
+    assert lines[0] == f"imported {badge_id}  Python foundations  ({path})"
+    assert re.fullmatch(rf"{badge_id}  \? unverifiable Python foundations", lines[1])
     assert lines[2] == "    Checked offline, and no copy of the badge was saved before."  # plain words
     [record] = Store(home).list_badges()
     assert record.id == badge_id
@@ -485,42 +487,66 @@ def test_backpack_home_environment_is_respected(
     assert list(xdg_data_home.iterdir()) == []
 
 
-def test_no_command_with_an_empty_default_home_shows_the_demo_backpack(
+def test_no_command_on_a_new_backpack_puts_the_demo_in_it(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, xdg_data_home: Path
 ) -> None:
     monkeypatch.delenv("BACKPACK_HOME")
     result = invoke(runner)
     assert result.exit_code == 0, result.output
     default = xdg_data_home / "openbadges-backpack"
-    demo = xdg_data_home / "openbadges-backpack-demo"
-    assert f"Your backpack ({default}) is empty, so here is the demo backpack ({demo})." in result.stdout
+    assert f"Your backpack ({default}) had no badges yet, so it now holds the demo badges." in result.stdout
+    assert "Remove the demo with: backpack demo remove" in result.stdout
     # Verified when seeded, offline against the demo issuer's cached documents.
     assert result.stdout.splitlines()[-1] == DEMO_SUMMARY
     for status, version, name in DEMO_ROWS:
         line = rf"^[0-9a-f]{{10}}  {status}\s+{re.escape(version)}  {name} "
         assert re.search(line, result.stdout, re.MULTILINE), name
     assert "European Skills Acade" in result.stdout  # the OB 3.0 issuer, named from the signed credentials
-    assert not default.exists()  # showing the demo does not create the user's own backpack
-    ids = sorted(r.id for r in Store(demo).list_badges())
-    assert len(ids) == 8
+    # One backpack: what the first screen showed is what the next command acts on.
+    store = Store(default)
+    ids = sorted(r.id for r in store.list_badges())
+    assert len(ids) == 8 and not (xdg_data_home / "openbadges-backpack-demo").exists()
+    assert invoke(runner, "show", "9472").exit_code == 0
+    listed = invoke(runner, "list")
+    assert listed.stdout.splitlines()[-1] == DEMO_SUMMARY
 
-    stamp = (demo / "backpack.json").stat().st_mtime_ns
+    stamp = (default / "backpack.json").stat().st_mtime_ns
     second = invoke(runner)
     assert second.stdout.splitlines()[-1] == DEMO_SUMMARY
-    assert (demo / "backpack.json").stat().st_mtime_ns == stamp  # seeded once, then only read
-    assert sorted(r.id for r in Store(demo).list_badges()) == ids
+    assert "had no badges yet" not in second.stdout
+    assert (default / "backpack.json").stat().st_mtime_ns == stamp  # seeded once, then only read
+    assert sorted(r.id for r in store.list_badges()) == ids
 
 
-def test_no_command_with_an_explicit_empty_home_says_it_is_empty(
-    runner: CliRunner, tmp_path: Path, xdg_data_home: Path
-) -> None:
-    target = tmp_path / "explicit"
-    result = invoke(runner, "--home", str(target))
-    assert result.exit_code == 0
-    assert result.stdout.startswith("Your backpack is empty. Import badges with: backpack import")
-    assert "demo backpack" not in result.stdout
-    assert not target.exists()
-    assert list(xdg_data_home.iterdir()) == []
+def test_the_demo_is_offered_once_and_removed_with_its_collection_and_identity(runner: CliRunner, home: Path) -> None:
+    ok = invoke(runner)
+    assert ok.exit_code == 0 and ok.stdout.splitlines()[-1] == DEMO_SUMMARY
+    store = Store(home)
+    assert [c.name for c in list_collections(store)] == ["Demo"]
+    assert [row["value"] for row in store.list_identities()] == ["ada.lovelace@example.com"]
+
+    removed = invoke(runner, "demo", "remove")
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout.splitlines() == [
+        "removed 8 demo badges and the collection 'Demo'",
+        "removed the demo identity ada.lovelace@example.com",
+    ]
+    assert store.list_badges() == [] and list_collections(store) == [] and store.list_identities() == []
+    again = invoke(runner)  # not offered again: the user said no
+    assert again.exit_code == 0
+    assert again.stdout.startswith("Your backpack is empty. Import badges with: backpack import")
+    assert invoke(runner, "demo", "remove").stdout == "No demo badges in this backpack.\n"
+
+
+def test_removing_the_demo_keeps_the_users_own_identities_and_collections(runner: CliRunner, home: Path) -> None:
+    invoke(runner, "identity", "add", "ada.lovelace@example.com")  # the user's own, before the demo came
+    assert invoke(runner, "demo").exit_code == 0
+    assert invoke(runner, "collection", "create", "Job profile").exit_code == 0
+    store = Store(home)
+    result = invoke(runner, "demo", "remove")
+    assert result.stdout.splitlines() == ["removed 8 demo badges and the collection 'Demo'"]
+    assert [row["value"] for row in store.list_identities()] == ["ada.lovelace@example.com"]
+    assert [c.name for c in list_collections(store)] == ["Job profile"]
 
 
 def test_no_command_with_badges_lists_them(runner: CliRunner, badge_files: dict[str, Path]) -> None:
@@ -535,37 +561,31 @@ def test_no_command_with_badges_lists_them(runner: CliRunner, badge_files: dict[
     assert result.stdout.splitlines()[-1] == "1 badge · 1 valid"
 
 
-def test_demo_command_uses_the_explicit_home(runner: CliRunner, home: Path, xdg_data_home: Path) -> None:
+def test_demo_command_puts_the_demo_in_this_backpack(runner: CliRunner, home: Path, xdg_data_home: Path) -> None:
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"Demo backpack at {home}: 8 sample badges.")
+    assert result.stdout.startswith(
+        f"8 demo badges in {home} (the collection 'Demo'), issued to ada.lovelace@example.com."
+    )
     assert result.stdout.splitlines()[-1] == DEMO_SUMMARY
     store = Store(home)
     ids = sorted(r.id for r in store.list_badges())
     assert len(ids) == 8
     assert Counter(r.verification["status"] for r in store.list_badges() if r.verification) == DEMO_STATUS_COUNTS
     assert sorted(p.name for p in (home / "demo-files").iterdir()) == DEMO_FILES
-    # Its issuer exists only in its cache: the demo backpack is offline, and knows its earner.
-    assert store.get_setting("offline") is True
+    # Its issuers exist only in the cache, fresh for good: the backpack itself stays online, and knows the earner.
+    assert store.get_setting("offline") is None
     assert [row["value"] for row in store.list_identities()] == ["ada.lovelace@example.com"]
     assert list(xdg_data_home.iterdir()) == []
-    # Running it again refreshes the same eight badges rather than adding more (with a new did:key issuer).
+    recheck = invoke(runner, "recheck", "--all")  # online, yet nothing is fetched: the .example hosts never resolve
+    assert recheck.stdout.splitlines()[-1] == "4 of 8 valid"
+    # Running it again refreshes the same eight badges rather than adding more.
     again = invoke(runner, "demo")
     assert again.exit_code == 0
     assert again.stdout.splitlines()[-1] == DEMO_SUMMARY
     assert sorted(r.id for r in store.list_badges()) == ids
     assert len(store.list_identities()) == 1
-
-
-def test_demo_command_without_a_home_uses_the_demo_folder(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, xdg_data_home: Path
-) -> None:
-    monkeypatch.delenv("BACKPACK_HOME")
-    result = invoke(runner, "demo")
-    demo = xdg_data_home / "openbadges-backpack-demo"
-    assert result.stdout.startswith(f"Demo backpack at {demo}: 8 sample badges.")
-    assert len(Store(demo).list_badges()) == 8
-    assert not (xdg_data_home / "openbadges-backpack").exists()
+    assert [c.name for c in list_collections(store)] == ["Demo"]
 
 
 # -- the installed console script ------------------------------------------------------------------------------------

@@ -27,7 +27,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("cli-demo") / "home"
     result = CliRunner().invoke(cli, ["--home", str(home), "demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert f"Demo backpack at {home}: 8 sample badges." in result.output
+    assert f"8 demo badges in {home} (the collection 'Demo')" in result.output
+    # These tests build their own collections from the demo badges: the demo's own goes.
+    assert CliRunner().invoke(cli, ["--home", str(home), "collection", "delete", "Demo"]).exit_code == 0
     return home
 
 
@@ -51,7 +53,7 @@ def steps(output: str) -> list[tuple[str, str]]:
 def test_the_demo_command_makes_a_backpack_to_build_collections_from(runner: CliRunner, tmp_path: Path) -> None:
     home = tmp_path / "fresh"
     output = ok(run(runner, home, "demo"))
-    assert "8 sample badges" in output
+    assert "8 demo badges" in output
     ok(run(runner, home, "collection", "create", "All"))
     badge_ids = [record.id for record in Store(home).list_badges()]
     assert ok(run(runner, home, "collection", "add", "All", *badge_ids)) == "'All' now holds 8 badges\n"
@@ -129,7 +131,7 @@ def test_show_marks_revoked_and_expired_badges(runner: CliRunner, demo_home: Pat
     ok(run(runner, demo_home, "collection", "create", "Mixed", "--plan", "Next"))
     ok(run(runner, demo_home, "collection", "add", "Mixed", *(ids[n] for n in names)))
     shown = ok(run(runner, demo_home, "collection", "show", "Mixed"))
-    assert "5 of 6 earned · 2 expired · 2 revoked" in shown.splitlines()
+    assert "1 of 6 earned · 2 expired · 2 revoked" in shown.splitlines()
     marks = {rest.split(None, 2)[2]: rest.split(None, 2)[:2] for _id, rest in steps(shown)}
     assert marks == {
         HOSTED: ["✔", "valid"],
@@ -139,7 +141,7 @@ def test_show_marks_revoked_and_expired_badges(runner: CliRunner, demo_home: Pat
         "Spreadsheet Basics": ["⌛", "expired"],
     }
     listed = ok(run(runner, demo_home, "collection", "list"))
-    assert listed.endswith("Mixed  ·  5 of 6 earned · 2 expired · 2 revoked\n")
+    assert listed.endswith("Mixed  ·  1 of 6 earned · 2 expired · 2 revoked\n")
 
 
 def test_export_a_bundle_and_verify_it(runner: CliRunner, demo_home: Path, ids: dict[str, str], tmp_path: Path) -> None:
@@ -180,6 +182,27 @@ def test_export_a_bundle_and_verify_it(runner: CliRunner, demo_home: Path, ids: 
     both = run(runner, demo_home, "verify", str(bundle_path), str(tampered), "--offline")
     assert both.exit_code == 1
     assert both.stdout.rstrip().endswith("1 of 2 valid")
+
+
+def test_a_bundle_names_its_holder_inside_the_signature(
+    runner: CliRunner, demo_home: Path, ids: dict[str, str], tmp_path: Path
+) -> None:
+    ok(run(runner, demo_home, "settings", "set", "display-name", "Ada Lovelace"))
+    ok(run(runner, demo_home, "collection", "create", "Job profile"))
+    ok(run(runner, demo_home, "collection", "add", "Job profile", *(ids[n] for n in FOUR_FORMS)))
+    bundle_path = tmp_path / "portfolio.jsonld"
+    exported = ok(run(runner, demo_home, "export", "Job profile", "-o", str(bundle_path)))
+    did = holder(Store(demo_home)).did
+    assert exported == f"wrote {bundle_path}: 'Job profile', signed by Ada Lovelace ({did})\n"
+    bundle = json.loads(bundle_path.read_text("utf-8"))
+    assert bundle["holder"] == {"id": did, "name": "Ada Lovelace"}
+    report = json.loads(ok(run(runner, demo_home, "verify", str(bundle_path), "--offline", "--json")))
+    assert (report["status"], {c["id"]: c["outcome"] for c in report["checks"]}["holder"]) == ("valid", "passed")
+    # The name is signed: another name is another document.
+    tampered = tmp_path / "renamed.jsonld"
+    tampered.write_text(json.dumps({**bundle, "holder": {"id": did, "name": "Grace Hopper"}}), "utf-8")
+    result = run(runner, demo_home, "verify", str(tampered), "--offline")
+    assert result.exit_code == 1 and result.stdout.startswith("✘ invalid"), result.output
 
 
 def test_a_bundle_with_a_revoked_badge_verifies_as_revoked(

@@ -19,6 +19,7 @@ def test_show_lists_every_setting_with_its_default(runner: CliRunner, home: Path
         "public-url             (not set)  (share links use http://127.0.0.1:8000)",
         "display-name           (not set)",
         "publish-host           (not set)",
+        "registries             (not set)",
     ]
     assert not home.exists()  # showing creates nothing
 
@@ -39,6 +40,7 @@ def test_set_saves_a_checked_value_and_show_reads_it_back(runner: CliRunner, hom
         "public-url": "https://badges.example.org",
         "display-name": "Ada Lovelace",
         "publish-host": "",
+        "registries": "",
         "effective": {"allow-private-network": True, "public-url": "https://badges.example.org"},
     }
     assert ok(run(runner, home, "settings", "set", "public-url", "")) == "public-url = (not set)\n"

@@ -64,15 +64,41 @@ def terminal_qr(output: str) -> str | None:
     return found[0].data.decode() if found else None
 
 
-def test_share_prints_the_link_and_a_qr_code_of_it(runner: CliRunner, demo_home: Path) -> None:
+LOCAL_ONLY = "This link works only on this machine, while `backpack serve` runs; for one that works everywhere: "
+
+
+def test_share_without_a_public_url_says_the_link_is_local_and_prints_no_qr_code(
+    runner: CliRunner, demo_home: Path
+) -> None:
     output = ok(run(runner, demo_home, "share", "job profile"))
-    assert output.startswith("shared the collection 'Job profile':\n")
     (match,) = URL.findall(output)
     url, token = match
-    assert terminal_qr(output) == url
-    assert "set BACKPACK_PUBLIC_URL when it is deployed" in output
+    # The link, then one line on where it works and how to get one that works everywhere; no QR code of a loopback
+    # address, which would only lead a phone to itself.
+    assert output == (f"shared the collection 'Job profile':\n{url}\n{LOCAL_ONLY}backpack publish 'Job profile'\n")
+    assert terminal_qr(output) is None
     (share,) = shares.list_shares(Store(demo_home))
     assert (share.token, share.kind, share.label, share.expires_at) == (token, "collection", "Job profile", None)
+
+
+def test_share_prints_a_qr_code_of_a_local_link_when_asked(runner: CliRunner, demo_home: Path) -> None:
+    output = ok(run(runner, demo_home, "share", "Job profile", "--qr"))
+    (match,) = URL.findall(output)
+    assert terminal_qr(output) == match[0]
+    assert output.rstrip("\n").splitlines()[-1] == f"{LOCAL_ONLY}backpack publish 'Job profile'"
+
+
+def test_sharing_a_badge_locally_says_to_publish_a_collection_holding_it(runner: CliRunner, demo_home: Path) -> None:
+    badge = next(r for r in Store(demo_home).list_badges() if r.summary["name"] == "Data Literacy")
+    output = ok(run(runner, demo_home, "share", badge.id))
+    assert output.splitlines()[-1] == f"{LOCAL_ONLY}publish a collection holding it (backpack publish COLLECTION)"
+    assert terminal_qr(output) is None
+
+
+def test_a_saved_public_url_on_this_machine_is_still_local(runner: CliRunner, demo_home: Path) -> None:
+    ok(run(runner, demo_home, "settings", "set", "public-url", "http://localhost:9000"))
+    output = ok(run(runner, demo_home, "share", "Job profile"))
+    assert "http://localhost:9000/s/" in output and LOCAL_ONLY in output and terminal_qr(output) is None
 
 
 def test_share_a_single_badge_behind_a_public_url(
@@ -85,7 +111,7 @@ def test_share_a_single_badge_behind_a_public_url(
     (share,) = shares.list_shares(Store(demo_home))
     assert (share.kind, share.target) == ("badge", badge.id)
     assert terminal_qr(output) == f"https://badges.example.org/s/{share.token}"
-    assert "BACKPACK_PUBLIC_URL" not in output
+    assert "BACKPACK_PUBLIC_URL" not in output and "only on this machine" not in output
 
 
 def test_share_with_an_expiry(runner: CliRunner, demo_home: Path) -> None:
@@ -132,7 +158,7 @@ def test_shares_lists_every_link_and_its_state(runner: CliRunner, demo_home: Pat
     shares.revoke_share(store, revoked.token)
     expired = shares.create_share(store, "Job profile", expires_in=timedelta(days=1))
     with store.transaction(write=True) as db:
-        db.table("shares").update({"expires_at": "2020-01-01T00:00:00Z"}, lambda row: row["token"] == expired.token)
+        db.update("shares", {"expires_at": "2020-01-01T00:00:00Z"}, token=expired.token)
 
     output = ok(run(runner, demo_home, "shares"))
     lines = output.splitlines()
@@ -199,11 +225,26 @@ def test_serve_runs_the_web_view_of_this_backpack(
     started: list[dict[str, Any]] = []
 
     def fake_run(self: Flask, **options: Any) -> None:
-        started.append({"home": self.config["BACKPACK_HOME"], **options})
+        started.append({"home": self.config["BACKPACK_HOME"], "open": self.config["OWNER_OPEN_ON_LOOPBACK"], **options})
 
     monkeypatch.setattr(Flask, "run", fake_run)
+    # Bound to every interface: the owner's view needs its key, printed in the link (as Jupyter does).
     output = ok(run(runner, demo_home, "serve", "--host", "0.0.0.0", "--port", "8123"))
-    assert output == f"Serving {demo_home} on http://0.0.0.0:8123/ (public URL: http://127.0.0.1:8000)\n"
-    assert started == [{"home": str(demo_home), "host": "0.0.0.0", "port": 8123, "debug": False, "use_reloader": False}]
+    key = (demo_home / "owner-token").read_text("ascii").strip()
+    assert output == (
+        f"Serving {demo_home} on http://0.0.0.0:8123/ (public URL: http://127.0.0.1:8000)\n"
+        f"Your backpack (keep this link private, it opens your backpack): http://127.0.0.1:8123/?token={key}\n"
+    )
+    assert started == [
+        {"home": str(demo_home), "open": False, "host": "0.0.0.0", "port": 8123, "debug": False, "use_reloader": False}
+    ]
+    # On loopback, with no public URL: open on this machine, no key printed.
+    output = ok(run(runner, demo_home, "serve"))
+    assert output.splitlines()[1] == "Your backpack: http://127.0.0.1:8000/" and key not in output
+    assert started[1]["open"] is True
+    # A public URL makes even a loopback server a deployment (behind a proxy): the key is needed.
+    monkeypatch.setenv("BACKPACK_PUBLIC_URL", "https://badges.example.org")
+    output = ok(run(runner, demo_home, "serve"))
+    assert output.splitlines()[1].endswith(f"http://127.0.0.1:8000/?token={key}")
     result = run(runner, demo_home, "serve", "--port", "70000")
-    assert result.exit_code == 2 and started[1:] == []
+    assert result.exit_code == 2 and started[3:] == []

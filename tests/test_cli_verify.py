@@ -403,7 +403,8 @@ def test_import_no_verify_stores_without_a_report(
     result = invoke(runner, "import", "--no-verify", LOCAL, str(baked_file(tmp_path, good)))
     assert result.exit_code == 0, result.output
     [badge_id] = imported_ids(result)
-    assert result.stdout.splitlines() == [f"imported {badge_id}  (hosted: 127.0.0.1)  ({tmp_path / 'badge.png'})"]
+    # Not verified, so no name from the issuer yet: the file's name stands for it.
+    assert result.stdout.splitlines() == [f"imported {badge_id}  Badge  ({tmp_path / 'badge.png'})"]
     assert issuer_server.requests == []  # nothing fetched
     assert listed(runner)[badge_id]["verification"] is None
     shown = invoke(runner, "show", badge_id)
@@ -495,7 +496,7 @@ def test_the_demo_backpack_is_verified_once_and_rechecks_offline(
     first = invoke(runner)
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines()[-1] == "8 badges · 4 valid · 2 expired · 2 revoked"
-    demo = xdg_data_home / "openbadges-backpack-demo"
+    demo = xdg_data_home / "openbadges-backpack"  # the user's own backpack, where the demo badges were put
     rows = {
         row["summary"]["name"]: row for row in json.loads(invoke(runner, "--home", str(demo), "list", "--json").stdout)
     }
@@ -525,7 +526,7 @@ def test_the_demo_backpack_is_verified_once_and_rechecks_offline(
     assert second.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
     assert sorted(r.id for r in Store(demo).list_badges()) == ids  # not seeded again
 
-    # The demo backpack is marked offline: a recheck runs against its cache, with the same outcome.
+    # The demo issuers' documents are cached for good: a recheck, online, runs against the cache with the same outcome.
     rechecked = invoke(runner, "--home", str(demo), "recheck", "--all")
     assert rechecked.exit_code == 1
     assert Counter(statuses(rechecked.stdout).values()) == Counter(DEMO_STATUSES.values())

@@ -113,6 +113,7 @@ def test_the_verifier_facade_exports_exactly_its_public_names() -> None:
         *("extract", "bake", "Extraction", "Payload", "classify_payload", "summarize", "BadgeSummary", "Limits"),
         *("VerifierError", "ExtractionError", "InputTooLarge", "MalformedInput", "UnsafeInput", "NoBadgeFound"),
         *("FetchError", "BlockedAddress"),
+        *("IssuerRegistry", "parse_registry"),
     }
 
 
@@ -179,3 +180,11 @@ def test_the_verifier_library_reads_no_environment(monkeypatch: pytest.MonkeyPat
     assert VerifierPolicy().fetch.allow_private_network is False
     sources = "\n".join(p.read_text(encoding="utf-8") for p in _modules("verifier"))
     assert "os.environ" not in sources and "getenv" not in sources
+
+
+def test_tinydb_is_imported_by_the_store_module_only() -> None:
+    """The store seam: every other module reads and writes through ``wallet.storage``'s protocols, so the storage
+    engine can change in one place."""
+    modules = _modules("verifier") + _modules("wallet") + _modules("webview")
+    importers = sorted(str(p.relative_to(ROOT)) for p in modules if "tinydb" in imported_top_level_names(p))
+    assert importers == ["wallet/store.py"]

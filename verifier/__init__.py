@@ -47,6 +47,7 @@ if _typing.TYPE_CHECKING:
     from ._limits import Limits
     from ._payload import Payload, classify_payload
     from ._policy import VerifierPolicy
+    from ._registry import IssuerRegistry, parse_registry
     from ._report import CHECK_IDS, BadgeDisplay, CheckResult, Report
     from ._summary import BadgeSummary, summarize
     from ._verify import Source, verify, verify_async, verify_many, verify_many_async
@@ -62,6 +63,7 @@ __all__ = [
     "FetchError",
     "FetchPolicy",
     "InputTooLarge",
+    "IssuerRegistry",
     "Limits",
     "MalformedInput",
     "NoBadgeFound",
@@ -74,6 +76,7 @@ __all__ = [
     "bake",
     "classify_payload",
     "extract",
+    "parse_registry",
     "summarize",
     "verify",
     "verify_async",
@@ -102,6 +105,7 @@ _HOME = {
     "Limits": "_limits",
     **dict.fromkeys(("Payload", "classify_payload"), "_payload"),
     "VerifierPolicy": "_policy",
+    **dict.fromkeys(("IssuerRegistry", "parse_registry"), "_registry"),
     **dict.fromkeys(("CHECK_IDS", "BadgeDisplay", "CheckResult", "Report"), "_report"),
     **dict.fromkeys(("BadgeSummary", "summarize"), "_summary"),
     **dict.fromkeys(("Source", "verify", "verify_async", "verify_many", "verify_many_async"), "_verify"),

@@ -6,6 +6,7 @@ that cannot even be read, or a caller mistake::
     VerifierError
     ├── ExtractionError            the bytes hold no readable badge
     │   ├── InputTooLarge          a size limit was exceeded (file, chunk text, pixels)
+    │   │   └── JSONTooDeep        JSON nested more deeply than any badge (also a ValueError)
     │   ├── MalformedInput         truncated or corrupt PNG, unparseable SVG/JSON/JWS
     │   ├── UnsafeInput            XML entities, DTDs, decompression bombs
     │   └── NoBadgeFound           a well-formed file with nothing baked or encoded in it
@@ -22,6 +23,7 @@ __all__ = [
     "ExtractionError",
     "FetchError",
     "InputTooLarge",
+    "JSONTooDeep",
     "MalformedInput",
     "NoBadgeFound",
     "UnsafeInput",
@@ -46,6 +48,17 @@ class ExtractionError(VerifierError):
 
 class InputTooLarge(ExtractionError):
     code = "input_too_large"
+
+
+class JSONTooDeep(InputTooLarge, ValueError):
+    """JSON nested more deeply than the limit. Also a ``ValueError``, as ``json.loads``'s own errors are, so every
+    reader that refuses unparseable JSON refuses this too; its message says why."""
+
+    code = "json_too_deep"
+
+    def __init__(self, limit: int, what: str = "the JSON") -> None:
+        super().__init__(f"{what} is nested more than {limit} levels deep")
+        self.limit = limit
 
 
 class MalformedInput(ExtractionError):

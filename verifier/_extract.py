@@ -9,7 +9,7 @@ from ._baking import png, svg
 from ._errors import InputTooLarge, MalformedInput, NoBadgeFound
 from ._limits import DEFAULT_LIMITS, Limits, describe_size
 from ._payload import BadgeVersion, Payload, classify_payload
-from ._qr import decode_raster, looks_like_raster, scan_qr_codes
+from ._qr import decode_for_scanning, looks_like_raster, scan_qr_codes
 
 __all__ = ["Container", "Extraction", "FoundPayload", "extract", "bake"]
 
@@ -97,7 +97,7 @@ def _from_svg(data: bytes, limits: Limits) -> Extraction:
 
 
 def _from_qr(data: bytes, limits: Limits, media_type: str) -> Extraction:
-    image = decode_raster(data, limits=limits)
+    image = decode_for_scanning(data, limits=limits)  # decoded once, small and gray, for every scanning pass
     texts = scan_qr_codes(image, limits=limits)
     if not texts:
         raise NoBadgeFound("no baked badge and no QR code found in this image")

@@ -119,8 +119,15 @@ class FetchResult:
 
 
 def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one (mapped, or 6to4) is judged as the IPv4 address it reaches.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            return _blocked(embedded)
+        if address.is_site_local:  # fec0::/10: deprecated, still routed inside some networks
+            return True
+    elif address in _SHARED_ADDRESS_SPACE:  # 100.64.0.0/10: carrier NAT, and some clouds' metadata services
+        return True
     return (
         address.is_private
         or address.is_loopback
@@ -131,8 +138,16 @@ def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+_SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
+
+
 def _check_shape(url: str) -> tuple[str, int]:
-    """The host and port of an http(s) URL; refuse any other scheme, a missing host, an invalid port."""
+    """The host and port of an http(s) URL; refuse any other scheme, a missing host, an invalid port, and what the
+    HTTP client could not parse (``http://0177.0.0.1/``: an octal address it refuses to guess at)."""
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise FetchError(f"the URL is not valid: {exc}", url=url) from None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {parts.scheme or 'a relative URL'}", url=url)

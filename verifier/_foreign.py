@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from ._json import as_list, as_object, node_id
+from ._json import as_list, as_object, node_id, parse_json
 from ._payload import Payload
 from ._report import BadgeDisplay
 
@@ -110,7 +109,7 @@ def _sealed_payload(obj: dict[str, Any]) -> dict[str, Any] | None:
         except (ValueError, binascii.Error, UnicodeDecodeError):
             return None
     try:
-        inner = json.loads(text)
+        inner = parse_json(text)
     except ValueError:
         return None
     return inner if isinstance(inner, dict) else None

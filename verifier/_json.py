@@ -7,10 +7,68 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-__all__ = ["as_list", "as_object", "hash_matches", "iso_datetime", "node_id", "shown_date", "parse_datetime", "text_of"]
+from ._errors import JSONTooDeep
+
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "as_list",
+    "as_object",
+    "hash_matches",
+    "iso_datetime",
+    "parse_json",
+    "nested_deeper_than",
+    "node_id",
+    "shown_date",
+    "parse_datetime",
+    "text_of",
+]
+
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects accepted in a document from outside. Real badges, portfolios and contexts
+nest about ten levels; every reader after the parser (JSON-LD expansion, copying, canonicalization) recurses once or
+more per level, and Python's stack is about a thousand calls deep, so this limit is what keeps them all bounded."""
+
+
+def parse_json(data: str | bytes | bytearray, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` for text from outside, refusing nesting deeper than ``max_depth`` (``JSONTooDeep``) so that
+    neither the parser nor any reader of the result recurses without bound. Raises ``ValueError`` (``JSONTooDeep``
+    is one), whatever the input."""
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        # The parser's own recursion guard tripped: nested far deeper than the limit.
+        raise JSONTooDeep(max_depth) from None
+    # A text with fewer brackets in all than the limit cannot nest deeper: most documents need no walk.
+    text = data if isinstance(data, str) else bytes(data)
+    brackets = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+    if brackets > max_depth and nested_deeper_than(document, max_depth):
+        raise JSONTooDeep(max_depth)
+    return document
+
+
+# Exact types, not isinstance: several times faster over millions of items, and JSON gives exactly these.
+_CONTAINERS = frozenset((dict, list, tuple))
+
+
+def nested_deeper_than(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed document (dicts and lists, from any caller) nests more than ``limit`` levels: checked level by
+    level without recursion, for readers given a document rather than text (a classified payload, a Python caller)."""
+    level = [value] if isinstance(value, dict | list | tuple) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: list[Any] = []
+        for container in level:
+            items = container.values() if isinstance(container, dict) else container
+            below.extend([item for item in items if type(item) in _CONTAINERS])
+        level = below
+    return False
 
 
 def as_list(value: Any) -> list[Any]:

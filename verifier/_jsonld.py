@@ -11,9 +11,12 @@ from typing import Any
 
 from pyld import jsonld
 
+from ._errors import JSONTooDeep
+from ._json import MAX_JSON_DEPTH, nested_deeper_than
 from ._pyld_patches import register_bundled
 
 __all__ = [
+    "MAX_EXPANSION_DEPTH",
     "UnknownContext",
     "bundled_context_urls",
     "canonicalize",
@@ -83,6 +86,18 @@ def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, 
     return {"contextUrl": None, "documentUrl": url, "document": _document(file_name), "tag": "static"}
 
 
+# PyLD recurses several calls per level of a document (expansion, then a deep copy of the expanded form when
+# canonicalizing), so a document must be far shallower than Python's stack: documents from outside are parsed with
+# MAX_JSON_DEPTH; the verifier's own compositions of them (a proof configuration, an upgraded OB 1.0 assertion) add a
+# few levels, hence the headroom. 128 levels cost ~600 frames at most; ~250 levels of objects overflowed the stack.
+MAX_EXPANSION_DEPTH = MAX_JSON_DEPTH + 28
+
+
+def _refuse_deep(document: Any) -> None:
+    if nested_deeper_than(document, MAX_EXPANSION_DEPTH):
+        raise JSONTooDeep(MAX_EXPANSION_DEPTH, "the JSON-LD document")
+
+
 def _unwrap(exc: BaseException) -> BaseException:
     cause: BaseException | None = exc
     while cause is not None:
@@ -92,11 +107,25 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
+# Errors PyLD raises on some malformed input instead of its own JsonLdError (found by fuzzing: a context IRI it
+# cannot resolve raises ValueError from its IRI resolver). They mean the same: not valid JSON-LD.
+_PYLD_SLIPS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _not_json_ld(exc: BaseException) -> jsonld.JsonLdError:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return jsonld.JsonLdError(f"not valid JSON-LD: {detail}", "jsonld.SyntaxError")
+
+
 def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Expand ``document`` with the bundled contexts. Raises ``UnknownContext`` or ``jsonld.JsonLdError``."""
+    """Expand ``document`` with the bundled contexts. Raises ``UnknownContext``, ``JSONTooDeep`` or
+    ``jsonld.JsonLdError``."""
+    _refuse_deep(document)
     try:
         expanded: list[dict[str, Any]] = jsonld.expand(document, {"documentLoader": load_document})
         return expanded
+    except _PYLD_SLIPS as exc:
+        raise _not_json_ld(exc) from exc
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
@@ -159,13 +188,16 @@ def expand_safely(document: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
     PyLD has no safe mode, so it is done here: expansion reports every dropped property; relative IRIs are resolved
     against a base that cannot occur in a real document; and every id, type and property of the expansion must be an
     absolute IRI, since RDF serialization silently drops any other (an ``id`` of ``"https ://…"`` would otherwise be
-    changeable after signing). Raises ``UnknownContext``.
+    changeable after signing). Raises ``UnknownContext`` or ``JSONTooDeep``.
     """
+    _refuse_deep(document)
     dropped: list[str] = []
     try:
         expanded = jsonld.JsonLdProcessor(on_property_dropped=lambda term: dropped.append(str(term))).expand(
             document, {"documentLoader": load_document, "base": _RELATIVE_BASE}
         )
+    except _PYLD_SLIPS as exc:
+        return [], [f"not valid JSON-LD: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"]
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:
@@ -183,7 +215,9 @@ def safe_mode_problems(document: dict[str, Any]) -> list[str]:
 
 
 def canonicalize(document: dict[str, Any] | list[dict[str, Any]]) -> str:
-    """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only."""
+    """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only. Raises
+    ``UnknownContext``, ``JSONTooDeep`` or ``jsonld.JsonLdError``."""
+    _refuse_deep(document)
     try:
         nquads: str = jsonld.normalize(
             document,
@@ -196,6 +230,8 @@ def canonicalize(document: dict[str, Any] | list[dict[str, Any]]) -> str:
             },
         )
         return nquads
+    except _PYLD_SLIPS as exc:
+        raise _not_json_ld(exc) from exc
     except jsonld.JsonLdError as exc:
         cause = _unwrap(exc)
         if cause is exc:

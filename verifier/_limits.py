@@ -29,6 +29,9 @@ class Limits:
     """Pixel limit for decoding rasters (QR scanning); None means Pillow's decompression-bomb limit."""
     max_qr_side: int = 2000
     """Photos are scaled down to this many pixels on their longest side before QR scanning."""
+    max_decoded_bytes: int = 64 * MB
+    """Most memory the pixels of one raster may take once decoded (a JPEG after its reduced-scale decoding). A PNG
+    with a huge empty canvas compresses to a few KB: its header's size, not the file's, says what it would cost."""
 
 
 DEFAULT_LIMITS = Limits()

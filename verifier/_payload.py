@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ._errors import MalformedInput, NoBadgeFound
-from ._json import as_list
+from ._errors import JSONTooDeep, MalformedInput, NoBadgeFound
+from ._json import as_list, parse_json
 
 __all__ = ["Payload", "PayloadKind", "BadgeVersion", "classify_payload", "openbadges_version"]
 
@@ -83,18 +82,23 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 
 def _try_jws(text: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """Header and claims of a compact JWS; None when it is no JWS. Raises ``JSONTooDeep``."""
     parts = text.split(".")
     if len(parts) != 3 or not parts[0] or not parts[1]:  # an empty signature is an unsecured JWS (alg none)
         return None
     try:
-        header = json.loads(_b64url_decode(parts[0]))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        header = parse_json(_b64url_decode(parts[0]))
+    except JSONTooDeep as exc:
+        raise JSONTooDeep(exc.limit, "the JWS header") from None
+    except (ValueError, binascii.Error):
         return None
     if not isinstance(header, dict) or "alg" not in header:
         return None
     try:
-        claims = json.loads(_b64url_decode(parts[1]))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        claims = parse_json(_b64url_decode(parts[1]))
+    except JSONTooDeep as exc:
+        raise JSONTooDeep(exc.limit, "the JWS payload") from None
+    except (ValueError, binascii.Error):
         claims = None
     return header, claims if isinstance(claims, dict) else None
 
@@ -149,13 +153,24 @@ def detect_version(obj: dict[str, Any], *, hint: BadgeVersion = "unknown") -> Ba
 
 
 def classify_payload(raw: str, *, hint: BadgeVersion = "unknown") -> Payload:
-    """Classify one payload text. Raises ``NoBadgeFound`` when it is none of URL, JSON object or compact JWS."""
+    """Classify one payload text. Raises ``NoBadgeFound`` when it is none of URL, JSON object or compact JWS, and
+    ``JSONTooDeep`` (an ``InputTooLarge``) for JSON nested more deeply than any badge."""
     text = raw.strip().lstrip("\ufeff").strip()
     if not text:
         raise NoBadgeFound("the badge payload is empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Lone surrogates: what Python makes of undecodable bytes in a command line or a file name. No badge text
+        # holds them (JSON, a JWS and a URL are UTF-8), and nothing after this point could even hash the text.
+        raise MalformedInput(
+            f"the badge text is not valid Unicode (a lone surrogate at position {exc.start})"
+        ) from None
     if text.startswith("{"):
         try:
-            obj = json.loads(text)
+            obj = parse_json(text)
+        except JSONTooDeep as exc:
+            raise JSONTooDeep(exc.limit, "the badge JSON") from None
         except ValueError as exc:
             return Payload("json", text, hint, problem=f"the badge JSON does not parse: {exc}")
         if not isinstance(obj, dict):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ._fetch_policy import FetchPolicy
+from ._registry import RegistrySource
 
 __all__ = ["VerifierPolicy"]
 
@@ -32,6 +33,10 @@ class VerifierPolicy:
     fetch_unknown_contexts: bool = False
     """OB 3.0: fetch a JSON-LD context that is not bundled (through the guarded fetcher) instead of reporting the
     credential unverifiable. Off by default: a context decides what a signature covers."""
+    registries: tuple[RegistrySource, ...] = ()
+    """Issuer registries to look an authentic badge's issuer up in (the ``issuer_known`` check), most authoritative
+    first: http(s) URLs, fetched through the run's fetcher (cached, usable offline), or registries already read
+    (``parse_registry``, e.g. a local trust list). Empty: the check is absent."""
 
     def current_time(self) -> datetime:
         return self.now or datetime.now(UTC)

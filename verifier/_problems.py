@@ -7,8 +7,9 @@ which by answering a machine (``Accept: application/ld+json`` or ``application/p
 
 from __future__ import annotations
 
-import json
 from typing import Literal
+
+from ._json import parse_json
 
 __all__ = ["LINK_EXPIRED", "LINK_WITHDRAWN", "GoneReason", "gone_problem", "gone_reason"]
 
@@ -34,7 +35,7 @@ def gone_reason(body: bytes) -> GoneReason | None:
     if not body or len(body) > _MAX_PROBLEM_BYTES or body.lstrip()[:1] != b"{":
         return None
     try:
-        document = json.loads(body)
+        document = parse_json(body)
     except ValueError:
         return None
     kind = document.get("type") if isinstance(document, dict) else None

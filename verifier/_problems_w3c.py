@@ -74,10 +74,14 @@ _BY_CHECK: dict[str, tuple[str, str]] = {
     "challenge": ("INVALID_CHALLENGE_ERROR", "INVALID_CHALLENGE_ERROR"),
 }
 
+# No W3C specification types these: an issuer missing from the user's registries is a remark about trust, not a
+# defect of the credential.
+_NO_STANDARD_TYPE = frozenset({"issuer_known"})
+
 
 def problem_for(check_id: str, outcome: str, message: str = "", explicit: str | None = None) -> ProblemType | None:
     """The problem type of a check's outcome; None for a check that passed or was skipped."""
-    if outcome in ("passed", "skipped"):
+    if outcome in ("passed", "skipped") or check_id in _NO_STANDARD_TYPE:
         return None
     if explicit is not None and explicit in PROBLEM_TYPES:
         return PROBLEM_TYPES[explicit]

@@ -54,6 +54,7 @@ CHECK_IDS: dict[str, str] = {
     "endorsements": "OB 3.0: the embedded endorsements verify (shown; they do not change the badge's status)",
     "holder": "presentation or portfolio bundle: it is signed by its holder's key, over the whole presentation",
     "challenge": "presentation: the holder's proof answers the verifier's challenge and names its domain",
+    "issuer_known": "the issuer is listed in a registry the verifier's user chose (a warning when it is not)",
 }
 
 _INTEGRITY_FAILURE_EXEMPT = {"revocation", "expiry"}
@@ -95,6 +96,9 @@ class BadgeDisplay:
     issuer_name: str | None = None
     issuer_url: str | None = None
     issuer_id: str | None = None
+    issuer_name_confirmed: bool | None = None
+    """True: ``issuer_name`` is an issuer registry's; False: registries were consulted and none lists the issuer, so
+    the name is the issuer's own claim (self-asserted); None: no registry was consulted."""
     recipient: str | None = None
     issued_on: str | None = None
     expires: str | None = None

@@ -8,12 +8,12 @@ holds credentials), they hand it back through ``Run.dispatch``, which the one di
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._errors import FetchError
+from ._errors import FetchError, JSONTooDeep
 from ._fetch import Fetcher
+from ._json import parse_json
 from ._payload import Payload
 from ._policy import VerifierPolicy
 from ._report import Report
@@ -70,7 +70,10 @@ class Run:
             self.report.add(check_id, "error", f"could not fetch the {what}: {url} answered {result.status}")
             return None
         try:
-            document = json.loads(result.body)
+            document = parse_json(result.body)
+        except JSONTooDeep as exc:  # a limit of the backpack's: it cannot check, which says nothing against the badge
+            self.report.add(check_id, "error", f"the {what} at {url} is refused: {exc}")
+            return None
         except ValueError:
             self.report.add(check_id, "failed", f"the {what} at {url} is not JSON")
             return None

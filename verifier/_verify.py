@@ -8,14 +8,16 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ExtractionError, InputTooLarge
+from ._errors import ExtractionError, InputTooLarge, JSONTooDeep
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
 from ._foreign import Foreign, recognise, recognise_text
+from ._json import MAX_JSON_DEPTH, nested_deeper_than
 from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
 from ._portfolio import EnvelopeProblem, envelope_kind, envelope_token, is_presentation
+from ._registry import check_issuer_known
 from ._report import Report
 from ._run import Run
 
@@ -48,6 +50,9 @@ def _payload_of(source: Source, report: Report) -> Payload | None:
         if isinstance(source, Payload):
             payload = source
             where = "the stored badge"
+            if nested_deeper_than(payload.claims) or nested_deeper_than(payload.jws_header):
+                # Built by a caller rather than parsed here: the limit every parsed document meets, checked now.
+                raise JSONTooDeep(MAX_JSON_DEPTH, "the badge JSON")
         elif isinstance(source, bytes):
             extraction = extract(source)
             payload, where = extraction.payload, extraction.location
@@ -122,14 +127,24 @@ async def _open_envelope(run: Run, envelope: dict[str, Any]) -> Payload | None:
     return inner
 
 
+_PRESENTATION_FORMATS = ("bundle", "presentation", "presentation-jwt")
+
+
 async def dispatch(run: Run, payload: Payload) -> None:
-    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0;
-    documents that are no Open Badge (a European Digital Credential, a Blockcerts certificate) are named and
-    unverifiable."""
+    """The one dispatcher: envelopes, presentations (the backpack's portfolios among them), OB 3.0, OB 0.5 to 2.0,
+    documents that are no Open Badge (named and unverifiable); then, for a badge (not a presentation: its credentials
+    get their own), whether its issuer is in the user's registries."""
+    await _dispatch_format(run, payload)
+    if run.policy.registries and run.report.format not in _PRESENTATION_FORMATS:
+        run.stage = "issuer_known"
+        await check_issuer_known(run.report, run.fetcher, run.policy.registries)
+
+
+async def _dispatch_format(run: Run, payload: Payload) -> None:
     if payload.kind == "json" and payload.claims is not None and envelope_kind(payload.claims) is not None:
         inner = await _open_envelope(run, payload.claims)
         if inner is not None:
-            await dispatch(run, inner)
+            await _dispatch_format(run, inner)
         return
     foreign = recognise(payload)
     if foreign is not None and foreign.format == "blockcerts" and _hosted_ob2(payload):
@@ -175,6 +190,10 @@ async def _verify_one(source: Source, fetcher: Fetcher, policy: VerifierPolicy, 
             await dispatch(run, payload)
     except TimeoutError:
         report.add(run.stage, "error", f"gave up after {policy.fetch.deadline:g} s waiting for the issuer")
+    except InputTooLarge as exc:
+        # A limit reached inside the verification (a document the verifier composed nesting too deeply for JSON-LD):
+        # the backpack cannot check this badge, which says nothing against it.
+        report.add(run.stage, "error", str(exc))
     return report
 
 

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from tinydb import Query
-
 from .errors import NotFound, WalletError
-from .store import BadgeRecord, Store, now_iso
+from .storage import BackpackStore, Transaction
+from .store import BadgeRecord, now_iso
 
 __all__ = [
     "Collection",
@@ -86,23 +85,27 @@ def _find(rows: Sequence[_Row], ref: str) -> _Row:
     raise NotFound(f"no collection named {ref!r}" + (" (the id prefix is ambiguous)" if matches else ""))
 
 
-def list_collections(store: Store) -> list[Collection]:
+def list_collections(store: BackpackStore) -> list[Collection]:
     with store.transaction() as db:
-        return [Collection.from_dict(row) for row in db.table("collections").all()]
+        return [Collection.from_dict(row) for row in db.all("collections")]
 
 
-def get_collection(store: Store, ref: str) -> Collection:
+def get_collection(store: BackpackStore, ref: str) -> Collection:
     with store.transaction() as db:
-        return Collection.from_dict(_find(db.table("collections").all(), ref))
+        return Collection.from_dict(_find(db.all("collections"), ref))
 
 
 def create_collection(
-    store: Store, name: str, *, description: str = "", tags: list[str] | None = None, planned: list[str] | None = None
+    store: BackpackStore,
+    name: str,
+    *,
+    description: str = "",
+    tags: list[str] | None = None,
+    planned: list[str] | None = None,
 ) -> Collection:
     name = _clean_name(name)
     with store.transaction(write=True) as db:
-        table = db.table("collections")
-        if any(row["name"].casefold() == name.casefold() for row in table.all()):
+        if any(row["name"].casefold() == name.casefold() for row in db.all("collections")):
             raise CollectionError(f"a collection named {name!r} already exists")
         timestamp = now_iso()
         collection = Collection(
@@ -114,25 +117,24 @@ def create_collection(
             created_at=timestamp,
             updated_at=timestamp,
         )
-        table.insert(collection.to_dict())
+        db.insert("collections", collection.to_dict())
         return collection
 
 
-def _update(store: Store, ref: str, change: Any) -> Collection:
+def _update(store: BackpackStore, ref: str, change: Any) -> Collection:
     with store.transaction(write=True) as db:
-        table = db.table("collections")
-        row = _find(table.all(), ref)
+        row = _find(db.all("collections"), ref)
         updated = change(Collection.from_dict(row), db)
         updated = Collection.from_dict({**updated.to_dict(), "updated_at": now_iso()})
-        table.update(updated.to_dict(), Query().id == row["id"])
+        db.update("collections", updated.to_dict(), id=row["id"])
         return updated
 
 
-def rename_collection(store: Store, ref: str, new_name: str) -> Collection:
+def rename_collection(store: BackpackStore, ref: str, new_name: str) -> Collection:
     new_name = _clean_name(new_name)
 
-    def change(collection: Collection, db: Any) -> Collection:
-        taken = [r for r in db.table("collections").all() if r["name"].casefold() == new_name.casefold()]
+    def change(collection: Collection, db: Transaction) -> Collection:
+        taken = [r for r in db.all("collections") if r["name"].casefold() == new_name.casefold()]
         if taken and taken[0]["id"] != collection.id:
             raise CollectionError(f"a collection named {new_name!r} already exists")
         return Collection.from_dict({**collection.to_dict(), "name": new_name})
@@ -141,14 +143,14 @@ def rename_collection(store: Store, ref: str, new_name: str) -> Collection:
 
 
 def update_collection(
-    store: Store,
+    store: BackpackStore,
     ref: str,
     *,
     description: str | None = None,
     tags: list[str] | None = None,
     planned: list[str] | None = None,
 ) -> Collection:
-    def change(collection: Collection, _db: Any) -> Collection:
+    def change(collection: Collection, _db: Transaction) -> Collection:
         data = collection.to_dict()
         if description is not None:
             data["description"] = description[:_MAX_DESCRIPTION]
@@ -161,8 +163,8 @@ def update_collection(
     return _update(store, ref, change)
 
 
-def _badge_ids(db: Any, refs: list[str]) -> list[str]:
-    rows = db.table("badges").all()
+def _badge_ids(db: Transaction, refs: list[str]) -> list[str]:
+    rows = db.all("badges")
     ids = []
     for ref in refs:
         wanted = ref.strip().lower()
@@ -175,8 +177,8 @@ def _badge_ids(db: Any, refs: list[str]) -> list[str]:
     return ids
 
 
-def add_badges(store: Store, ref: str, badge_refs: list[str]) -> Collection:
-    def change(collection: Collection, db: Any) -> Collection:
+def add_badges(store: BackpackStore, ref: str, badge_refs: list[str]) -> Collection:
+    def change(collection: Collection, db: Transaction) -> Collection:
         new = [b for b in _badge_ids(db, badge_refs) if b not in collection.badge_ids]
         return Collection.from_dict(
             {**collection.to_dict(), "badge_ids": collection.badge_ids + list(dict.fromkeys(new))}
@@ -185,8 +187,8 @@ def add_badges(store: Store, ref: str, badge_refs: list[str]) -> Collection:
     return _update(store, ref, change)
 
 
-def remove_badges(store: Store, ref: str, badge_refs: list[str]) -> Collection:
-    def change(collection: Collection, db: Any) -> Collection:
+def remove_badges(store: BackpackStore, ref: str, badge_refs: list[str]) -> Collection:
+    def change(collection: Collection, db: Transaction) -> Collection:
         gone = set(_badge_ids(db, badge_refs))
         missing = gone - set(collection.badge_ids)
         if missing:
@@ -198,10 +200,10 @@ def remove_badges(store: Store, ref: str, badge_refs: list[str]) -> Collection:
     return _update(store, ref, change)
 
 
-def reorder(store: Store, ref: str, badge_refs: list[str]) -> Collection:
+def reorder(store: BackpackStore, ref: str, badge_refs: list[str]) -> Collection:
     """Put the given badges first, in the given order; the others keep their relative order after them."""
 
-    def change(collection: Collection, db: Any) -> Collection:
+    def change(collection: Collection, db: Transaction) -> Collection:
         first = list(dict.fromkeys(_badge_ids(db, badge_refs)))
         outside = [b for b in first if b not in collection.badge_ids]
         if outside:
@@ -212,70 +214,87 @@ def reorder(store: Store, ref: str, badge_refs: list[str]) -> Collection:
     return _update(store, ref, change)
 
 
-def delete_collection(store: Store, ref: str) -> Collection:
+def delete_collection(store: BackpackStore, ref: str) -> Collection:
     """Delete a collection (its badges stay) and revoke its share links, in one transaction: a link never outlives
     what it shares. See :func:`delete_collection_and_shares` for the revoked links."""
     return delete_collection_and_shares(store, ref)[0]
 
 
-def delete_collection_and_shares(store: Store, ref: str) -> tuple[Collection, list[str]]:
+def delete_collection_and_shares(store: BackpackStore, ref: str) -> tuple[Collection, list[str]]:
     """Delete a collection and revoke its active share links in one transaction. Returns the collection and the
     tokens of the links revoked."""
     with store.transaction(write=True) as db:
-        table = db.table("collections")
-        row = _find(table.all(), ref)
-        table.remove(Query().id == row["id"])
+        row = _find(db.all("collections"), ref)
+        db.remove("collections", id=row["id"])
         # The shares table is ``wallet.shares``'s; its rows are revoked here so that both changes are one write.
-        share_table = db.table("shares")
-        active = Query().kind == "collection"
-        active &= Query().target == row["id"]
-        revoked = [r["token"] for r in share_table.search(active) if not r.get("revoked_at")]
-        if revoked:
-            share_table.update({"revoked_at": now_iso()}, Query().token.one_of(revoked))
+        shares = db.find("shares", kind="collection", target=row["id"])
+        revoked = [r["token"] for r in shares if not r.get("revoked_at")]
+        revoked_at = now_iso()
+        db.update_each("shares", "token", {token: {"revoked_at": revoked_at} for token in revoked})
         return Collection.from_dict(row), revoked
 
 
-def remove_badge_everywhere(store: Store, badge_id: str) -> list[str]:
+def remove_badge_everywhere(store: BackpackStore, badge_id: str) -> list[str]:
     """Drop a removed badge from every collection; returns the names of the collections it was in."""
     with store.transaction(write=True) as db:
         return _drop_from_collections(db, badge_id)
 
 
-def remove_badge(store: Store, badge_ref: str) -> tuple[BadgeRecord, list[str]]:
+def remove_badge(store: BackpackStore, badge_ref: str) -> tuple[BadgeRecord, list[str]]:
     """Remove a badge from the backpack and from every collection, in one transaction: no collection is ever left
     pointing at a badge that is gone. Returns the badge and the names of the collections it was taken out of."""
     with store.transaction(write=True) as db:
         [badge_id] = _badge_ids(db, [badge_ref])
-        row = db.table("badges").get(Query().id == badge_id)
-        db.table("badges").remove(Query().id == badge_id)
-        return BadgeRecord.from_dict(row), _drop_from_collections(db, badge_id)  # type: ignore[arg-type]
+        row = db.get("badges", id=badge_id)
+        if row is None:
+            raise NotFound(f"no badge with id {badge_ref!r} in this backpack")
+        db.remove("badges", id=badge_id)
+        return BadgeRecord.from_dict(row), _drop_from_collections(db, badge_id)
 
 
-def _drop_from_collections(db: Any, badge_id: str) -> list[str]:
-    table = db.table("collections")
-    touched = []
-    for row in table.all():
-        if badge_id in row["badge_ids"]:
-            table.update(
-                {"badge_ids": [b for b in row["badge_ids"] if b != badge_id], "updated_at": now_iso()},
-                Query().id == row["id"],
-            )
-            touched.append(row["name"])
-    return touched
+def _drop_from_collections(db: Transaction, badge_id: str) -> list[str]:
+    touched = [row for row in db.all("collections") if badge_id in row["badge_ids"]]
+    changed_at = now_iso()
+    db.update_each(
+        "collections",
+        "id",
+        {
+            row["id"]: {"badge_ids": [b for b in row["badge_ids"] if b != badge_id], "updated_at": changed_at}
+            for row in touched
+        },
+    )
+    return [row["name"] for row in touched]
+
+
+_NOT_EARNED_WORDS = {
+    "expired": "expired",
+    "revoked": "revoked",
+    "invalid": "not valid",
+    "unverifiable": "could not be checked",
+    "unchecked": "not checked yet",
+}
 
 
 @dataclass(frozen=True)
 class Progress:
     earned: int
+    """Badges of the collection that are valid: an expired, revoked or unchecked badge is held, not earned."""
     total: int
+    """Badges held and planned steps."""
     statuses: dict[str, int]
     """Badges of the collection by last verification status (``unchecked`` when never verified)."""
 
     @property
     def text(self) -> str:
-        noun = "badge" if self.earned == 1 else "badges"
-        parts = [f"{self.earned} of {self.total} earned"] if self.total > self.earned else [f"{self.earned} {noun}"]
-        parts += [f"{count} {status}" for status, count in sorted(self.statuses.items()) if status != "valid"]
+        """``2 of 4 earned · 1 expired · 1 could not be checked``, or ``3 badges`` when all are valid and none is
+        planned."""
+        if self.earned == self.total:
+            parts = [f"{self.earned} {'badge' if self.earned == 1 else 'badges'}"]
+        else:
+            parts = [f"{self.earned} of {self.total} earned"]
+        known = [status for status in _NOT_EARNED_WORDS if self.statuses.get(status)]
+        others = sorted(status for status in self.statuses if status != "valid" and status not in _NOT_EARNED_WORDS)
+        parts += [f"{self.statuses[status]} {_NOT_EARNED_WORDS.get(status, status)}" for status in known + others]
         return " · ".join(parts)
 
 
@@ -283,6 +302,5 @@ def progress(collection: Collection, badges: dict[str, BadgeRecord]) -> Progress
     held = [badges[b] for b in collection.badge_ids if b in badges]
     statuses: dict[str, int] = {}
     for record in held:
-        status = str(record.verification["status"]) if record.verification else "unchecked"
-        statuses[status] = statuses.get(status, 0) + 1
-    return Progress(earned=len(held), total=len(held) + len(collection.planned), statuses=statuses)
+        statuses[record.status] = statuses.get(record.status, 0) + 1
+    return Progress(earned=statuses.get("valid", 0), total=len(held) + len(collection.planned), statuses=statuses)

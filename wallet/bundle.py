@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier import FetchPolicy
+from verifier.extraction import parse_json
 from verifier.portfolio import BUNDLE_CONTEXT, BUNDLE_TYPE
 from verifier.signing import sign_eddsa_rdfc_2022
 
@@ -21,10 +22,11 @@ from .cache import StoreResponseCache
 from .errors import WalletError
 from .exporting import write_file
 from .holder import holder
+from .settings import load_settings
 from .store import BadgeRecord, Store, now_iso
 from .verification import stored_payload, verify_records
 
-__all__ = ["BundleError", "build_bundle", "write_bundle"]
+__all__ = ["BundleError", "build_bundle", "signed_by", "write_bundle"]
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
@@ -38,7 +40,7 @@ def _cached_json(cache: StoreResponseCache, url: Any) -> dict[str, Any] | None:
     if entry is None or entry.status != 200:
         return None
     try:
-        document = json.loads(entry.body)
+        document = parse_json(entry.body)
     except ValueError:
         return None
     return document if isinstance(document, dict) else None
@@ -51,6 +53,15 @@ def _hosted_snapshot(cache: StoreResponseCache, url: str, fallback: dict[str, An
     issuer = badge_class.get("issuer")
     issuer_profile = issuer if isinstance(issuer, dict) else _cached_json(cache, issuer) or {}
     return {"assertion": assertion, "badgeClass": badge_class, "issuer": issuer_profile}
+
+
+def signed_by(bundle: dict[str, Any]) -> str:
+    """Who signed a bundle, as a person reads it: the holder's DID, after their display name when it carries one."""
+    holder_node = bundle.get("holder")
+    if isinstance(holder_node, dict):
+        did, name = str(holder_node.get("id", "")), holder_node.get("name")
+        return f"{name} ({did})" if isinstance(name, str) and name else did
+    return str(holder_node)
 
 
 def build_bundle(
@@ -120,11 +131,13 @@ def build_bundle(
         "generator": "openbadges-backpack",
     }
     me = holder(store)
+    name = load_settings(store).display_name
     presentation: dict[str, Any] = {
         "@context": [VC2_CONTEXT, BUNDLE_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiablePresentation", BUNDLE_TYPE],
-        "holder": me.did,
+        # The holder's display name goes inside the signature: a host or a verifier shows it as the holder's own.
+        "holder": {"id": me.did, "name": name} if name else me.did,
         "name": collection.name,
         "portfolio": portfolio,
     }

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from tinydb import Query
-
 from verifier.http import CachedResponse
 
-from .store import Store
+from .storage import BackpackStore
 
 __all__ = ["StoreResponseCache"]
 
@@ -20,12 +18,12 @@ __all__ = ["StoreResponseCache"]
 class StoreResponseCache:
     """A ``verifier.ResponseCache`` backed by the wallet store. Call ``flush()`` after the run."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: BackpackStore) -> None:
         self._store = store
         self._entries: dict[str, dict[str, object]] = {}
         self._pending: dict[str, dict[str, object]] = {}
         with store.transaction() as db:
-            for row in db.table("http_cache").all():
+            for row in db.all("http_cache"):
                 self._entries[str(row["url"])] = dict(row)
 
     def get(self, url: str) -> CachedResponse | None:
@@ -48,12 +46,9 @@ class StoreResponseCache:
         if not self._pending:
             return
         with self._store.transaction(write=True) as db:
-            table = db.table("http_cache")
-            existing = {str(row["url"]) for row in table.all()}
+            existing = {str(row["url"]) for row in db.all("http_cache")}
             # Two writes in all, not one per URL: tinydb rewrites the whole file on each.
-            updates = [(row, Query().url == url) for url, row in self._pending.items() if url in existing]
-            if updates:
-                table.update_multiple(updates)
-            table.insert_multiple(row for url, row in self._pending.items() if url not in existing)
+            db.update_each("http_cache", "url", {url: row for url, row in self._pending.items() if url in existing})
+            db.insert("http_cache", *(row for url, row in self._pending.items() if url not in existing))
         self._entries.update(self._pending)
         self._pending.clear()

@@ -140,6 +140,26 @@ CHECK_WORDS: dict[str, dict[str, str]] = {
         "passed": "It answers this check's own request: it is not a copy made for someone else.",
         "failed": "It does not answer this check's own request: it may be a copy made for someone else.",
     },
+    "data_model": {
+        "passed": "The credential is put together the way the standard requires.",
+        "failed": "The credential is not put together the way the standard requires.",
+        "error": "Whether the credential is put together correctly could not be checked.",
+    },
+    "related_resource": {
+        "passed": "The files the issuer pinned to this credential are the ones it pinned.",
+        "failed": "A file the issuer pinned to this credential has been changed since.",
+        "error": "A file the issuer pinned to this credential could not be fetched to compare.",
+    },
+    "envelope": {
+        "passed": "The credential came in a standard envelope, which was opened and checked inside.",
+        "failed": "The credential's envelope is not well formed.",
+        "error": "The credential came in a kind of envelope this checker cannot open.",
+    },
+    "issuer_known": {
+        "passed": "The issuer is listed in a registry of issuers you use.",
+        "warning": "The issuer is not in any registry of issuers you use: its name is its own claim.",
+        "error": "The registries of issuers you use could not be read.",
+    },
 }
 """Check id -> outcome -> the plain sentence."""
 
@@ -159,7 +179,15 @@ _REFINEMENTS: tuple[tuple[str, str, str, str], ...] = (
     ("revocation", "failed", "suspended", "Its issuer has suspended it."),
     ("extracted", "failed", "too large", "What was given is too large to be checked."),
     ("extracted", "failed", "larger than", "What was given is too large to be checked."),
+    ("extracted", "error", "too large", "What was given is too large to be checked."),
+    ("extracted", "error", "larger than", "What was given is too large to be checked."),
+    ("extracted", "error", "nested more than", "What was given is nested too deeply to be checked."),
 )
+
+# A document nested beyond the verifier's limit, whichever check met it: the reader must not be told the issuer was
+# unreachable or the badge forged. The verifier's JSONTooDeep message says "nested more than N levels deep".
+_TOO_DEEP = "nested more than"
+_TOO_DEEP_WORDS = "A document needed for this check is nested too deeply to be read, so it could not be checked."
 
 
 def plain_words(check: CheckResult) -> str:
@@ -168,4 +196,6 @@ def plain_words(check: CheckResult) -> str:
     for check_id, outcome, needle, words in _REFINEMENTS:
         if check.id == check_id and check.outcome == outcome and needle in message:
             return words
+    if check.outcome == "error" and _TOO_DEEP in message:
+        return _TOO_DEEP_WORDS
     return CHECK_WORDS.get(check.id, {}).get(check.outcome) or OUTCOME_WORDS.get(check.outcome, check.message)

@@ -1,15 +1,20 @@
-"""The demo backpack: sample badges the project generates itself, so a new user sees the product at work at once.
+"""The demo: sample badges the project generates itself, so a new user sees the product at work at once.
 
 Eight badges in the forms a learner meets in practice. OB 2.0 (issuer "Open Learning Lab"): hosted assertions baked
 in PNGs (one valid, one expired), a signed assertion (JWS) baked in an SVG, and a phone photo of a printed badge card
-whose QR code points at a revoked assertion. OB 3.0 (a did:key issuer, "European Skills Academy", made afresh on each
-call): eddsa-rdfc-2022 credentials baked in PNG/SVG (one valid with a status-list entry, one expired, one revoked
-through the issuer's signed status list) and an EdDSA VC-JWT baked in an SVG.
+whose QR code points at a revoked assertion. OB 3.0 (a did:key issuer, "European Skills Academy"):
+eddsa-rdfc-2022 credentials baked in PNG/SVG (one valid with a status-list entry, one expired, one revoked through
+the issuer's signed status list) and an EdDSA VC-JWT baked in an SVG.
 
-The OB 2.0 issuer lives under an ``.example`` domain, which never resolves: its documents (profile, key, badge
-classes, hosted assertions, revocation list) and the OB 3.0 issuer's status list are generated here and put in the
-demo backpack's cache, and the demo backpack is marked offline, so verification runs for real against them without
-any network.
+The demo lives in the user's own backpack, so that what the first screen shows is what the next command acts on: the
+badges form the "Demo" collection, issued to a demo identity, and ``remove_demo`` takes them (and that identity) out
+again. The OB 2.0 issuer lives under an ``.example`` domain, which never resolves: its documents and the OB 3.0
+issuer's status list are put in the backpack's cache, fresh for a century, so verification runs for real against
+them without any network. They stay after the demo is removed, so the sample files (``demo-files/`` of the
+repository, or of the backpack folder) import and verify with the same statuses at any time.
+
+The issuers' keys are fixed, not generated: the sample files shipped with the repository must keep verifying against
+the documents any version of the backpack puts in its cache. They sign nothing but these samples.
 """
 
 from __future__ import annotations
@@ -36,14 +41,60 @@ from verifier import FetchPolicy, bake, classify_payload
 from verifier.http import CachedResponse
 from verifier.signing import encode_multikey, sign_eddsa_rdfc_2022
 
+from . import badge_collections
 from .cache import StoreResponseCache
+from .errors import NotFound
 from .importer import LoadedSource, import_bytes
 from .store import BadgeRecord, Store
 from .verification import verify_records
 
-__all__ = ["DEMO_IDENTITY", "DemoContent", "demo_content", "demo_files", "seed_demo"]
+__all__ = [
+    "DEMO_COLLECTION",
+    "DEMO_IDENTITY",
+    "DemoContent",
+    "DemoRemoval",
+    "demo_content",
+    "demo_files",
+    "has_demo",
+    "offer_demo",
+    "remove_demo",
+    "seed_demo",
+    "write_demo_files",
+]
 
 DEMO_IDENTITY = "ada.lovelace@example.com"
+DEMO_COLLECTION = "Demo"
+_DEMO_SETTING = "demo"
+_CACHED_FOR = 100 * 365 * 24 * 3600.0  # the demo issuers never change: their documents never go stale
+_ACADEMY_SEED = hashlib.sha256(b"openbadges-backpack demo issuer: European Skills Academy").digest()
+_LAB_KEY_PEM = """-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDtYrMES/xGkxFW
+H7+H6e6M5MtheKNR7Ee9WowvkMv8gvZemlFZgksbqiaSOH3A1NXzj55koQ4xobDA
+6cB91cOoDiquEVQ8TuK2Y8vvEeens1b8SDdqJQ0vJShXAh0XXegwm6CoKH9vpzzI
+eXDYXs0k3Kspu7A1t85DJrntczamYMMtkJgxzQIcLBlMKmYeZA67KC+ENFTYAxpk
+8+Y0a8WNcyHjBFesEOKVNQ4bJubflXMoosGzrcp2YXhsRGfUWEocstC27i+xRpBY
+fRK1ZBBQ7DL52KfqGOPL5qSyAxHhx3zskLETGTEA/neSw2JU4gbl2cg5R5xubkZC
+1UNFFdctAgMBAAECggEAGDBUeX2cqTxXKeV2SM0nh6fQqY/3ZGOlM8BERJyGjKZz
+oFQtMee664i9AW1MMxf87SKXSz22CoylTCMFgE0F8NvwsWgGo1aOd3NX1naGmmoF
+1RMuwlwgKcupfqQyfq0M+dcB2eC2i5QI94yYWRPf53+s2UXMwMyH8gPCMlXpHa7Q
+MPrQYoGWTpQPbDa9ZolfE69SboNYymcd+sFLVtujyWXkvxMWkCLr0bdSC00M/KFR
+wHBV/saqBBVLL0f6R0MHZu6iqOYZdcKpMjOqpDLScbKm614Jg85ZaxV86X8ktrHm
+WOY7JubOvVTBNnc2Hl++nnMMn6zRVwxwxqJqi7zOAQKBgQD+YlY/XshY8ykDmJdh
+nYyjrNhlrkJzQzh1XMxQXPsjOE6WyDia+NYE+NOSueO9wjldVFzysEGwgy25FTYa
+84o12vhUNwwDZ7E2RQgzb8R5Xrc1bbRXK0I4wMG2ssMktwcFAgSv6BurBgWdycbe
+nBUbpgXug5jQHg/MhmJJ1q3DwQKBgQDu5Lhqj6BsH/Nxsc39yLpgDTkW+MLozDov
+MgtKZI0haT4Rn3DSHuTYEPOfnvB/6r75eH7pMReUvwQ9hCtzoB9S0hiTXW4BNFdd
+uRtKJ5bmvUNN0d/katBVlB5CcwTOWhwzueqJSjJJLQ6HAwJRrCe8A2ywR8KKOtVR
++uOiLOD+bQKBgEuN14IA286XgiIAS04B5kiiyK8Cn9fuKjGpe0GPLEQcsDLWiwF0
+UNSvNt/IeFze9/zBVs36DbiobYcgRq6gkPdH7yPMKbRFMvwkargkRR2rRQ0IZVzS
+i1uh3Kcv1wfrmJkjLVM1xCn6ouZnjLqHbzmECRT7XwLJOvYLH9xAd+HBAoGBAI4r
+O7zfAN+YHC77W9W+kXv8Io+TN5uHftD7fVCmin7pvPCL7H5/uD0FyZai5gmaUFDy
+7sQkXR4+l21srNdA4aNOOSXqIj9BQQUb1ivJZ7qlw9oaHp43Gwjy/xcYkDGl2sbF
+y9gsecSmtdCPb9/fDj6L4zD9Y78TyEPjhXjMMJH5AoGBALJ1tEF1g1iQ/glIxneD
+do3zAwjXLY5mj/t5N8H96lco+/VkDzWv+w1mKzcDlJWtAq1pFBGZp1cwvIkUTZi9
+/+oLRJJqpqbTbzWVEzEty3fsj7N4Qfp59rwYSO4L21v8fM+f4PqexS7lSaN29zUU
+Oqqymz5cmIok0ZaJTajSlx2k
+-----END PRIVATE KEY-----"""
 _SALT = "demo-salt"
 _ISSUER = {
     "@context": "https://w3id.org/openbadges/v2",
@@ -251,7 +302,7 @@ def demo_content() -> DemoContent:
     signed = _ob2_assertion("data-literacy", "2026-05-02T09:30:00Z")
     signed["id"] = "urn:uuid:6b0e5c1e-3f0a-4d8e-9a51-2f4c7a9d1e01"
     signed["verification"] = {"type": "SignedBadge", "creator": _KEY_URL}
-    rsa = RSAKey.generate_key(2048)
+    rsa = RSAKey.import_key(_LAB_KEY_PEM)
     signed_jws = jws.serialize_compact({"alg": "RS256"}, json.dumps(signed).encode(), rsa)
     public_pem = rsa.as_pem(private=False).decode()
 
@@ -288,7 +339,7 @@ def demo_content() -> DemoContent:
     )
 
     # OB 3.0: one did:key issuer signs Data Integrity credentials, a VC-JWT and its own status list.
-    academy_key = Ed25519PrivateKey.generate()
+    academy_key = Ed25519PrivateKey.from_private_bytes(_ACADEMY_SEED)
     multikey = encode_multikey(academy_key.public_key())
     academy, method = f"did:key:{multikey}", f"did:key:{multikey}#{multikey}"
     signed_at = "2025-01-01T00:00:00Z"
@@ -360,26 +411,95 @@ def demo_files() -> dict[str, bytes]:
     return demo_content().files
 
 
-def seed_demo(store: Store, *, folder: Path | None = None) -> int:
-    """Write the demo files (into ``folder``, default ``<home>/demo-files``), import and verify them.
-
-    Returns the number of badges. The backpack is marked offline: its issuer exists only in its cache.
-    """
-    content = demo_content()
-    folder = folder or store.home / "demo-files"
+def write_demo_files(folder: Path) -> list[Path]:
+    """Write the sample badge files into ``folder`` (created if needed); returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in demo_files().items():
+        path = folder / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def _cache_documents(store: Store, content: DemoContent) -> None:
     cache = StoreResponseCache(store)
     now = time.time()
     for url, (status, document) in content.documents.items():
         body = json.dumps(document, indent=2).encode()
-        cache.put(CachedResponse(url, status, "application/ld+json", body, fetched_at=now))
+        cache.put(CachedResponse(url, status, "application/ld+json", body, fetched_at=now, max_age=_CACHED_FOR))
     cache.flush()
-    store.set_setting("offline", True)
-    store.add_identity("email", DEMO_IDENTITY)
+
+
+def seed_demo(store: Store, *, folder: Path | None = None) -> int:
+    """Put the demo in ``store``: the demo issuers' documents in its cache, the demo identity, the sample files
+    (written into ``folder``, default ``<home>/demo-files``) imported, verified and gathered in the "Demo"
+    collection. Running it again refreshes the same badges. Returns the number of badges."""
+    content = demo_content()
+    folder = folder or store.home / "demo-files"
+    folder.mkdir(parents=True, exist_ok=True)
+    _cache_documents(store, content)
+    previous = store.get_setting(_DEMO_SETTING) or {}
+    already_added = bool(previous.get("identity_added")) and not previous.get("removed")
+    _row, added = store.add_identity("email", DEMO_IDENTITY)
     records: list[BadgeRecord] = []
     for name, data in content.files.items():
         path = folder / name
         path.write_bytes(data)
         records.extend(record for record, _created in import_bytes(store, LoadedSource("file", str(path), data)))
     verify_records(store, records, fetch_policy=FetchPolicy(offline=True))
+    ids = list(dict.fromkeys(record.id for record in records))
+    names = {collection.name for collection in badge_collections.list_collections(store)}
+    if DEMO_COLLECTION not in names:
+        badge_collections.create_collection(
+            store,
+            DEMO_COLLECTION,
+            description="Sample badges that show what the backpack does. Remove them with: backpack demo remove",
+        )
+    badge_collections.add_badges(store, DEMO_COLLECTION, ids)
+    store.set_setting(_DEMO_SETTING, {"badges": ids, "identity_added": added or already_added, "removed": False})
     return len(records)
+
+
+def has_demo(store: Store) -> bool:
+    """Whether the demo badges are in this backpack (and not removed)."""
+    state = store.get_setting(_DEMO_SETTING) or {}
+    return bool(state.get("badges")) and not state.get("removed")
+
+
+def offer_demo(store: Store) -> bool:
+    """On a backpack's first opening, with no badge yet, put the demo in it. Once removed, it is not offered
+    again (``backpack demo`` brings it back). Returns whether the demo was added."""
+    if store.get_setting(_DEMO_SETTING) is not None or store.list_badges():
+        return False
+    seed_demo(store)
+    return True
+
+
+@dataclass(frozen=True)
+class DemoRemoval:
+    badges: list[BadgeRecord]
+    """The demo badges removed (badges of the demo that the user removed already are not listed)."""
+    identity_removed: bool
+    """Whether the demo identity went too (it stays when the user had added it themselves)."""
+
+
+def remove_demo(store: Store) -> DemoRemoval:
+    """Take the demo out of the backpack: its badges, the "Demo" collection and the demo identity. The demo
+    issuers' cached documents stay, so the sample files still verify when imported."""
+    state = store.get_setting(_DEMO_SETTING) or {}
+    removed: list[BadgeRecord] = []
+    for badge_id in state.get("badges") or []:
+        try:
+            record, _collections = badge_collections.remove_badge(store, badge_id)
+        except NotFound:
+            continue  # removed by hand already
+        removed.append(record)
+    if any(collection.name == DEMO_COLLECTION for collection in badge_collections.list_collections(store)):
+        badge_collections.delete_collection_and_shares(store, DEMO_COLLECTION)
+    identity_removed = False
+    if state.get("identity_added") and any(row["value"] == DEMO_IDENTITY for row in store.list_identities()):
+        store.remove_identity(DEMO_IDENTITY)
+        identity_removed = True
+    store.set_setting(_DEMO_SETTING, {"badges": [], "identity_added": False, "removed": True})
+    return DemoRemoval(removed, identity_removed)

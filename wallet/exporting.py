@@ -213,7 +213,9 @@ def render_badge_png(name: str, issuer: str | None, *, seed: str = "", size: int
 
 
 def _display_name(record: BadgeRecord) -> str:
-    return str(record.summary.get("name") or "Open Badge")
+    # The name the rest of the backpack shows (the file's name when the badge has none), never a "(hosted: …)" note.
+    name = record.display_name
+    return "Open Badge" if name.startswith("(") else name
 
 
 def _issuer(record: BadgeRecord) -> str | None:

@@ -3,8 +3,6 @@ exported), named by its did:key. It signs the portfolios (bundles) the earner ha
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -13,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from verifier.signing import encode_multikey
 
 from .errors import StoreError
-from .store import Store
+from .storage import BackpackStore
 
 __all__ = ["Holder", "holder"]
 
@@ -37,31 +35,25 @@ def _load(data: bytes) -> Ed25519PrivateKey:
     return key
 
 
-def holder(store: Store) -> Holder:
-    """The holder key of this backpack, created on first use. Two processes racing create exactly one key."""
-    store.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = store.home / _KEY_FILE
-    try:
-        key = _load(path.read_bytes())
-    except FileNotFoundError:
+def holder(store: BackpackStore) -> Holder:
+    """The holder key of this backpack, created on first use. Two processes racing create exactly one key, and a
+    process killed while creating it leaves no key or the whole key, never an empty file."""
+    where = store.secret_location(_KEY_FILE)
+    existing = store.read_secret(_KEY_FILE)
+    if existing is None:
         candidate = Ed25519PrivateKey.generate()
         pem = candidate.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        temp = path.with_name(f".{_KEY_FILE}.{os.getpid()}.{os.urandom(6).hex()}.tmp")  # unique per call: threads too
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
+        store.create_secret_once(_KEY_FILE, pem)  # if another process made the key meanwhile, theirs wins
         try:
-            os.link(temp, path)  # fails if another process made the key meanwhile: theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-        key = _load(path.read_bytes())
-    except ValueError as exc:
-        raise StoreError(f"the backpack's holder key {path} is unreadable") from exc
+            key = _load(store.read_secret(_KEY_FILE) or b"")
+        except ValueError as exc:
+            raise StoreError(f"the backpack's holder key {where} is unreadable") from exc
+    else:
+        try:
+            key = _load(existing)
+        except ValueError as exc:
+            # Never replaced silently: the key is the holder's identity (publications, signed bundles name it).
+            raise StoreError(f"the backpack's holder key {where} is unreadable; restore it from a backup") from exc
     return Holder(key=key, did=f"did:key:{encode_multikey(key.public_key())}")

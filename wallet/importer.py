@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from verifier import Extraction, FetchPolicy, Limits, MalformedInput, Report, VerifierError, extract, summarize
-from verifier.extraction import DEFAULT_LIMITS, FoundPayload
+from verifier import (
+    Extraction,
+    FetchPolicy,
+    Limits,
+    MalformedInput,
+    Payload,
+    Report,
+    VerifierError,
+    VerifierPolicy,
+    classify_payload,
+    extract,
+    summarize,
+    verify_many,
+)
+from verifier.extraction import DEFAULT_LIMITS, FoundPayload, decode_raster, scan_qr_codes
 from verifier.http import fetch_url
 from verifier.portfolio import bundle_payloads, is_bundle
 
+from .cache import StoreResponseCache
 from .errors import SourceError, WalletError
 from .files import read_file_limited
+from .holder import holder
+from .receiving import Received, ReceiveLink, ReceiveOptions, recognise, redeem
 from .settings import fetch_policy, load_settings
 from .store import BadgeRecord, SourceRef, Store, badge_id_for_key, compact_summary, now_iso
+from .verification import earner_identities
 from .verification import verify_records as verify_stored
 
 __all__ = [
@@ -28,13 +46,16 @@ __all__ = [
     "import_and_verify",
     "import_bytes",
     "import_sources",
+    "import_uploads",
+    "link_in_bytes",
     "load_source",
+    "receive_link",
 ]
 
 
 @dataclass(frozen=True)
 class LoadedSource:
-    kind: str  # "file" | "url" | "text"
+    kind: str  # "file" | "url" | "text" | "offer" (received from an issuer: ``wallet.receiving``)
     ref: str
     data: bytes
 
@@ -93,9 +114,10 @@ def _payloads_to_import(extraction: Extraction) -> tuple[FoundPayload, ...]:
 
 
 def import_bytes(
-    store: Store, loaded: LoadedSource, *, limits: Limits = DEFAULT_LIMITS
+    store: Store, loaded: LoadedSource, *, limits: Limits = DEFAULT_LIMITS, extraction: Extraction | None = None
 ) -> list[tuple[BadgeRecord, bool]]:
-    extraction = extract(loaded.data, limits=limits)
+    """Store the badge(s) in ``loaded`` (``extraction``: already made of its bytes), unverified."""
+    extraction = extraction or extract(loaded.data, limits=limits)
     stored: list[tuple[BadgeRecord, bool]] = []
     to_import = _payloads_to_import(extraction)
     for found in to_import:
@@ -154,6 +176,106 @@ def import_sources(
             raise  # a store problem is not about this source: stop rather than report every file as failed
 
 
+# -- offers and requests: redeemed, verified, and only then stored ------------------------------------------------
+
+
+def link_in_bytes(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> tuple[ReceiveLink | None, Extraction | None]:
+    """An offer or request link held by a source's bytes (a text file, a photo of a QR code), else the bytes'
+    extraction (None when they hold no badge either: the import reports why)."""
+    try:
+        extraction = extract(data, limits=limits)
+    except VerifierError:
+        extraction = None
+    if extraction is not None:
+        for found in extraction.found:
+            if found.payload.kind == "url" and (link := recognise(found.payload.text)) is not None:
+                return link, None
+        return None, extraction
+    texts: list[str] = []
+    try:
+        texts = scan_qr_codes(decode_raster(data, limits=limits), limits=limits)
+    except VerifierError:
+        if len(data) <= limits.max_text_bytes:
+            texts = [data.decode("utf-8", errors="replace")]
+    for text in texts:
+        if (link := recognise(text)) is not None:
+            return link, None
+    return None, None
+
+
+def _subjects(payload: Payload) -> list[str]:
+    claims = payload.claims or {}
+    credential = claims.get("vc") if isinstance(claims.get("vc"), dict) else claims
+    subjects = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    ids = [s["id"] for s in (subjects if isinstance(subjects, list) else [subjects]) if isinstance(s, dict)]
+    if isinstance(claims.get("vc"), dict) and isinstance(claims.get("sub"), str):
+        ids.append(claims["sub"])
+    return [i.split("#", 1)[0] for i in ids if isinstance(i, str) and i]
+
+
+def receive_link(
+    store: Store,
+    source: str,
+    link: ReceiveLink,
+    *,
+    options: ReceiveOptions,
+    recipients: Iterable[str] = (),
+    fetch_contexts: bool = False,
+) -> tuple[list[ImportResult], list[tuple[BadgeRecord, Report]]]:
+    """Redeem an offer or request link (``wallet.receiving``): each credential the issuer hands over is verified
+    first, and stored only when it is valid and for this backpack's holder; the others are failed results.
+
+    What the issuer learns is the holder's did:key (``wallet.holder``), nothing else."""
+    me = holder(store)
+    source = source if len(source) <= 80 else source[:79] + "…"  # offer links run to kilobytes: shown shortened
+    results: list[ImportResult] = []
+    verified: list[tuple[BadgeRecord, Report]] = []
+    cache = StoreResponseCache(store)
+    policy = VerifierPolicy(
+        fetch=options.policy,
+        recipients=earner_identities(store, [*recipients, me.did]),
+        fetch_unknown_contexts=fetch_contexts,
+    )
+
+    def accept(received: Received) -> bool:
+        label = source if received.label == source else f"{source} [{received.label}]"
+        if received.error is not None or received.credential is None:
+            results.append(ImportResult(label, error=received.error or "the issuer handed over nothing"))
+            return False
+        credential = received.credential
+        text = credential if isinstance(credential, str) else json.dumps(credential, ensure_ascii=False)
+        try:
+            payload = classify_payload(text)
+        except VerifierError as exc:
+            results.append(ImportResult(label, error=f"not stored: {exc}"))
+            return False
+        subjects = _subjects(payload)
+        if subjects and me.did not in subjects:
+            results.append(
+                ImportResult(label, error=f"not stored: the credential is for {subjects[0]}, not for this backpack")
+            )
+            return False
+        report = verify_many([payload], policy=policy, labels=[label], cache=cache)[0]
+        if report.status != "valid":
+            decisive = report.decisive_check
+            reason = f": {decisive.message}" if decisive is not None else ""
+            results.append(ImportResult(label, error=f"not stored: the credential is {report.status}{reason}"))
+            return False
+        for record, created in import_bytes(store, LoadedSource("offer", source, text.encode("utf-8"))):
+            saved = {r.id: r for r in store.save_reports({record.id: report.to_dict()})}.get(record.id, record)
+            results.append(ImportResult(source, saved, created))
+            verified.append((saved, report))
+        return True
+
+    try:
+        redeem(link, me, options, accept)
+    except (VerifierError, SourceError) as exc:
+        results.append(ImportResult(source, error=str(exc)))
+    finally:
+        cache.flush()
+    return results, verified
+
+
 # -- the user's act: import, then verify -------------------------------------------------------------------------
 
 Stage = Literal["importing", "imported", "verifying", "verified"]
@@ -205,6 +327,7 @@ def import_and_verify(
     verify_chunk: int | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    receive: ReceiveOptions | None = None,
 ) -> ImportOutcome:
     """Import every source (folders expanded), then verify the badges imported: the one import of every front end.
 
@@ -212,30 +335,48 @@ def import_and_verify(
     (``WalletError``) stops everything. ``progress`` hears each step; ``cancelled`` is asked before each source and
     each verified chunk (``verify_chunk`` badges at a time, all at once by default), and a cancelled run returns what
     it did. ``verify_records`` replaces the wallet's verification (the TUI passes its own).
+
+    An offer or request link (given as the source, in a text file, or in a photo of its QR code) is redeemed with
+    ``receive`` (how to ask for a PIN, open a browser; by default neither): its credentials are verified before they
+    are stored, and only the valid ones for this backpack's holder are.
     """
     if policy is None:
         policy = fetch_policy(load_settings(store))
     stop = cancelled or (lambda: False)
     tell = progress or (lambda _step: None)
     outcome = ImportOutcome()
+    already_verified: set[str] = set()
+    recipients = tuple(recipients)
     expanded = list(expand_sources(list(sources)))
     for done, source in enumerate(expanded):
         if stop():
             outcome.cancelled = True
             return outcome
         tell(ImportProgress("importing", done, len(expanded), source))
+        received: list[tuple[BadgeRecord, Report]] = []
         try:
-            results = list(import_sources(store, [source], policy=policy, stdin=stdin))
+            results, received = _import_one(
+                store,
+                source,
+                policy=policy,
+                stdin=stdin,
+                receive=receive or ReceiveOptions(policy=policy),
+                recipients=recipients,
+                fetch_contexts=fetch_contexts,
+            )
         except WalletError:
             raise
         except Exception as exc:  # noqa: BLE001 - one odd file must not end the import of the others
             results = [ImportResult(source, error=str(exc) or type(exc).__name__)]
         outcome.results += results
         tell(ImportProgress("imported", done + 1, len(expanded), source, tuple(results)))
-    records = outcome.records
+        if received:
+            outcome.verified += received
+            already_verified.update(record.id for record, _report in received)
+            tell(ImportProgress("verified", done + 1, len(expanded), reports=tuple(received)))
+    records = [record for record in outcome.records if record.id not in already_verified]
     if not verify or not records:
         return outcome
-    recipients = tuple(recipients)
     check = verify_records or (
         lambda chunk: verify_stored(
             store, chunk, fetch_policy=policy, recipients=recipients, fetch_contexts=fetch_contexts
@@ -252,3 +393,61 @@ def import_and_verify(
         outcome.verified += checked
         tell(ImportProgress("verified", start + len(chunk), len(records), reports=tuple(checked)))
     return outcome
+
+
+def import_uploads(
+    store: Store,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    policy: FetchPolicy | None = None,
+    verify: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ImportOutcome:
+    """Import files received as bytes (an upload in the web view), each named by its file name, then verify the
+    badges imported: :func:`import_and_verify` for files that are not on this machine's disk."""
+    if policy is None:
+        policy = fetch_policy(load_settings(store))
+    outcome = ImportOutcome()
+    for name, data in files:
+        if len(data) > limits.max_file_bytes:
+            outcome.results.append(ImportResult(name, error=f"larger than {limits.max_file_bytes // 1_000_000} MB"))
+            continue
+        try:
+            stored = import_bytes(store, LoadedSource("file", name, data), limits=limits)
+        except (VerifierError, SourceError) as exc:
+            outcome.results.append(ImportResult(name, error=str(exc)))
+            continue
+        outcome.results += [ImportResult(name, record, created) for record, created in stored]
+    if verify and outcome.records:
+        outcome.verified += verify_stored(store, outcome.records, fetch_policy=policy)
+    return outcome
+
+
+def _import_one(
+    store: Store,
+    source: str,
+    *,
+    policy: FetchPolicy,
+    stdin: bytes | None,
+    receive: ReceiveOptions,
+    recipients: Iterable[str],
+    fetch_contexts: bool,
+) -> tuple[list[ImportResult], list[tuple[BadgeRecord, Report]]]:
+    """One source: an offer or request link is redeemed (its badges verified and stored together); anything else is
+    imported unverified."""
+    link = recognise(source)
+    if link is None and not _is_url(source):
+        try:
+            loaded = load_source(source, policy=policy, stdin=stdin)
+        except (VerifierError, SourceError) as exc:
+            return [ImportResult(source, error=str(exc))], []
+        link, extraction = link_in_bytes(loaded.data)
+        if link is None and extraction is not None:
+            try:
+                stored = import_bytes(store, loaded, extraction=extraction)
+            except VerifierError as exc:
+                return [ImportResult(source, error=str(exc))], []
+            return [ImportResult(source, record, created) for record, created in stored], []
+    if link is not None:
+        return receive_link(store, source, link, options=receive, recipients=recipients, fetch_contexts=fetch_contexts)
+    return list(import_sources(store, [source], policy=policy, stdin=stdin)), []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["default_home", "demo_home"]
+__all__ = ["default_home"]
 
 
 def _xdg_data_home() -> Path:
@@ -16,8 +16,3 @@ def _xdg_data_home() -> Path:
 def default_home() -> Path:
     value = os.environ.get("BACKPACK_HOME", "").strip()
     return Path(value).expanduser() if value else _xdg_data_home() / "openbadges-backpack"
-
-
-def demo_home() -> Path:
-    """The demo backpack, kept apart from the user's own so that trying the product never fills their store."""
-    return _xdg_data_home() / "openbadges-backpack-demo"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
-from tinydb import Query
 
 from verifier import FetchPolicy
+from verifier.extraction import parse_json
 from verifier.signing import sign_eddsa_rdfc_2022
 
 from . import badge_collections as collections
@@ -113,7 +113,7 @@ def _client(host_url: str, transport: httpx.BaseTransport | None) -> httpx.Clien
 
 def _answer(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = parse_json(response.content)  # the host's answer is from outside: nesting refused like any other
     except ValueError:
         body = None
     if response.is_success and isinstance(body, dict):
@@ -141,7 +141,7 @@ def _request(method: str, url: str, *, client: httpx.Client, **kwargs: Any) -> h
 
 def _save(store: Store, publication: Publication) -> None:
     with store.transaction(write=True) as db:
-        db.table("publications").upsert(publication.to_dict(), Query().url == publication.url)
+        db.upsert("publications", publication.to_dict(), url=publication.url)
 
 
 def publish_host(store: Store, given: str | None = None) -> str:
@@ -162,7 +162,7 @@ def published(store: Store) -> list[Publication]:
     if not store.exists():
         return []
     with store.transaction() as db:
-        rows = [Publication.from_dict(row) for row in db.table("publications").all()]
+        rows = [Publication.from_dict(row) for row in db.all("publications")]
     return sorted(rows, key=lambda p: p.published_at, reverse=True)
 
 

@@ -2,8 +2,8 @@
 
 Two sources, one view of them:
 
-* **saved in the backpack** (the ``settings`` table): offline, allow private network, public URL, display name, and
-  the share host to publish to;
+* **saved in the backpack** (the ``settings`` table): offline, allow private network, public URL, display name, the
+  share host to publish to, and the issuer registries to look issuers up in;
 * **the process environment**, which overrides the saved values where an operator needs it:
   ``BACKPACK_ALLOW_PRIVATE_NETWORK=1`` (allows private addresses whatever the backpack says) and
   ``BACKPACK_PUBLIC_URL`` (the web view's address behind a real domain).
@@ -16,18 +16,19 @@ switches, ``BACKPACK_DEBUG`` and ``BACKPACK_NO_TUI``, by the CLI.)
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tinydb import Query
-
-from verifier import FetchPolicy
+from verifier import FetchPolicy, IssuerRegistry, Limits, VerifierError, parse_registry
 
 from .errors import WalletError
+from .files import read_file_limited
 from .store import Store
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "Settings",
     "clean_display_name",
     "fetch_policy",
+    "is_loopback_host",
+    "issuer_registries",
     "load_settings",
     "parse_setting",
     "public_url",
@@ -88,6 +91,9 @@ class Settings:
     """The holder's name on their share pages."""
     publish_host: str = ""
     """The share host that ``backpack publish`` sends portfolios to ("" when none is set)."""
+    registries: str = ""
+    """Issuer registries to look issuers up in, most authoritative first, comma-separated: http(s) URLs of registries
+    (the Digital Credentials Consortium's format) and paths of local trust lists ("" for none: no lookup)."""
     environment: Environment = field(default_factory=Environment, compare=False)
 
     @property
@@ -100,6 +106,11 @@ class Settings:
         """Where share links point: ``BACKPACK_PUBLIC_URL``, else the saved public URL, else the local address."""
         return (self.environment.public_url or self.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
 
+    @property
+    def public(self) -> bool:
+        """Whether share links point at an address other people can reach (not this machine's loopback)."""
+        return not is_loopback_host(urlsplit(self.base_url).hostname or "")
+
     def saved(self) -> dict[str, Any]:
         """The values kept in the backpack, by their stored names."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "environment"}
@@ -111,6 +122,7 @@ SETTING_KEYS: dict[str, str] = {
     "public-url": "public_url",
     "display-name": "display_name",
     "publish-host": "publish_host",
+    "registries": "registries",
 }
 """The command line's names of the settings (kebab-case) and the names they are saved under."""
 
@@ -133,7 +145,7 @@ def load_settings(store_or_home: Store | Path | str, *, environ: Mapping[str, st
     if store.exists():
         names = set(Settings().saved())
         with store.transaction() as db:
-            for row in db.table("settings").all():
+            for row in db.all("settings"):
                 if row.get("name") in names:
                     values[row["name"]] = _coerce(row["name"], row.get("value"))
     return Settings(**values, environment=Environment.read(environ))
@@ -151,9 +163,19 @@ def save_settings(store_or_home: Store | Path | str, settings: Settings) -> Sett
 
 def _write(store: Store, values: Mapping[str, Any]) -> None:
     with store.transaction(write=True) as db:
-        table = db.table("settings")
         for name, value in values.items():
-            table.upsert({"name": name, "value": value}, Query().name == name)
+            db.upsert("settings", {"name": name, "value": value}, name=name)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address, as in a URL or a Host header) is this machine's loopback."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def validate_public_url(raw: str) -> str:
@@ -201,7 +223,53 @@ def parse_setting(key: str, raw: str | bool) -> tuple[str, Any]:
             return name, validate_public_url(text)
         except ValueError as exc:
             raise SettingError(f"{key}: {exc}") from None
+    if name == "registries":
+        return name, _parse_registries(key, text)
     return name, clean_display_name(text)
+
+
+def _parse_registries(key: str, raw: str) -> str:
+    """The registries as saved: URLs checked, trust-list paths made absolute and checked to be readable files."""
+    saved = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        if "://" in item:
+            parts = urlsplit(item)
+            if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in item):
+                raise SettingError(f"{key}: {item!r} is not an http(s) URL of a registry")
+            saved.append(item)
+            continue
+        path = Path(item).expanduser().resolve()
+        if not path.is_file():
+            raise SettingError(f"{key}: no trust-list file at {path}")
+        registry = _read_trust_list(path)
+        if registry.problem is not None:
+            raise SettingError(f"{key}: {path} is not a registry: {registry.problem}")
+        saved.append(str(path))
+    return ",".join(dict.fromkeys(saved))
+
+
+_TRUST_LIST_LIMITS = Limits(max_file_bytes=Limits().max_text_bytes)
+
+
+def _read_trust_list(path: Path) -> IssuerRegistry:
+    try:
+        data = read_file_limited(path, _TRUST_LIST_LIMITS)
+        as_of = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+    except (WalletError, VerifierError, OSError) as exc:
+        return IssuerRegistry(name=str(path), source=str(path), problem=str(exc))
+    return parse_registry(data, source=str(path), as_of=as_of.isoformat().replace("+00:00", "Z"))
+
+
+def issuer_registries(settings: Settings) -> tuple[str | IssuerRegistry, ...]:
+    """The registries of ``settings`` for ``VerifierPolicy.registries``: URLs as they are (the verifier fetches and
+    caches them), trust-list files read now (one that cannot be read is reported by the check, not raised)."""
+    return tuple(
+        item if "://" in item else _read_trust_list(Path(item))
+        for item in (part.strip() for part in settings.registries.split(","))
+        if item
+    )
 
 
 def set_setting(store_or_home: Store | Path | str, key: str, raw: str | bool) -> Settings:

@@ -7,22 +7,23 @@ the local ``backpack serve`` address). Stored in the ``shares`` table.
 
 from __future__ import annotations
 
+import hmac
 import mimetypes
+import re
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from tinydb import Query
-
-from verifier import CheckResult, Report
+from verifier import CheckResult, Report, VerifierError
 
 from . import badge_collections
 from .errors import AmbiguousId, NotFound, WalletError
 from .settings import DEFAULT_PUBLIC_URL
 from .settings import public_url as _settings_public_url
 from .store import BadgeRecord, Store, now_iso
+from .verification import stored_payload
 
 __all__ = [
     "DEFAULT_PUBLIC_URL",
@@ -32,7 +33,9 @@ __all__ = [
     "ShareError",
     "active_share_for_badge",
     "create_share",
+    "exposed_identities",
     "find_share",
+    "holder_binding",
     "list_shares",
     "public_badge",
     "public_badge_from_report",
@@ -41,6 +44,7 @@ __all__ = [
     "public_url",
     "recipient_did",
     "revoke_share",
+    "share_targets",
     "share_url",
 ]
 
@@ -124,22 +128,28 @@ def create_share(store: Store, ref: str, *, expires_in: timedelta | None = None)
         expires_at=expires_at,
     )
     with store.transaction(write=True) as db:
-        db.table("shares").insert(share.to_dict())
+        db.insert("shares", share.to_dict())
     return share
 
 
 def list_shares(store: Store) -> list[Share]:
     with store.transaction() as db:
-        return [Share.from_dict(row) for row in db.table("shares").all()]
+        return [Share.from_dict(row) for row in db.all("shares")]
 
 
 def find_share(store: Store, token: str) -> Share | None:
-    """The share with exactly this token (any state), or None. Tokens are compared in full, never by prefix."""
+    """The share with exactly this token (any state), or None. Tokens are compared in full, never by prefix, and
+    in constant time, each one: how long a lookup takes says nothing about how close a guess came."""
     if not token or len(token) > 100:
         return None
+    wanted = token.encode("utf-8", "surrogatepass")
     with store.transaction() as db:
-        rows = db.table("shares").search(Query().token == token)
-    return Share.from_dict(rows[0]) if rows else None
+        rows = db.all("shares")
+    found: dict[str, Any] | None = None
+    for row in rows:
+        if hmac.compare_digest(str(row.get("token", "")).encode("utf-8", "surrogatepass"), wanted) and found is None:
+            found = dict(row)
+    return Share.from_dict(found) if found is not None else None
 
 
 def _token_of(ref: str) -> str:
@@ -150,21 +160,19 @@ def revoke_share(store: Store, ref: str) -> list[Share]:
     """Revoke a share by token or URL, or every active share of a collection or badge (by name or id)."""
     token = _token_of(ref)
     with store.transaction(write=True) as db:
-        table = db.table("shares")
-        rows = table.search(Query().token == token)
+        rows = db.find("shares", token=token)
         if not rows:
             wanted = ref.strip().casefold()
             rows = [
                 row
-                for row in table.all()
+                for row in db.all("shares")
                 if not row.get("revoked_at")
                 and (row["label"].casefold() == wanted or (len(wanted) >= 4 and row["target"].startswith(wanted)))
             ]
         if not rows:
             raise NotFound(f"no share matches {ref!r} (give its URL, its token, or what it shares)")
         revoked_at = now_iso()
-        for row in rows:
-            table.update({"revoked_at": revoked_at}, Query().token == row["token"])
+        db.update_each("shares", "token", {row["token"]: {"revoked_at": revoked_at} for row in rows})
         return [Share.from_dict({**row, "revoked_at": revoked_at}) for row in rows]
 
 
@@ -178,17 +186,88 @@ def active_share_for_badge(store: Store, badge_id: str) -> Share | None:
 
 PUBLIC_IMAGE_TYPES = frozenset({"image/png", "image/svg+xml", "image/jpeg", "image/webp", "image/gif"})
 _PUBLIC_NAME = "Open Badge"
-_RECIPIENT_WORDS = {
-    "passed": "issued to the owner of this portfolio (their identity is not shown)",
-    "failed": "not issued to the owner of this portfolio",
-}
 _NOT_CHECKED = "the recipient was not checked"
-_Bound = Literal["passed", "skipped"]
-_HOLDER_WORDS: dict[_Bound, str] = {
-    "passed": "issued to the holder who published this page (they proved it with their key)",
-    "skipped": "issued to an identity of the holder that this host does not check (an email or another identifier)",
+_NOT_HOLDERS = "issued to someone other than this portfolio's holder"
+_HOLDERS_KEY = "issued to the holder of this page's key (the portfolio on this page is signed with it)"
+_OTHER_DID = "issued to a DID other than this page's key: ask the candidate to prove it is theirs"
+_KIND_NAMES = {
+    "email": "an e-mail address",
+    "url": "a web address",
+    "telephone": "a phone number",
+    "did": "a DID",
+    "identifier": "an identifier",
 }
-_PUBLIC_SENTENCES = frozenset({*_RECIPIENT_WORDS.values(), *_HOLDER_WORDS.values(), _NOT_CHECKED})
+"""How a page names the kind of identity a badge was issued to (OB 2.0 ``type``, OB 3.0 ``identityType``)."""
+_KIND_ALIASES = {"emailaddress": "email", "mailto": "email", "phonenumber": "telephone", "tel": "telephone"}
+_ASK = "ask the candidate for it, then check it on the verify page"
+# Sentences pages showed before: a share host keeps public reports, and redacting them again must keep their words.
+_EARLIER_SENTENCES = (
+    "issued to the owner of this portfolio (their identity is not shown)",
+    "not issued to the owner of this portfolio",
+    "issued to the holder who published this page (they proved it with their key)",
+    "issued to an identity of the holder that this host does not check (an email or another identifier)",
+)
+
+
+def _kind_words(kind: str, *, hashed: bool) -> str:
+    if hashed:
+        return f"issued to a hashed {_KIND_NAMES[kind].split(' ', 1)[1]}: {_ASK}"
+    return f"issued to {_KIND_NAMES[kind]} (not shown here): {_ASK}"
+
+
+_PUBLIC_SENTENCES = frozenset(
+    {
+        *_EARLIER_SENTENCES,
+        _NOT_CHECKED,
+        _NOT_HOLDERS,
+        _HOLDERS_KEY,
+        _OTHER_DID,
+        *(_kind_words(kind, hashed=hashed) for kind in _KIND_NAMES for hashed in (False, True)),
+    }
+)
+
+
+def _identity_kind(recipient: str) -> tuple[str, bool]:
+    """The kind of identity a report's ``badge.recipient`` names ("hashed email", an address, a DID…), and whether
+    it is hashed."""
+    if recipient.startswith("hashed "):
+        raw = recipient.removeprefix("hashed ").strip().lower()
+        kind = _KIND_ALIASES.get(raw, raw)
+        return (kind if kind in _KIND_NAMES else "identifier"), True
+    scheme = recipient.split(":", 1)[0].lower() if ":" in recipient else ""
+    if scheme == "did":
+        return "did", False
+    if scheme in ("http", "https"):
+        return "url", False
+    if scheme in _KIND_ALIASES:
+        return _KIND_ALIASES[scheme], False
+    if "@" in recipient and "/" not in recipient:
+        return "email", False
+    return "identifier", False
+
+
+def holder_binding(report: Report, *, holder_did: str | None = None, proven: bool = False) -> str:
+    """What binds the badge of ``report`` to the holder of a page, in plain words for a reader of that page, without
+    the identity itself (unless it is the page's own key, a DID the page already shows in its signed portfolio).
+
+    ``holder_did`` is the DID whose key signs the page's portfolio. ``proven`` says the page's holder proved that
+    key (a share host verified their proof); otherwise the words say what the holder's own backpack found: the
+    recipient check of ``report`` (run against the holder's identities) decides whether it is theirs at all.
+    """
+    check = report.check("recipient")
+    if check is not None and check.message in _PUBLIC_SENTENCES:
+        return check.message  # already public (a host's stored report): its words stay
+    recipient = report.badge.recipient or ""
+    kind, hashed = _identity_kind(recipient)
+    if kind == "did" and holder_did is not None and recipient.split("#", 1)[0] == holder_did.split("#", 1)[0]:
+        return _HOLDERS_KEY  # whatever identities the holder added: the page's own signature binds it
+    if not proven and (check is None or check.outcome != "passed"):
+        return _NOT_HOLDERS if check is not None and check.outcome == "failed" else _NOT_CHECKED
+    if not recipient:
+        return _NOT_CHECKED
+    if kind == "did":
+        return _OTHER_DID
+    return _kind_words(kind, hashed=hashed)
 
 
 @dataclass(frozen=True)
@@ -224,31 +303,37 @@ def recipient_did(report: Report) -> str | None:
     return None
 
 
-def _recipient_check(check: CheckResult, report: Report, holder_did: str | None) -> CheckResult:
-    if holder_did is not None:
-        outcome: _Bound = "passed" if recipient_did(report) == holder_did else "skipped"
-        return CheckResult("recipient", outcome, _HOLDER_WORDS[outcome])
+def _recipient_check(check: CheckResult, report: Report, holder_did: str | None, proven: bool) -> CheckResult:
     if check.message in _PUBLIC_SENTENCES:
-        return check  # already public (a host's stored report): its words stay
-    return CheckResult(check.id, check.outcome, _RECIPIENT_WORDS.get(check.outcome, _NOT_CHECKED))
+        return check  # already public (a host's stored report): its words and outcome stay
+    words = holder_binding(report, holder_did=holder_did, proven=proven)
+    if words == _HOLDERS_KEY:
+        return CheckResult("recipient", "passed", words)
+    if proven:
+        # The host checked the holder's proof, not their other identities: only the key is confirmed.
+        return CheckResult("recipient", "passed" if words == _HOLDERS_KEY else "skipped", words)
+    return CheckResult(check.id, check.outcome, words)
 
 
-def public_report(report: Report, *, holder_did: str | None = None) -> Report:
-    """A copy of ``report`` without the earner's identities: no recipient, and a recipient check that says only
-    whether the badge is the owner's.
+def public_report(report: Report, *, holder_did: str | None = None, proven: bool | None = None) -> Report:
+    """A copy of ``report`` without the earner's identities: no recipient, and a recipient check that says in plain
+    words what binds the badge to the page's holder (:func:`holder_binding`).
 
-    ``holder_did`` is for a presentation its holder signed (a share host): the recipient check then says whether the
-    credential was issued to that DID, which the holder proved to be theirs, and nothing about any other identity.
-    Redacting a public report again changes nothing.
+    ``holder_did`` is the DID whose key signs the page's portfolio. For a presentation its holder signed and a
+    share host verified (``proven``, the default when ``holder_did`` is given), the recipient check then says
+    whether the credential was issued to that DID, and what kind of identity it names otherwise; for the holder's
+    own web view (``proven=False``), it keeps the outcome the holder's backpack found. Redacting a public report
+    again changes nothing.
     """
-    checks = [c if c.id != "recipient" else _recipient_check(c, report, holder_did) for c in report.checks]
-    if holder_did is not None and not any(c.id == "recipient" for c in checks):
-        checks.append(_recipient_check(CheckResult("recipient", "skipped", ""), report, holder_did))
+    proven = holder_did is not None if proven is None else proven
+    checks = [c if c.id != "recipient" else _recipient_check(c, report, holder_did, proven) for c in report.checks]
+    if proven and not any(c.id == "recipient" for c in checks):
+        checks.append(_recipient_check(CheckResult("recipient", "skipped", ""), report, holder_did, proven))
     return replace(
         report,
         badge=replace(report.badge, recipient=None),
         checks=checks,
-        items=[public_report(item, holder_did=holder_did) for item in report.items],
+        items=[public_report(item, holder_did=holder_did, proven=proven) for item in report.items],
     )
 
 
@@ -267,10 +352,10 @@ def public_image_type(image: str | None) -> str | None:
     return None
 
 
-def public_badge(record: BadgeRecord) -> PublicBadge:
-    """What a share page may show of ``record``."""
+def public_badge(record: BadgeRecord, *, holder_did: str | None = None) -> PublicBadge:
+    """What a share page may show of ``record``; ``holder_did`` is the DID whose key signs the page's portfolio."""
     info = record.info
-    report = public_report(record.report) if record.report else None
+    report = public_report(record.report, holder_did=holder_did, proven=False) if record.report else None
     media_type = record.source.media_type
     # A QR code's photo is not the badge's picture, and a photo may carry more (EXIF, the room around the card).
     shows_image = media_type in PUBLIC_IMAGE_TYPES and record.source.container != "image"
@@ -308,3 +393,61 @@ def public_badge_from_report(badge_id: str, report: Report, *, checked_at: str |
         image_type=public_image_type(badge.image),
         alignments=badge.alignments,
     )
+
+
+# -- identities a badge's own signed content reveals --------------------------------------------------------------
+
+_EMAIL = re.compile(r"^(?:mailto:)?[^@\s]+@[^@\s]+\.[^@\s]+$", re.IGNORECASE)
+
+
+def _plain_identities(credential: dict[str, Any]) -> list[str]:
+    """E-mail addresses a credential names its earner by, in plain text: an OB 2.0 ``recipient`` or an OB 3.0
+    ``identifier`` that is not hashed, or an e-mail as the subject's id. Hashed ones reveal nothing readable."""
+    found: list[str] = []
+    candidates: list[Any] = [credential.get("recipient")]
+    subjects = credential.get("credentialSubject")
+    for subject in subjects if isinstance(subjects, list) else [subjects]:
+        if not isinstance(subject, dict):
+            continue
+        candidates.append({"identity": subject.get("id"), "hashed": False})
+        candidates.append({"identity": subject.get("email"), "hashed": False})
+        identifiers = subject.get("identifier")
+        for identifier in identifiers if isinstance(identifiers, list) else [identifiers]:
+            if isinstance(identifier, dict):
+                candidates.append({"identity": identifier.get("identityHash"), "hashed": identifier.get("hashed")})
+    for candidate in candidates:
+        if not isinstance(candidate, dict) or candidate.get("hashed") not in (False, None, "false"):
+            continue
+        identity = candidate.get("identity")
+        if isinstance(identity, str) and _EMAIL.match(identity.strip()) and identity.strip() not in found:
+            found.append(identity.strip().removeprefix("mailto:"))
+    return found
+
+
+def exposed_identities(store: Store, records: list[BadgeRecord]) -> dict[str, list[str]]:
+    """For each badge whose signed content names its earner by a plain-text e-mail: its display name and those
+    e-mails. Sharing or publishing such a badge hands them to anyone with the link (inside the bundle and the
+    downloadable image, which cannot be redacted without breaking the issuer's signature)."""
+    exposed: dict[str, list[str]] = {}
+    for record in records:
+        try:
+            credential = stored_payload(store, record).credential
+        except (VerifierError, WalletError, OSError):
+            continue
+        identities = _plain_identities(credential) if isinstance(credential, dict) else []
+        if identities:
+            exposed[record.display_name] = identities
+    return exposed
+
+
+def share_targets(store: Store, ref: str) -> list[BadgeRecord]:
+    """The badges a share of ``ref`` (a collection's name or id, or a badge id) would show."""
+    try:
+        collection = badge_collections.get_collection(store, ref)
+    except NotFound:
+        try:
+            return [store.get_badge(ref)]
+        except (NotFound, AmbiguousId):
+            return []  # sharing it fails anyway, with its own message
+    badges = {record.id: record for record in store.list_badges()}
+    return [badges[b] for b in collection.badge_ids if b in badges]

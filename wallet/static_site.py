@@ -43,6 +43,7 @@ import segno
 from PIL import Image, UnidentifiedImageError
 
 from verifier import FetchPolicy
+from verifier.extraction import parse_json
 
 from .badge_collections import get_collection
 from .bundle import build_bundle
@@ -216,7 +217,7 @@ def _read_marker(output: Path, *, zip_output: bool) -> dict[str, Any] | None:
                 text = archive.read(MARKER)
         else:
             text = (output / MARKER).read_bytes()
-        marker = json.loads(text)
+        marker = parse_json(text)  # a file found where the site goes: not necessarily ours
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
     return marker if isinstance(marker, dict) and marker.get("generator") == _GENERATOR else None

@@ -9,6 +9,10 @@ Layout of a backpack home::
 tinydb rewrites its whole file on every write, so each write goes to a temporary file that is fsynced and renamed
 over the old one: a crash leaves either the old or the new database, never a torn one. Every read-modify-write runs
 under an exclusive ``flock`` so two processes (the TUI and the web server, two imports) never lose each other's work.
+
+Every temporary file (``.<name>.<pid>.<random>.tmp``: the database's, blobs', the holder key's, the web secret's) is
+``flock``-ed by its writer until it is renamed. A process killed mid-write leaves its temporary file behind, unlocked;
+the next ``Store`` to open the backpack removes such leftovers (see :func:`remove_stale_temp_files`).
 """
 
 from __future__ import annotations
@@ -19,23 +23,39 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# The only module that imports tinydb: every other one goes through ``Transaction`` (see wallet/storage.py).
 from tinydb import Query, TinyDB
+from tinydb.queries import QueryLike
 from tinydb.storages import Storage
 
 from verifier import Report
 
 from .errors import AmbiguousId, NotFound, SchemaTooNew, StoreError, StoreLocked
 
-__all__ = ["SCHEMA_VERSION", "BadgeInfo", "BadgeRecord", "SourceRef", "Store", "compact_summary", "now_iso"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "BadgeInfo",
+    "BadgeRecord",
+    "SourceRef",
+    "Store",
+    "TinyTransaction",
+    "atomic_write",
+    "compact_summary",
+    "create_once",
+    "name_from_path",
+    "now_iso",
+    "remove_stale_temp_files",
+]
 
 SCHEMA_VERSION = 1
 _MIN_ID_PREFIX = 4
@@ -56,21 +76,106 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that readers see the old content or the new, never a mix."""
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8,12}\.tmp")
+# A temporary file whose writer still runs is never removed; one this old is abandoned whoever wrote it (a process
+# in another PID namespace sharing the folder, whose pid means nothing here).
+_ABANDONED_AFTER_SECONDS = 3600.0
+
+
+@contextlib.contextmanager
+def _temp_file(path: Path, mode: int) -> Iterator[tuple[Path, int]]:
+    """A new temporary file beside ``path``, locked by this process (so no cleaner takes it for a leftover) and
+    removed again if the caller fails before renaming it."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield temp, fd
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
+    finally:
+        os.close(fd)  # also releases the lock: after the rename it sits on the final file, which nobody locks
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that readers see the old content or the new, never a mix."""
+    with _temp_file(path, mode) as (temp, fd):
+        _write_all(fd, data)
+        os.replace(temp, path)
     _fsync_dir(path.parent)
+
+
+def create_once(path: Path, data: bytes, *, mode: int = 0o600) -> bool:
+    """Create ``path`` holding ``data`` unless it exists; complete or absent, never empty or partial, whatever the
+    number of processes racing or the moment one is killed. Returns whether this call created it (otherwise the
+    file another process made first is left as it is)."""
+    with _temp_file(path, mode) as (temp, fd):
+        _write_all(fd, data)
+        try:
+            os.link(temp, path)  # fails if the file exists: the first writer wins, atomically
+        except FileExistsError:
+            return False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    _fsync_dir(path.parent)
+    return True
+
+
+def _writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` that killed writers left behind; returns them.
+
+    A file is a leftover when no process holds its lock (its writer is gone, or has already renamed it) and its
+    writer's pid is not running (or it is over an hour old). Both tests are needed: the lock is taken an instant
+    after the file is created, the pid may be reused.
+    """
+    removed: list[Path] = []
+    try:
+        entries = [entry for entry in os.scandir(folder) if entry.name.startswith(".") and entry.name.endswith(".tmp")]
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # renamed or removed meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its writer is still at work
+            age = now - os.fstat(fd).st_mtime
+            if _writer_alive(int(match.group("pid"))) and age < _ABANDONED_AFTER_SECONDS:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        finally:
+            os.close(fd)
+    return removed
 
 
 class _AtomicJSONStorage(Storage):
@@ -200,12 +305,27 @@ class BadgeRecord:
 
     @property
     def display_name(self) -> str:
-        """The badge's name, or where a hosted badge not fetched yet lives."""
+        """The badge's name as a person reads it: the name in the badge (the baked JSON, refined by the hosted JSON
+        once verification fetched it), else the name of the file it came from, else where it is hosted."""
         name = self.info.name
         if name:
             return name
+        from_file = name_from_path(self.source.ref) if self.source.kind == "file" else None
+        if from_file:
+            return from_file
         host = urlsplit(self.key.removeprefix("id:")).hostname
         return f"(hosted: {host})" if host else "(unnamed badge)"
+
+
+def name_from_path(path: str) -> str | None:
+    """A human name from a file path: ``badges/python-foundations.png`` reads "Python foundations". None when the
+    file name has no letters (``42.png``): a number names nothing."""
+    stem = path.rstrip("/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem[1:] else stem
+    words = " ".join(stem.replace("_", " ").replace("-", " ").split())
+    if not any(char.isalpha() for char in words):
+        return None
+    return words[0].upper() + words[1:] if words.islower() else words
 
 
 def compact_summary(summary: dict[str, str | None]) -> dict[str, str | None]:
@@ -238,6 +358,53 @@ def badge_id_for_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
+def _matching(match: Mapping[str, Any]) -> QueryLike:
+    if not match:
+        raise ValueError("internal error: a query on a store table must name at least one field")
+    return Query().fragment(dict(match))
+
+
+class TinyTransaction:
+    """The generic table API of :class:`wallet.storage.Transaction` over one tinydb handle. Rows go out as plain
+    dicts (copies), so nothing outside this module sees a tinydb document. Each write method is one write of the
+    file (tinydb rewrites all of it), which is why batches have their own methods."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._db = db
+
+    def tables(self) -> set[str]:
+        return {name for name in self._db.tables() if name != "_meta"}
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._db.table(table).all()]
+
+    def find(self, table: str, **match: Any) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._db.table(table).search(_matching(match))]
+
+    def get(self, table: str, **match: Any) -> dict[str, Any] | None:
+        found = self.find(table, **match)
+        return found[0] if found else None
+
+    def insert(self, table: str, *rows: Mapping[str, Any]) -> None:
+        if rows:
+            self._db.table(table).insert_multiple(dict(row) for row in rows)
+
+    def update(self, table: str, fields: Mapping[str, Any], **match: Any) -> int:
+        return len(self._db.table(table).update(dict(fields), _matching(match)))
+
+    def update_each(self, table: str, key: str, changes: Mapping[Any, Mapping[str, Any]]) -> None:
+        if changes:
+            self._db.table(table).update_multiple(
+                [(dict(fields), _matching({key: value})) for value, fields in changes.items()]
+            )
+
+    def upsert(self, table: str, row: Mapping[str, Any], **match: Any) -> None:
+        self._db.table(table).upsert(dict(row), _matching(match))
+
+    def remove(self, table: str, **match: Any) -> int:
+        return len(self._db.table(table).remove(_matching(match)))
+
+
 class Store:
     """A backpack home directory. Cheap to construct: nothing touches the disk until it is used."""
 
@@ -247,6 +414,7 @@ class Store:
         self.lock_path = self.home / "backpack.lock"
         self.blob_dir = self.home / "blobs"
         self.lock_timeout = lock_timeout
+        self._cleaned = False
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
@@ -279,25 +447,38 @@ class Store:
                             f"the backpack at {self.home} stayed locked by another process for {self.lock_timeout:g} s"
                         ) from exc
                     time.sleep(0.02)
-            if exclusive:
-                self._remove_stale_temp_files()
+            if not self._cleaned:
+                self._cleaned = True
+                self.remove_leftovers()
             yield
         finally:
             os.close(fd)  # closing releases the lock
 
-    def _remove_stale_temp_files(self) -> None:
-        """Temporary database files left by a writer that died: only writers holding this lock create them."""
-        for stale in self.home.glob(f".{self.db_path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """The backpack's exclusive lock without a database handle: for files kept beside it (the web secret)."""
+        with self._locked(exclusive=True):
+            yield
+
+    def remove_leftovers(self) -> list[Path]:
+        """Remove the temporary files of writers killed mid-write (database, blobs, holder key, web secret).
+        Done once by each ``Store`` on its first transaction; returns what was removed."""
+        return remove_stale_temp_files(self.home) + remove_stale_temp_files(self.blob_dir)
 
     @contextlib.contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[TinyDB]:
-        """A database handle valid for one locked unit of work. Writes inside it are each atomic."""
+    def transaction(self, *, write: bool = False) -> Iterator[TinyTransaction]:
+        """The tables, for one locked unit of work. Writes inside it are each atomic."""
+        with self._tinydb(write=write) as db:
+            yield TinyTransaction(db)
+
+    @contextlib.contextmanager
+    def _tinydb(self, *, write: bool) -> Iterator[TinyDB]:
         if not write and not self.exists():
             # Reading an absent store must not create it (a typo in --home should not leave directories behind).
-            db = TinyDB(storage=_MemoryOnly)
-            yield db
+            if not self._cleaned and self.home.is_dir():
+                self._cleaned = True
+                self.remove_leftovers()  # a holder key or web secret whose writer was killed
+            yield TinyDB(storage=_MemoryOnly)
             return
         with self._locked(exclusive=write):
             db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
@@ -328,7 +509,7 @@ class Store:
             meta.update({"schema_version": SCHEMA_VERSION}, doc_ids=[1])
 
     def schema_version(self) -> int | None:
-        with self.transaction() as db:
+        with self._tinydb(write=False) as db:
             row = db.table("_meta").get(doc_id=1)
             return row.get("schema_version") if isinstance(row, dict) else None
 
@@ -350,6 +531,40 @@ class Store:
         except FileNotFoundError as exc:
             raise NotFound(f"blob {digest} is missing from {self.blob_dir}") from exc
 
+    # -- secrets --------------------------------------------------------------------------------------------------
+    # Small values kept outside the database (the holder key, the web secret): files of mode 0600 in the home, so
+    # that a backup of the database alone never carries them and creating one never waits for the database lock.
+
+    def _secret_path(self, name: str) -> Path:
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"internal error: not a secret's name: {name!r}")
+        return self.home / name
+
+    def secret_location(self, name: str) -> str:
+        """Where the secret ``name`` is kept, for messages."""
+        return str(self._secret_path(name))
+
+    def read_secret(self, name: str) -> bytes | None:
+        """The secret ``name``, or None when it was never created."""
+        try:
+            return self._secret_path(name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def create_secret_once(self, name: str, data: bytes) -> bool:
+        """Create the secret ``name`` holding ``data`` unless it exists (complete or absent, whatever the number of
+        processes racing). Returns whether this call created it."""
+        path = self._secret_path(name)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create the backpack home {self.home}: {exc.strerror}") from exc
+        return create_once(path, data)
+
+    def replace_secret(self, name: str, data: bytes) -> None:
+        """Replace the secret ``name`` atomically. Callers hold :meth:`locked`, so that only one process repairs."""
+        atomic_write(self._secret_path(name), data)
+
     # -- badges ---------------------------------------------------------------------------------------------------
 
     def upsert_badge(self, record: BadgeRecord) -> tuple[BadgeRecord, bool]:
@@ -358,9 +573,8 @@ class Store:
         Returns the stored record and whether it was new.
         """
         with self.transaction(write=True) as db:
-            table = db.table("badges")
-            existing = table.get(Query().key == record.key)
-            if isinstance(existing, dict):
+            existing = db.get("badges", key=record.key)
+            if existing is not None:
                 incoming = record.to_dict()
                 if record.payload_kind == "url" and existing.get("payload_kind") != "url":
                     # A QR code or link to a badge already held in full must not replace the full copy.
@@ -382,9 +596,9 @@ class Store:
                         else record.verification,
                     }
                 )
-                table.update(merged.to_dict(), doc_ids=[existing.doc_id])
+                db.update("badges", merged.to_dict(), key=record.key)
                 return merged, False
-            table.insert(record.to_dict())
+            db.insert("badges", record.to_dict())
             return record, True
 
     def save_reports(self, reports: dict[str, dict[str, Any]]) -> list[BadgeRecord]:
@@ -393,9 +607,8 @@ class Store:
         The report's display data (fetched badge class and issuer) refines the summary taken from the payload.
         """
         with self.transaction(write=True) as db:
-            table = db.table("badges")
-            rows = {row["id"]: row for row in table.all()}
-            updates = []
+            rows = {row["id"]: row for row in db.all("badges")}
+            updates: dict[str, dict[str, Any]] = {}
             updated: list[BadgeRecord] = []
             for badge_id, full_report in reports.items():
                 row = rows.get(badge_id)
@@ -410,23 +623,22 @@ class Store:
                 report_format = str(report.get("format") or "")
                 if row.get("version") == "unknown" and report_format[:3] in ("ob0", "ob1", "ob2", "ob3"):
                     fields["version"] = report_format[:3]  # a bare URL's format is known once it was fetched
-                updates.append((fields, Query().id == badge_id))
+                updates[badge_id] = fields
                 updated.append(BadgeRecord.from_dict({**row, **fields}))
-            if updates:
-                table.update_multiple(updates)
+            db.update_each("badges", "id", updates)  # one write for all of them
             return updated
 
     def list_badges(self) -> list[BadgeRecord]:
         with self.transaction() as db:
-            rows = db.table("badges").all()
+            rows = db.all("badges")
         records = [BadgeRecord.from_dict(row) for row in rows]
         return sorted(records, key=lambda r: (r.imported_at, r.id))
 
-    def _find(self, db: TinyDB, badge_id: str) -> dict[str, Any]:
+    def _find(self, db: TinyTransaction, badge_id: str) -> dict[str, Any]:
         wanted = badge_id.strip().lower()
         if len(wanted) < _MIN_ID_PREFIX:
             raise NotFound(f"badge id {badge_id!r} is too short: give at least {_MIN_ID_PREFIX} characters")
-        matches = [row for row in db.table("badges").all() if row["id"].startswith(wanted)]
+        matches = [row for row in db.all("badges") if row["id"].startswith(wanted)]
         if not matches:
             raise NotFound(f"no badge with id {badge_id!r} in this backpack")
         if len(matches) > 1:
@@ -441,44 +653,42 @@ class Store:
         """Remove a badge record. Its blobs stay: they are content-addressed and may be shared with other badges."""
         with self.transaction(write=True) as db:
             row = self._find(db, badge_id)
-            db.table("badges").remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
+            db.remove("badges", id=row["id"])
             return BadgeRecord.from_dict(row)
 
     # -- settings -------------------------------------------------------------------------------------------------
 
     def get_setting(self, name: str, default: Any = None) -> Any:
         with self.transaction() as db:
-            row = db.table("settings").get(Query().name == name)
-            return row["value"] if isinstance(row, dict) else default
+            row = db.get("settings", name=name)
+            return row["value"] if row is not None else default
 
     def set_setting(self, name: str, value: Any) -> None:
         with self.transaction(write=True) as db:
-            db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
+            db.upsert("settings", {"name": name, "value": value}, name=name)
 
     # -- identities -----------------------------------------------------------------------------------------------
 
     def add_identity(self, kind: str, value: str) -> tuple[dict[str, str], bool]:
         with self.transaction(write=True) as db:
-            table = db.table("identities")
-            existing = table.get(Query().value == value)
-            if isinstance(existing, dict):
-                return dict(existing), False
+            existing = db.get("identities", value=value)
+            if existing is not None:
+                return existing, False
             row = {"kind": kind, "value": value, "added_at": now_iso()}
-            table.insert(row)
+            db.insert("identities", row)
             return row, True
 
     def list_identities(self) -> list[dict[str, str]]:
         with self.transaction() as db:
-            return [dict(row) for row in db.table("identities").all()]
+            return db.all("identities")
 
     def remove_identity(self, value: str) -> dict[str, str]:
         with self.transaction(write=True) as db:
-            table = db.table("identities")
-            row = table.get(Query().value == value)
-            if not isinstance(row, dict):
+            row = db.get("identities", value=value)
+            if row is None:
                 raise NotFound(f"{value!r} is not one of your identities")
-            table.remove(doc_ids=[row.doc_id])  # type: ignore[attr-defined]
-            return dict(row)
+            db.remove("identities", value=value)
+            return row
 
 
 class _MemoryOnly(Storage):

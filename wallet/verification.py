@@ -12,6 +12,7 @@ from verifier.extraction import DEFAULT_LIMITS, BadgeVersion
 from .cache import StoreResponseCache
 from .errors import SourceError
 from .files import read_file_limited
+from .settings import issuer_registries, load_settings
 from .store import BadgeRecord, Store
 
 __all__ = ["earner_identities", "is_stale", "refresh_stale", "stored_payload", "verify_records", "verify_sources"]
@@ -42,6 +43,7 @@ def _policy(
         fetch_unknown_contexts=fetch_contexts,
         expected_challenge=challenge,
         expected_domain=domain,
+        registries=issuer_registries(load_settings(store)),
     )
 
 

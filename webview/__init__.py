@@ -1,4 +1,5 @@
-"""The web view: public share pages and the recruiter verify page (Flask app factory, blueprints, Jinja templates).
+"""The web view: the owner's view of the backpack (``/``), public share pages and the recruiter verify page (Flask app
+factory, blueprints, Jinja templates).
 
 Deploy behind a real domain with, for example::
 
@@ -8,35 +9,83 @@ Deploy behind a real domain with, for example::
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
 from . import security, store
 
+if TYPE_CHECKING:
+    from wallet.storage import BackpackStore
+
 __all__ = ["create_app"]
 
 
-def _secret_key(home: Path) -> str:
-    """A per-backpack secret for signing the session cookie (CSRF tokens), created once with mode 0600."""
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = home / "web-secret"
+_SECRET_FILE = "web-secret"
+_SECRET_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_SECRET_MIN_LENGTH = 32
+
+
+def _valid_secret(raw: bytes) -> str | None:
     try:
-        return path.read_text("ascii").strip()
-    except FileNotFoundError:
-        value = secrets.token_urlsafe(48)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text("ascii").strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(value)
+        value = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+    return value if len(value) >= _SECRET_MIN_LENGTH and set(value) <= _SECRET_ALPHABET else None
+
+
+def _secret_key(backpack: BackpackStore) -> str:
+    """The backpack's secret for signing the session cookie (CSRF tokens): one per backpack, however many workers
+    start at once, created complete (never an empty file) with mode 0600. A damaged file (empty, truncated, not
+    ours) is replaced once, under the backpack's lock, so that every worker ends up with the same key."""
+    value = _valid_secret(backpack.read_secret(_SECRET_FILE) or b"")
+    if value is not None:
         return value
+    fresh = secrets.token_urlsafe(48)
+    if backpack.read_secret(_SECRET_FILE) is None and backpack.create_secret_once(_SECRET_FILE, fresh.encode("ascii")):
+        return fresh
+    value = _valid_secret(backpack.read_secret(_SECRET_FILE) or b"")
+    if value is not None:
+        return value  # another worker created it first
+    # Still unusable: repair it, one process at a time, each re-reading after the lock so that only the first repairs.
+    with backpack.locked():
+        value = _valid_secret(backpack.read_secret(_SECRET_FILE) or b"")
+        if value is None:
+            where = backpack.secret_location(_SECRET_FILE)
+            logging.getLogger(__name__).warning("the web secret %s was damaged or missing: made a new one", where)
+            backpack.replace_secret(_SECRET_FILE, fresh.encode("ascii"))
+            value = fresh
+    return value
+
+
+def _unhealthy(app: Flask) -> str | None:
+    """Why this app cannot serve, or None: a load balancer takes a worker out of rotation on a 503."""
+    from wallet.errors import WalletError
+    from wallet.store import Store
+
+    secret = app.config.get("SECRET_KEY")
+    if not secret:
+        return "no secret key"
+    secret_file = app.config.get("SECRET_KEY_FILE")
+    if secret_file:
+        # Workers started later read the file: if it no longer holds this worker's key, their forms and ours differ.
+        try:
+            on_disk = _valid_secret(Path(secret_file).read_bytes())
+        except OSError:
+            on_disk = None
+        if on_disk != secret:
+            return "the web secret file is missing or changed: restart the web view"
+    try:
+        Store(app.config["BACKPACK_HOME"], lock_timeout=5).schema_version()
+    except (WalletError, OSError) as exc:
+        return f"the backpack cannot be read: {exc}"
+    return None
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -53,13 +102,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         TRUSTED_PROXIES=int(os.environ.get("BACKPACK_TRUSTED_PROXIES", "0") or 0),
+        # The owner's view opens without its key only when `backpack serve` binds a loopback address (webview.owner);
+        # a deployment (gunicorn) always asks for the key: OWNER_TOKEN, else the backpack's owner-token file.
+        OWNER_OPEN_ON_LOOPBACK=False,
+        OWNER_TOKEN=None,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
     home = Path(app.config["BACKPACK_HOME"]).expanduser()
     app.config["BACKPACK_HOME"] = str(home)
+    from wallet.store import Store
+
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(home)
+        app.config["SECRET_KEY"] = _secret_key(Store(home))
+        app.config["SECRET_KEY_FILE"] = str(home / _SECRET_FILE)
+
+    Store(home).remove_leftovers()  # what workers killed mid-write left behind, before serving from this backpack
 
     if app.config.get("TRUSTED_PROXIES"):
         # Behind a reverse proxy every request comes from it: trust its X-Forwarded-For for client addresses.
@@ -74,10 +132,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import verify_page
 
     app.register_blueprint(verify_page.bp)
+    from . import owner, vcapi
+
+    app.register_blueprint(vcapi.bp)
+    app.register_blueprint(owner.bp)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> tuple[dict[str, str], int]:
+        problem = _unhealthy(app)
+        if problem:
+            return {"status": "failing", "problem": problem}, 503
+        return {"status": "ok"}, 200
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

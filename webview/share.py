@@ -1,5 +1,12 @@
 """Share pages: ``/s/<token>`` for a shared collection or badge, with live verification, and what hangs off it
 (badge images, the page's QR code, the signed bundle, a compact embeddable view, a status feed for the page's script).
+
+Public, so: requests are rate limited per client address (``SHARE_RATE`` a minute, every route), and an address
+that asked for ``SHARE_MISS_RATE`` unknown tokens in a minute is refused for a while, whatever it asks, so guessing
+learns nothing; tokens are compared in constant time (``wallet.shares.find_share``). Nothing is cacheable without
+asking again (``Cache-Control: no-cache``, with an ETag on images): a link its holder revoked answers 410 at once,
+from every worker, and its images go with it. The counters live in each worker's memory: with several workers an
+address gets up to that many times the rate.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from urllib.parse import urlencode
 
 import segno
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 
 from verifier import FetchPolicy
 from verifier.portfolio import GoneReason, gone_problem
@@ -20,12 +28,15 @@ from wallet import badge_collections as collections
 from wallet import shares
 from wallet.bundle import BundleError, build_bundle
 from wallet.errors import NotFound
+from wallet.holder import holder
+from wallet.link_preview import PREVIEW_SIZE, link_preview_png
 from wallet.settings import fetch_policy, load_settings
 from wallet.shares import PublicBadge
 from wallet.status_words import words_for
 from wallet.store import BadgeRecord, Store
 from wallet.verification import is_stale, refresh_stale
 
+from .security import RateLimiter, too_many_requests
 from .store import get_rechecker, get_store
 
 __all__ = [
@@ -42,6 +53,41 @@ __all__ = [
 
 bp = Blueprint("share", __name__)
 
+_RATE_KEY = "backpack.share_rate_limiter"
+_MISS_KEY = "backpack.share_miss_limiter"
+_PERIOD = 60.0  # SHARE_RATE and SHARE_MISS_RATE are per minute
+_REVALIDATE = "no-cache"  # caches may keep a copy, but must ask again before using it: a revoke shows at once
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    config = state.app.config
+    state.app.extensions[_RATE_KEY] = RateLimiter(int(config.get("SHARE_RATE", 300)), _PERIOD)
+    state.app.extensions[_MISS_KEY] = RateLimiter(int(config.get("SHARE_MISS_RATE", 20)), _PERIOD)
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.before_request
+def _rate_limit() -> None:
+    client = _client()
+    if current_app.extensions[_MISS_KEY].exhausted(client):
+        too_many_requests("Too many links that do not exist were asked for from this address: wait a minute.", 60)
+    limiter: RateLimiter = current_app.extensions[_RATE_KEY]
+    if not limiter.allow(client):
+        too_many_requests(
+            f"These pages allow {limiter.rate} requests a minute from one address: wait a minute and try again.",
+            max(1, round(limiter.per / max(limiter.rate, 1))),
+        )
+
+
+@bp.after_request
+def _revalidate(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", _REVALIDATE)
+    return response
+
 
 def _fetch_policy(store: Store) -> FetchPolicy:
     # The holder's own settings, as in the CLI and the TUI (the public /verify page never uses them).
@@ -57,6 +103,8 @@ class BadgeView:
     word: str
     checked_ago: str
     linkedin_url: str
+    binding: str | None
+    """What binds the badge to the page's holder, in plain words (``wallet.shares.holder_binding``)."""
 
 
 def checked_ago(checked_at: str | None, now: datetime) -> str:
@@ -92,12 +140,14 @@ def linkedin_add_url(badge: PublicBadge, page_url: str) -> str:
 def badge_view(badge: PublicBadge, page_url: str, now: datetime) -> BadgeView:
     """How a share page (the web view's or a share host's) shows ``badge``."""
     words = words_for(badge.status)
+    recipient = badge.report.check("recipient") if badge.report else None
     return BadgeView(
         badge=badge,
         symbol=words.symbol,
         word=words.word,
         checked_ago=checked_ago(badge.checked_at, now),
         linkedin_url=linkedin_add_url(badge, page_url),
+        binding=recipient.message if recipient else None,
     )
 
 
@@ -108,8 +158,16 @@ def preview_badge(views: list[BadgeView]) -> BadgeView | None:
     return raster or next((v for v in views if v.badge.image_type), None)
 
 
+def _holder_did() -> str:
+    """The DID whose key signs this backpack's portfolios (the page's bundle), once per request."""
+    if "holder_did" not in g:
+        g.holder_did = holder(get_store()).did
+    did: str = g.holder_did
+    return did
+
+
 def _badge_view(record: BadgeRecord, page_url: str, now: datetime) -> BadgeView:
-    return badge_view(shares.public_badge(record), page_url, now)
+    return badge_view(shares.public_badge(record, holder_did=_holder_did()), page_url, now)
 
 
 def gone_problem_response(reason: GoneReason, detail: str) -> Response:
@@ -128,6 +186,7 @@ def _active_share(token: str) -> shares.Share:
     store = get_store()
     share = shares.find_share(store, token)
     if share is None:
+        current_app.extensions[_MISS_KEY].allow(_client())  # counts the miss
         abort(404, description="There is no shared portfolio at this address.")
     state = share.state()
     if state != "active":
@@ -209,13 +268,8 @@ def page(token: str) -> Any:
     now = datetime.now(UTC)
     views = [_badge_view(record, page_url, now) for record in records]
     progress = collections.progress(collection, {r.id: r for r in records}) if collection else None
-    display_name = store.get_setting("display_name", "") if store.exists() else ""
-    first_image = preview_badge(views)
-    og_image = (
-        shares.public_url(store) + url_for("share.image", token=token, badge_id=first_image.badge.id)
-        if first_image
-        else None
-    )
+    display_name = load_settings(store).display_name
+    base = shares.public_url(store)
     title = collection.name if collection else views[0].badge.title
     response = Response(
         render_template(
@@ -228,11 +282,12 @@ def page(token: str) -> Any:
             progress=progress,
             views=views,
             page_url=page_url,
-            og_image=og_image,
+            # Link previews fetch these without a session, from anywhere: absolute URLs on the public address.
+            og_image=base + url_for("share.preview", token=token),
+            og_image_size=PREVIEW_SIZE,
+            bundle_url=base + url_for("share.bundle", token=token),
             display_name=display_name,
             checking=bool(g.get("checking")),
-            social_url="https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page_url}),
-            embed_url=shares.public_url(store) + url_for("share.embed", token=token),
         )
     )
     response.vary.add("Accept")  # the same URL serves the signed bundle to `Accept: application/ld+json`
@@ -300,6 +355,36 @@ def qr(token: str) -> Any:
     return response
 
 
+def _preview_summary(records: list[BadgeRecord], collection: collections.Collection | None) -> str:
+    """The status words a link preview shows: the collection's progress, or the badge's status and issuer, as the
+    page's own description says them (never "verified" for a badge that is not)."""
+    if collection is not None:
+        return "Open Badges: " + collections.progress(collection, {r.id: r for r in records}).text
+    badge = shares.public_badge(records[0])
+    issuer = f" from {badge.issuer_name}" if badge.issuer_name else ""
+    return f"{words_for(badge.status).word} Open Badge{issuer}"
+
+
+@bp.get("/s/<token>/preview.png")
+def preview(token: str) -> Any:
+    """The page's link preview picture (1200×630), drawn from what the page shows publicly."""
+    share = _active_share(token)
+    records, collection = _records(share)
+    store = get_store()
+    title = collection.name if collection else shares.public_badge(records[0]).title
+    data = link_preview_png(
+        store,
+        records,
+        title=title,
+        holder_name=load_settings(store).display_name,
+        summary=_preview_summary(records, collection),
+    )
+    response = Response(data, mimetype="image/png")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Cache-Control"] = "public, max-age=600"
+    return response
+
+
 @bp.get("/s/<token>/image/<badge_id>")
 def image(token: str, badge_id: str) -> Any:
     share = _active_share(token)
@@ -312,5 +397,7 @@ def image(token: str, badge_id: str) -> Any:
     response = Response(data, mimetype=media_type)
     # Served as an image only: an SVG's scripts and links stay inert even when opened directly.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    # Revalidated on every use (cheaply: 304 while unchanged), so that unsharing takes the image down at once.
+    response.headers["Cache-Control"] = _REVALIDATE
+    response.add_etag()
+    return response.make_conditional(request)

@@ -17,9 +17,11 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
+from verifier import IssuerRegistry
+from wallet.settings import issuer_registries, load_settings
 from wallet.store import Store
 
-__all__ = ["EXTENSION", "Rechecker", "get_rechecker", "get_store", "init_app", "init_rechecker"]
+__all__ = ["EXTENSION", "Rechecker", "backpack_registries", "get_rechecker", "get_store", "init_app", "init_rechecker"]
 
 EXTENSION = "backpack_rechecker"
 
@@ -30,6 +32,13 @@ def get_store() -> Store:
         g.store = Store(current_app.config["BACKPACK_HOME"])
     store: Store = g.store
     return store
+
+
+def backpack_registries() -> tuple[str | IssuerRegistry, ...]:
+    """The issuer registries the backpack's owner chose (``VerifierPolicy.registries``), for the pages that verify
+    what visitors send; none for an app that serves no backpack (the share host)."""
+    home = current_app.config.get("BACKPACK_HOME")
+    return issuer_registries(load_settings(home)) if home else ()
 
 
 def close_store(_error: BaseException | None = None) -> None:

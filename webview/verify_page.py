@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -48,6 +47,7 @@ from verifier import (
     summarize,
     verify,
 )
+from verifier.extraction import JSONTooDeep, parse_json
 from verifier.http import CachedResponse, Fetcher, MemoryCache, ResponseCache, run_sync
 from wallet.cache import StoreResponseCache
 from wallet.check_words import plain_words
@@ -55,12 +55,14 @@ from wallet.status_words import words_for
 from wallet.store import Store
 
 from .security import RateLimiter
+from .store import backpack_registries
 
-__all__ = ["bp"]
+__all__ = ["LIMITER_KEY", "bp"]
 
 bp = Blueprint("verify", __name__)
 
-_LIMITER_KEY = "backpack.verify_rate_limiter"
+LIMITER_KEY = "backpack.verify_rate_limiter"
+"""Where the app keeps the page's rate limiter (an object with ``allow(client)``, ``rate`` and ``per``)."""
 _RATE_PERIOD = 60.0  # VERIFY_RATE is per minute
 _DEADLINE = 15.0  # seconds for one verification, every fetch included
 _IMAGE_DEADLINE = 5.0  # seconds for fetching the pictures of the badges shown
@@ -170,7 +172,7 @@ class BackpackIssuerCache:
 def _is_badge_document(body: bytes) -> bool:
     """Whether a saved document is a badge (or may be one): anything but plain JSON issuer documents."""
     try:
-        document = json.loads(body)
+        document = parse_json(body)
     except ValueError:
         return True  # a JWT, or something else: not an issuer document this page would use from a saved copy
     if not isinstance(document, dict):
@@ -329,7 +331,7 @@ def _uploads_in_memory(_endpoint: str | None, _values: dict[str, Any] | None) ->
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    state.app.extensions[_LIMITER_KEY] = RateLimiter(int(state.app.config["VERIFY_RATE"]), _RATE_PERIOD)
+    state.app.extensions[LIMITER_KEY] = RateLimiter(int(state.app.config["VERIFY_RATE"]), _RATE_PERIOD)
 
 
 def _no_store(response: Response) -> Response:
@@ -383,7 +385,7 @@ def _verify_link(link: str) -> Response:
 
 
 def _rate_limited() -> Response | None:
-    limiter: RateLimiter = current_app.extensions[_LIMITER_KEY]
+    limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
     if limiter.allow(request.remote_addr or "unknown"):
         return None
     wait = max(1, math.ceil(limiter.per / max(limiter.rate, 1)))
@@ -470,6 +472,8 @@ def _read(given: Given) -> Read:
 
 
 def _no_badge_sentence(problem: ExtractionError, kind: str) -> str:
+    if isinstance(problem, JSONTooDeep):
+        return "It is nested too deeply to be checked here."
     if kind == "text" and not isinstance(problem, InputTooLarge):
         return "This is neither a badge's link nor a badge's data (JSON or a JWT)."
     if isinstance(problem, InputTooLarge):
@@ -607,6 +611,7 @@ def _verify_given(given: Given, belongs_to: str | None) -> Response:
     policy = VerifierPolicy(
         fetch=FetchPolicy(allow_private_network=bool(current_app.config["ALLOW_PRIVATE_NETWORK"]), deadline=_DEADLINE),
         recipients=(belongs_to,) if belongs_to else (),
+        registries=backpack_registries(),
     )
     report = verify(read.payload, policy=policy, label=given.label, cache=cache)
     if read.location:

@@ -10,6 +10,7 @@ Screenshots are written to ``tests/artifacts/`` (git-ignored) for people to look
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,6 +89,8 @@ class _Chromium:
     def get(self) -> Browser:
         if self._browser is None:
             executable = chromium_path()
+            if executable is None and os.environ.get("CI", "").lower() == "true":
+                pytest.fail("no Chromium at /usr/bin/chromium, and CI=true: the browser tests must run in CI")
             if executable is None:
                 pytest.skip(
                     "no Chromium at /usr/bin/chromium: run scripts/setup --tests as root (apt-get install chromium)"

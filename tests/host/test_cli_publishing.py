@@ -81,7 +81,8 @@ def test_publish_update_list_unpublish(
 
     checked = run(runner, home, "verify", url, "--allow-private-network")
     assert checked.exit_code == 1, checked.output
-    assert "withdrawn by its holder" in checked.stdout and "revoked" not in checked.stdout.lower()
+    # Plain words: the holder withdrew the link; no issuer revoked anything.
+    assert "has withdrawn it" in checked.stdout and "revoked" not in checked.stdout.lower()
 
 
 @sqlite_only
@@ -117,7 +118,7 @@ def test_another_holder_can_neither_overwrite_nor_withdraw(
 
 def _copy_publication(wallet: Wallet, publication: Publication) -> None:
     with wallet.store.transaction(write=True) as db:
-        db.table("publications").insert(publication.to_dict())
+        db.insert("publications", publication.to_dict())
 
 
 def test_publish_refuses_without_a_host_or_with_bad_options(

@@ -3,9 +3,11 @@ of stale results, expired pages, rate limits, the recruiter verify page, negotia
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -130,3 +132,18 @@ def test_challenge_names_the_public_domain(make_app: Callable[..., Flask]) -> No
 def test_each_host_app_has_its_own_rechecker(make_app: Callable[..., Flask]) -> None:
     first, second = make_app(), make_app()
     assert get_rechecker(first) is not get_rechecker(second)  # no thread pool shared across apps in a process
+
+
+def test_health_fails_when_the_database_cannot_be_read(tmp_path: Path) -> None:
+    database = tmp_path / "host.sqlite3"
+    store = SqlHostStore(f"sqlite:///{database}")
+    try:
+        client = create_host_app({"STORE": store, "PUBLIC_URL": "http://host.test", "TESTING": True}).test_client()
+        assert client.get("/healthz").get_json() == {"status": "ok"}
+        with sqlite3.connect(database) as damage:  # the database loses its portfolios table under the app
+            damage.execute("DROP TABLE portfolios")
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.get_json()["problem"] == "the database cannot be read"
+    finally:
+        store.close()

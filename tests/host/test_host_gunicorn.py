@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from host_helpers import Wallet, free_port
 
+from wallet import badge_collections as collections
 from wallet.publishing import publish, unpublish
 from webview.host import migrate
 
@@ -76,3 +78,43 @@ def test_two_workers_serve_the_same_data(gunicorn_host: tuple[str, int], make_wa
     # A challenge issued by one worker is accepted by the other: the withdrawal goes through, for every worker.
     unpublish(wallet.store, publication.url)
     assert {httpx.get(publication.url, headers={"Connection": "close"}).status_code for _ in range(10)} == {410}
+
+
+def test_parallel_publish_withdraw_and_view_on_two_workers(
+    gunicorn_host: tuple[str, int], make_wallet: Callable[..., Wallet]
+) -> None:
+    """Four holders publish, view and withdraw at the same time through two workers: each page shows its own
+    holder's badges only, and a withdrawal holds on every worker."""
+    url, _master = gunicorn_host
+    names = ("ada", "grace", "alan", "edsger")
+    wallets = [make_wallet(name) for name in names]
+    for name, wallet in zip(names, wallets, strict=True):
+        collections.rename_collection(wallet.store, wallet.collection.id, f"{name} portfolio")
+
+    def view(address: str) -> httpx.Response:
+        return httpx.get(address, headers={"Connection": "close"}, timeout=60)
+
+    def publish_and_view(wallet: Wallet) -> tuple[Wallet, str, list[str]]:
+        publication = publish(wallet.store, wallet.collection.id, url)
+        return wallet, publication.url, [view(publication.url).text for _ in range(4)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        published = list(pool.map(publish_and_view, wallets))
+    for name, (_wallet, _address, pages) in zip(names, published, strict=True):
+        for page in pages:
+            assert page.count('class="badge"') == 2
+            assert f"<h1>{name} portfolio</h1>" in page  # each holder's own page, never another's
+            assert not any(f"{other} portfolio" in page for other in names if other != name)
+
+    # Half withdraw while everyone views: the withdrawn answer 410 everywhere, the others stay whole.
+    leaving, staying = published[:2], published[2:]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        gone = [pool.submit(unpublish, wallet.store, address) for wallet, address, _ in leaving]
+        views = [pool.submit(view, address) for _wallet, address, _ in staying for _ in range(6)]
+        for future in gone:
+            future.result()
+        assert {future.result().status_code for future in views} == {200}
+    for _wallet, address, _ in leaving:
+        assert {view(address).status_code for _ in range(6)} == {410}
+    for _wallet, address, _ in staying:
+        assert {view(address).status_code for _ in range(6)} == {200}

@@ -92,6 +92,22 @@ def test_publish_view_withdraw(host_server: HostServer, make_wallet: Callable[..
     assert stored is not None and stored.presentation is None  # the host keeps no copy after a withdrawal
 
 
+def test_a_published_page_names_its_holder_as_they_signed_it(
+    host_server: HostServer, make_wallet: Callable[..., Wallet]
+) -> None:
+    wallet = make_wallet("ada")
+    wallet.store.set_setting("display_name", "Ada Lovelace")
+    publication = publish(wallet.store, "Job applications", host_server.url)
+    html = _page(publication.url).text
+    assert '<p class="owner">A portfolio of Ada Lovelace</p>' in html
+    # Each badge was issued to the key that signed the page: the page says so, in plain words.
+    assert html.count("Belongs to:</strong> issued to the holder of this page&#39;s key") == 2
+    # No owner-only action on the public page.
+    assert "linkedin.com" not in html and "<textarea" not in html
+    bundle = _page(publication.url + "/bundle.jsonld").json()
+    assert bundle["holder"] == {"id": wallet.did, "name": "Ada Lovelace"}
+
+
 def test_another_holder_can_neither_overwrite_nor_withdraw(
     host_server: HostServer, make_wallet: Callable[..., Wallet]
 ) -> None:

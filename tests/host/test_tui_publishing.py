@@ -98,7 +98,7 @@ def test_a_refusal_is_a_notification(host_server: HostServer, make_wallet: Calla
     # Eve's backpack remembers the same page name for her collection (a copied backpack): the host refuses her.
     with eve.store.transaction(write=True) as db:
         [mine] = published(ada.store)
-        db.table("publications").insert({**mine.to_dict(), "collection_id": eve.collection.id})
+        db.insert("publications", {**mine.to_dict(), "collection_id": eve.collection.id})
 
     async def main() -> None:
         app = make_app(eve.store)

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from wallet.demo import seed_demo
+from wallet.badge_collections import delete_collection
+from wallet.demo import DEMO_COLLECTION, seed_demo
 from wallet.store import Store
 
 __all__ = ["FROZEN_AT", "demo_store", "demo_template", "freeze_store"]
@@ -39,12 +40,11 @@ def freeze_store(store: Store, *, checked_at: str = FROZEN_AT) -> None:
         return value
 
     with store.transaction(write=True) as db:
-        table = db.table("badges")
-        for row in table.all():
+        for row in db.all("badges"):
             changed = fixed(dict(row))
             if changed.get("verification"):
                 changed["verification"]["checked_at"] = checked_at
-            table.update(changed, doc_ids=[row.doc_id])
+            db.update("badges", changed, id=row["id"])
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("tui-demo") / "backpack"
     store = Store(home)
     assert seed_demo(store) == 8
+    # The collection tests start from none: the demo's own "Demo" collection goes (its badges stay).
+    delete_collection(store, DEMO_COLLECTION)
     freeze_store(store)
     return home
 

@@ -15,8 +15,9 @@ from textual.widgets import DataTable, OptionList, Static
 from verifier import FetchPolicy, VerifierPolicy, verify
 from wallet import badge_collections as collections
 from wallet import shares
+from wallet.badge_collections import delete_collection
 from wallet.cache import StoreResponseCache
-from wallet.demo import seed_demo
+from wallet.demo import DEMO_COLLECTION, seed_demo
 from wallet.store import Store
 from wallet.tui import BackpackApp, make_app
 from wallet.tui.dialogs.choose import ChooseDialog
@@ -33,6 +34,7 @@ Scenario = Callable[[BackpackApp, Pilot[None]], Awaitable[None]]
 @pytest.fixture
 def demo(store: Store) -> Store:
     seed_demo(store)
+    delete_collection(store, DEMO_COLLECTION)  # these tests start from no collection
     return store
 
 
@@ -88,7 +90,7 @@ def test_create_add_reorder_take_out_and_rename(demo: Store) -> None:
         assert badge_names(demo, created) == ["Accessible Web Design", "Cloud Fundamentals", "Community Mentor"]
         listing = screen.query_one("#coll-list", OptionList)
         assert listing.option_count == 1
-        assert str(listing.get_option_at_index(0).prompt).endswith("3 badges · 1 expired · 1 revoked")
+        assert str(listing.get_option_at_index(0).prompt).endswith("1 of 3 earned · 1 expired · 1 revoked")
 
         # Tab to the badges: the cursor is on the badge added last; move it up twice, then down once.
         await pilot.press("tab")
@@ -265,3 +267,29 @@ def test_the_terminal_qr_code_scans_back_to_the_url() -> None:
                 pixels[x, 2 * row + 1] = 0
     image = image.resize((image.width * 8, image.height * 8), Image.Resampling.NEAREST)
     assert scan_qr_codes(image) == [url]
+
+
+def test_sharing_a_badge_that_names_its_earner_by_email_asks_first(store: Store) -> None:
+    from ob3_issuer import EARNER_EMAIL, OB3Issuer, ed25519_key
+
+    from wallet.importer import LoadedSource, import_bytes
+
+    issuer = OB3Issuer.did_key(ed25519_key("tui-privacy"), name="Privacy Academy")
+    credential = issuer.sign(issuer.credential("plain", hashed=False, subject_id=None))
+    [(record, _)] = import_bytes(store, LoadedSource(kind="text", ref="t", data=json.dumps(credential).encode()))
+    collections.create_collection(store, "Plain")
+    collections.add_badges(store, "Plain", [record.id])
+
+    async def scenario(app: BackpackApp, pilot: Pilot[None]) -> None:
+        await open_collections(app, pilot)
+        for key, shared in (("n", False), ("y", True)):
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmDialog)
+            assert EARNER_EMAIL in app.screen.question
+            await pilot.press(key)
+            await pilot.pause()
+            assert bool(shares.list_shares(store)) is shared
+        assert isinstance(app.screen, ShareDialog)
+
+    drive(store, scenario)

@@ -439,3 +439,35 @@ def test_validate_public_url(raw: str, expected: str | None) -> None:
             check(raw)
     else:
         assert check(raw) == expected
+
+
+def test_offer_link_with_a_pin_dialog(store: Store) -> None:
+    from receiving_issuer import LoopbackIssuer
+
+    assert classify_input("openid-credential-offer://?credential_offer_uri=x").source is not None
+
+    async def scenario(link: str) -> None:
+        app = make_app(store, fetch_policy=FetchPolicy(allow_private_network=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("i")
+            dialog = app.screen
+            assert isinstance(dialog, ImportDialog)
+            field = dialog.query_one("#source", Input)
+            field.focus()
+            field.value = link
+            await pilot.press("enter")
+            for _ in range(100):  # the import runs in a thread until it needs the PIN
+                await pilot.pause(0.05)
+                if isinstance(app.screen, TextInputDialog):
+                    break
+            assert isinstance(app.screen, TextInputDialog)
+            assert "4-character PIN" in str(app.screen.prompt) and "Sent by email" in str(app.screen.prompt)
+            app.screen.query_one(Input).value = "4921"
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert dialog.summary is not None and dialog.summary.headline == "1 imported, 0 updated, 0 failed"
+
+    with LoopbackIssuer() as issuer:
+        asyncio.run(scenario(issuer.offer(tx_code="4921", by_reference=True)))
+    assert [r.verification["status"] for r in store.list_badges() if r.verification] == ["valid"]

@@ -68,10 +68,8 @@ def test_collections_screen(snap_compare: Any, demo_store: Store) -> None:
     )
     collections_lib.create_collection(demo_store, "Teamwork", planned=["Facilitation"])
     with demo_store.transaction(write=True) as db:  # collection ids are random and times are now: fix them
-        table = db.table("collections")
-        for index, row in enumerate(table.all()):
-            table.update(
-                {"id": f"c0ffee000{index}", "created_at": FIXED_TIME, "updated_at": FIXED_TIME}, doc_ids=[row.doc_id]
-            )
+        for index, row in enumerate(db.all("collections")):
+            fixed = {"id": f"c0ffee000{index}", "created_at": FIXED_TIME, "updated_at": FIXED_TIME}
+            db.update("collections", fixed, id=row["id"])
     app = make_app(demo_store, fetch_policy=FetchPolicy(offline=True))
     assert snap_compare(app, terminal_size=SIZE, run_before=prepare("c"))

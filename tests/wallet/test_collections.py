@@ -248,9 +248,10 @@ def test_revoked_and_expired_badges_are_shown_not_dropped(demo: Store, ids: dict
     collections.add_badges(demo, "Path", [ids[name] for name in VALID[:2] + EXPIRED + REVOKED[:1]])
     badges = {record.id: record for record in demo.list_badges()}
     progress = collections.progress(collections.get_collection(demo, "Path"), badges)
-    assert (progress.earned, progress.total) == (5, 6)  # still counted: nothing disappears silently
+    # Held but not earned: only valid badges count as earned, and the others are named, so nothing disappears.
+    assert (progress.earned, progress.total) == (2, 6)
     assert progress.statuses == {"valid": 2, "expired": 2, "revoked": 1}
-    assert progress.text == "5 of 6 earned · 2 expired · 1 revoked"
+    assert progress.text == "2 of 6 earned · 2 expired · 1 revoked"
 
 
 def test_a_badge_found_revoked_later_shows_in_the_progress(demo: Store, ids: dict[str, str]) -> None:
@@ -264,7 +265,7 @@ def test_a_badge_found_revoked_later_shows_in_the_progress(demo: Store, ids: dic
     report.add("revocation", "failed", "revoked by the issuer")
     demo.save_reports({py: report.to_dict()})
     after = {record.id: record for record in demo.list_badges()}
-    assert collections.progress(collections.get_collection(demo, "Path"), after).text == "2 badges · 1 revoked"
+    assert collections.progress(collections.get_collection(demo, "Path"), after).text == "1 of 2 earned · 1 revoked"
 
 
 def test_a_badge_never_verified_counts_as_unchecked(store: Store, demo_file_bytes: dict[str, bytes]) -> None:
@@ -276,7 +277,18 @@ def test_a_badge_never_verified_counts_as_unchecked(store: Store, demo_file_byte
     collection = collections.add_badges(store, "Path", [record.id])
     progress = collections.progress(collection, {record.id: record})
     assert progress.statuses == {"unchecked": 1}
-    assert progress.text == "1 of 2 earned · 1 unchecked"
+    assert progress.text == "0 of 2 earned · 1 not checked yet"
+
+
+def test_progress_names_every_way_a_badge_falls_short(demo: Store, ids: dict[str, str]) -> None:
+    collections.create_collection(demo, "Job")
+    collections.add_badges(demo, "Job", [ids[name] for name in VALID[:2] + EXPIRED[:1] + ["Git Essentials"]])
+    report = Report.from_dict(demo.get_badge(ids["Git Essentials"]).verification)  # type: ignore[arg-type]
+    report.add("fetched", "error", "could not fetch the issuer")
+    demo.save_reports({ids["Git Essentials"]: report.to_dict()})
+    badges = {record.id: record for record in demo.list_badges()}
+    progress = collections.progress(collections.get_collection(demo, "Job"), badges)
+    assert progress.text == "2 of 4 earned · 1 expired · 1 could not be checked"
 
 
 # -- the holder key ------------------------------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def test_active_share_for_badge_is_the_newest_active_one(demo: Store, monkeypatc
     shares.revoke_share(demo, march.token)
     assert shares.active_share_for_badge(demo, badge) == february
     with demo.transaction(write=True) as db:  # february's link runs out
-        db.table("shares").update({"expires_at": "2020-01-01T00:00:00Z"}, lambda row: row["token"] == february.token)
+        db.update("shares", {"expires_at": "2020-01-01T00:00:00Z"}, token=february.token)
     assert shares.active_share_for_badge(demo, badge) == january
     shares.revoke_share(demo, january.token)
     assert shares.active_share_for_badge(demo, badge) is None
@@ -235,7 +235,10 @@ def test_the_public_view_of_a_badge_never_holds_the_earners_identity(demo: Store
     assert badge.report is not None and badge.report.badge.recipient is None
     recipient = badge.report.check("recipient")
     assert recipient is not None and recipient.outcome == "passed"
-    assert recipient.message == "issued to the owner of this portfolio (their identity is not shown)"
+    # What binds it to the holder, in plain words: the demo badge names a hashed e-mail address.
+    assert recipient.message == (
+        "issued to a hashed e-mail address: ask the candidate for it, then check it on the verify page"
+    )
     # What the public may see is all there.
     assert (badge.id, badge.title, badge.status) == (record.id, "Python Foundations", "valid")
     assert badge.issuer_name == record.info.issuer_name and badge.issued == record.info.issued_date
@@ -252,7 +255,7 @@ def test_public_report_redacts_every_badge_of_a_bundle() -> None:
     outer.add("recipient", "skipped", "a bundle names no recipient")
     public = shares.public_report(outer)
     assert "example.org" not in json.dumps(public.to_dict())
-    assert public.items[0].checks[0].message == "not issued to the owner of this portfolio"
+    assert public.items[0].checks[0].message == "issued to someone other than this portfolio's holder"
     assert public.checks[0].message == "the recipient was not checked"
     assert inner.badge.recipient == "me@example.org"  # a copy: the report given stays as it was
 
@@ -280,9 +283,13 @@ def test_a_hosts_public_report_says_whether_the_badge_is_the_holders() -> None:
     public_mine = shares.public_report(mine, holder_did=holder_did)
     public_email = shares.public_report(by_email, holder_did=holder_did)
     assert public_mine.check("recipient") == CheckResult(
-        "recipient", "passed", "issued to the holder who published this page (they proved it with their key)"
+        "recipient", "passed", "issued to the holder of this page's key (the portfolio on this page is signed with it)"
     )
-    assert public_email.check("recipient").outcome == "skipped"  # type: ignore[union-attr]
+    assert public_email.check("recipient") == CheckResult(
+        "recipient",
+        "skipped",
+        "issued to an e-mail address (not shown here): ask the candidate for it, then check it on the verify page",
+    )
     assert "example.org" not in json.dumps(public_email.to_dict()) and public_mine.badge.recipient is None
     # Redacting again (a share page reading what a host stored) keeps the host's words.
     assert shares.public_report(public_mine) == public_mine
@@ -313,3 +320,49 @@ def test_the_public_view_of_a_badge_known_by_its_report_only() -> None:
     assert shares.public_image_type("https://issuer.example/badge") == "image/*"
     assert shares.public_image_type("data:text/html,<script>") is None
     assert shares.public_image_type("file:///etc/passwd") is None
+
+
+HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+ASK = "ask the candidate for it, then check it on the verify page"
+KEY = "issued to the holder of this page's key (the portfolio on this page is signed with it)"
+OTHER_DID = "issued to a DID other than this page's key: ask the candidate to prove it is theirs"
+
+
+@pytest.mark.parametrize(
+    ("recipient", "outcome", "words"),
+    [
+        (f"{HOLDER}#key-1", "failed", KEY),
+        ("did:web:someone.example", "passed", OTHER_DID),
+        ("hashed email", "passed", f"issued to a hashed e-mail address: {ASK}"),
+        ("hashed emailAddress", "passed", f"issued to a hashed e-mail address: {ASK}"),
+        ("hashed url", "passed", f"issued to a hashed web address: {ASK}"),
+        ("hashed phoneNumber", "passed", f"issued to a hashed phone number: {ASK}"),
+        ("hashed sourcedId", "passed", f"issued to a hashed identifier: {ASK}"),
+        ("ada@example.org", "passed", f"issued to an e-mail address (not shown here): {ASK}"),
+        ("https://ada.example.org/", "passed", f"issued to a web address (not shown here): {ASK}"),
+        ("ada@example.org", "failed", "issued to someone other than this portfolio's holder"),
+        ("ada@example.org", "warning", "the recipient was not checked"),
+    ],
+)
+def test_a_share_page_says_what_binds_each_badge_to_its_holder(recipient: str, outcome: str, words: str) -> None:
+    report = Report(source="s", checked_at="2026-01-01T00:00:00Z", badge=BadgeDisplay(recipient=recipient))
+    report.add("recipient", outcome, f"technical words about {recipient}")  # type: ignore[arg-type]
+    assert shares.holder_binding(report, holder_did=HOLDER) == words
+    public = shares.public_report(report, holder_did=HOLDER, proven=False)
+    check = public.check("recipient")
+    assert check is not None and check.message == words
+    assert public.badge.recipient is None and "technical words" not in json.dumps(public.to_dict())
+    assert recipient.startswith(("hashed ", HOLDER)) or recipient not in json.dumps(public.to_dict())
+    assert shares.public_report(public) == public  # redacting again keeps the words
+
+
+def test_the_share_page_of_a_badge_issued_to_the_backpacks_key_says_so(demo: Store) -> None:
+    from wallet.holder import holder
+
+    record = demo.get_badge(ids(demo)["Python Foundations"])
+    assert record.report is not None
+    did = holder(demo).did
+    mine = replace(record.report, badge=replace(record.report.badge, recipient=did))
+    record = replace(record, verification=mine.to_dict())
+    check = shares.public_badge(record, holder_did=did).report.check("recipient")  # type: ignore[union-attr]
+    assert check is not None and check.outcome == "passed" and "this page's key" in check.message

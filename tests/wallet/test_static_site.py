@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import hostile_web
 import pytest
 from ob3_issuer import EARNER_EMAIL, OB3Issuer, ed25519_key
 
@@ -230,3 +231,16 @@ def test_a_folder_it_wrote_is_updated_and_other_files_are_kept(demo_collection: 
     assert {n for n in after if n.startswith("images/")} == before - {f"images/{dropped}.png"}
     assert "qr.svg" in after and dropped not in after["index.html"].decode()
     assert json.loads(after[MARKER])["files"] == sorted(set(after) - {MARKER, "CNAME"})
+
+
+@pytest.mark.parametrize("index", range(len(hostile_web.XSS)))
+def test_the_xss_corpus_is_inert_in_the_static_page(store: Store, tmp_path: Path, index: int) -> None:
+    text = hostile_web.XSS[index]
+    url = hostile_web.XSS_URLS[index % len(hostile_web.XSS_URLS)]
+    badge = _issue(store, f"xss-{index}", name=text, issuer_name=text, description=text, image={"id": url})
+    collections.create_collection(store, f"c{index}", description=text)
+    collections.add_badges(store, f"c{index}", [badge])
+    site = write_static_portfolio(
+        store, f"c{index}", tmp_path / "s", check_url=CHECK, fetch_policy=OFFLINE, page_url=PAGE
+    )
+    hostile_web.assert_inert((site / "index.html").read_text(), shown=(text,))

@@ -344,7 +344,25 @@ def test_an_old_or_odd_summary_still_loads() -> None:
         {**make_record("id:https://issuer.example/o.json").to_dict(), "summary": {"name": 7, "legacy": "x"}}
     )
     assert record.info.name is None and record.info.issuer == ""
-    assert record.display_name == "(hosted: issuer.example)"
+    assert record.display_name == "Badge"  # no name in the badge: the file it came from names it
+
+
+@pytest.mark.parametrize(
+    ("kind", "ref", "shown"),
+    [
+        ("file", "/home/ada/Downloads/python_foundations-2026.png", "Python foundations 2026"),
+        ("file", "/tmp/Team Leadership.svg", "Team Leadership"),
+        ("file", "/tmp/42.png", "(hosted: issuer.example)"),  # a number names nothing
+        ("url", "https://issuer.example/o.json", "(hosted: issuer.example)"),
+        ("text", "<stdin>", "(hosted: issuer.example)"),
+    ],
+)
+def test_a_badge_without_a_name_is_named_after_its_file(kind: str, ref: str, shown: str) -> None:
+    record = make_record("id:https://issuer.example/o.json", name="")
+    record = replace(record, source=replace(record.source, kind=kind, ref=ref))
+    assert record.display_name == shown
+    named = replace(record, summary={"name": "Python Foundations"})
+    assert named.display_name == "Python Foundations"  # the badge's own name always wins
 
 
 def test_the_last_report_is_typed_and_unchecked_badges_have_none() -> None:

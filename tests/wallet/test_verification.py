@@ -12,7 +12,6 @@ import pytest
 from cli_fixtures import *  # noqa: F403 - the issuer_server and issuer fixtures
 from cli_fixtures import EARNER, ISSUED_ON, local_policy
 from issuer import IssuerFixture, IssuerServer, bake_png, json_text, qr_photo
-from tinydb import Query
 
 from verifier import FetchPolicy
 from wallet.importer import LoadedSource, import_bytes
@@ -205,10 +204,9 @@ def test_verify_sources_reports_unreadable_inputs_in_place(store: Store, good: d
 
 def _backdate(store: Store, badge_id: str, checked_at: str) -> None:
     with store.transaction(write=True) as db:
-        table = db.table("badges")
-        row = table.get(Query().id == badge_id)
-        assert isinstance(row, dict)
-        table.update({"verification": {**row["verification"], "checked_at": checked_at}}, doc_ids=[row.doc_id])
+        row = db.get("badges", id=badge_id)
+        assert row is not None
+        db.update("badges", {"verification": {**row["verification"], "checked_at": checked_at}}, id=badge_id)
 
 
 def test_refresh_stale_verifies_only_the_results_older_than_the_limit(

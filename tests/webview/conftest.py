@@ -24,7 +24,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from wallet.demo import seed_demo
+from wallet.badge_collections import delete_collection
+from wallet.demo import DEMO_COLLECTION, seed_demo
 from wallet.store import Store
 
 
@@ -38,6 +39,8 @@ def _no_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
 def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("web-demo") / "home"
     assert seed_demo(Store(home)) == 8
+    # The web tests build their own collections: the demo's own "Demo" collection goes (its badges stay).
+    delete_collection(Store(home), DEMO_COLLECTION)
     return home
 
 
@@ -113,9 +116,8 @@ def age_reports(web_store: Store) -> Callable[[float], None]:
         checked = (datetime.now(UTC) - timedelta(seconds=seconds)).replace(microsecond=0)
         stamp = checked.isoformat().replace("+00:00", "Z")
         with web_store.transaction(write=True) as db:
-            table = db.table("badges")
-            for row in table.all():
+            for row in db.all("badges"):
                 if row.get("verification"):
-                    table.update({"verification": {**row["verification"], "checked_at": stamp}}, doc_ids=[row.doc_id])
+                    db.update("badges", {"verification": {**row["verification"], "checked_at": stamp}}, id=row["id"])
 
     return age

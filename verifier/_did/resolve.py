@@ -19,7 +19,6 @@ Every failure raises a ``DidResolutionError`` whose message can go straight into
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .._errors import FetchError
-from .._json import as_list
+from .._errors import FetchError, JSONTooDeep
+from .._json import as_list, parse_json
 from .keys import (
     InvalidKey,
     PublicKey,
@@ -181,8 +180,10 @@ def did_jwk_document(did: str) -> dict[str, Any]:
     (a ``"use": "enc"`` key only does key agreement, so it can never sign a credential)."""
     msid = _require_method(did, "jwk")
     try:
-        jwk = json.loads(b64url_decode(msid).decode("utf-8"))
-    except (InvalidKey, ValueError, RecursionError) as exc:
+        jwk = parse_json(b64url_decode(msid).decode("utf-8"))
+    except JSONTooDeep as exc:
+        raise DidResolutionError(f"{_short(did)} is not a valid did:jwk: {exc}") from None
+    except (InvalidKey, ValueError) as exc:
         raise DidResolutionError(f"{_short(did)} is not a valid did:jwk: not base64url-encoded JSON") from exc
     if not isinstance(jwk, dict):
         raise DidResolutionError(f"{_short(did)} is not a valid did:jwk: the JWK is not a JSON object")
@@ -239,8 +240,10 @@ async def _fetch_json(url: str, fetcher: DocumentFetcher, subject: str) -> Any:
     if not result.ok:
         raise DidResolutionError(f"cannot fetch {subject}: {url} answered HTTP {result.status}")
     try:
-        return json.loads(result.body)
-    except (ValueError, RecursionError) as exc:
+        return parse_json(result.body)
+    except JSONTooDeep as exc:
+        raise DidResolutionError(f"{subject} at {url} is refused: {exc}") from None
+    except ValueError as exc:
         raise DidResolutionError(f"{subject} at {url} is not valid JSON") from exc
 
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._errors import FetchError, VerifierError
+from .._errors import FetchError, InputTooLarge, JSONTooDeep, VerifierError
 from .._extract import extract
-from .._json import as_list, as_object, node_id, text_of
+from .._json import as_list, as_object, node_id, parse_json, text_of
 from .._payload import Payload, classify_payload, detect_version
 from .._problems import gone_reason
 from .._report import BadgeDisplay, Report
@@ -177,7 +177,7 @@ async def _display_only(run: Run, assertion: dict[str, Any]) -> None:
         if isinstance(value, str):
             try:
                 result = await run.fetcher.fetch(value, kind="json")
-                value = json.loads(result.body) if result.ok else None
+                value = parse_json(result.body) if result.ok else None
             except (FetchError, ValueError):
                 value = None
         if not isinstance(value, dict):
@@ -255,6 +255,9 @@ async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, 
         # The URL may serve the baked image itself.
         try:
             payload = extract(body).payload
+        except InputTooLarge as exc:  # a limit of the backpack's, which says nothing against the badge
+            report.add("fetched", "error", f"{url} serves a badge the backpack cannot read: {exc}")
+            return
         except VerifierError as exc:
             report.add("fetched", "failed", f"{url} serves neither JSON nor a baked badge: {exc}")
             return
@@ -276,7 +279,10 @@ async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, 
         )
         return
     try:
-        assertion = json.loads(body)
+        assertion = parse_json(body)
+    except JSONTooDeep as exc:
+        report.add("fetched", "error", f"the document at {url} is refused: {exc}")
+        return
     except ValueError:
         report.add("fetched", "failed", f"{url} does not serve JSON")
         return
@@ -450,7 +456,7 @@ async def _check_legacy_signature(
     pem: Any = text
     if text.startswith("{"):
         try:
-            pem = as_object(json.loads(text)).get("publicKeyPem")
+            pem = as_object(parse_json(text)).get("publicKeyPem")
         except ValueError:
             pem = None
     if not isinstance(pem, str) or "-----BEGIN" not in pem:

@@ -16,7 +16,6 @@ A JOSE header names its key in one of four ways, and each says something differe
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -34,7 +33,8 @@ from .._did.resolve import (
     resolve_verification_method,
     same_key,
 )
-from .._errors import FetchError
+from .._errors import FetchError, JSONTooDeep
+from .._json import parse_json
 from .._report import Outcome
 from .._run import Run
 
@@ -145,8 +145,10 @@ async def _fetch_list(run: Run, url: str, where: str) -> dict[str, Any] | str | 
     if not result.ok:
         return f"{where}: {url} answered HTTP {result.status}"
     try:
-        document = json.loads(result.body)
-    except (ValueError, RecursionError):
+        document = parse_json(result.body)
+    except JSONTooDeep as exc:
+        return f"{where} is refused: {exc}"
+    except ValueError:
         return f"{where} is not JSON"
     return document if isinstance(document, dict) else f"{where} is not a JSON object"
 
@@ -215,8 +217,8 @@ async def _bare_jwk_at(run: Run, url: str) -> PublicKey | tuple[Outcome, str] | 
     anything else."""
     try:
         result = await run.fetcher.fetch(url.split("#", 1)[0], kind="json")
-        document = json.loads(result.body) if result.ok else None
-    except (FetchError, ValueError, RecursionError):
+        document = parse_json(result.body) if result.ok else None
+    except (FetchError, ValueError):
         return None
     if not isinstance(document, dict) or "kty" not in document:
         return None

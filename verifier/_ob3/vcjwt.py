@@ -6,7 +6,6 @@ credential afterwards, and expiry is left to the validity checks so an expired c
 
 from __future__ import annotations
 
-import json
 import warnings
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from joserfc.jwk import import_key
 
 from .._did.keys import PublicKey, b64url_decode
 from .._jose import jws_registry
+from .._json import parse_json
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -57,13 +57,15 @@ def parse_jwt(token: str, *, typs: tuple[str, ...] = CREDENTIAL_TYPS) -> tuple[d
     if len(parts) != 3:
         raise JwtProblem("not a compact JWS (three base64url parts expected)")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        claims = json.loads(b64url_decode(parts[1]))
+        header = parse_json(b64url_decode(parts[0]))
+        claims = parse_json(b64url_decode(parts[1]))
     except ValueError as exc:
         raise JwtProblem(f"the JWS does not decode: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise JwtProblem("the JWS header and payload must be JSON objects")
     algorithm = header.get("alg")
+    if algorithm is not None and not isinstance(algorithm, str):  # an object or array cannot even be looked up
+        raise JwtProblem(f"the JWS algorithm must be a name, not {_json_kind(algorithm)}")
     if algorithm not in ALLOWED_ALGORITHMS:
         raise JwtProblem(f"JWS algorithm {algorithm!r} is not allowed (allowed: {', '.join(ALLOWED_ALGORITHMS)})")
     if "jwk" in header and isinstance(header["jwk"], dict) and ("d" in header["jwk"] or "k" in header["jwk"]):
@@ -74,6 +76,11 @@ def parse_jwt(token: str, *, typs: tuple[str, ...] = CREDENTIAL_TYPS) -> tuple[d
     if typ is not None and str(typ).lower() not in typs:
         raise JwtProblem(f"unexpected JWS typ {typ!r}")
     return header, claims
+
+
+def _json_kind(value: Any) -> str:
+    kinds: dict[type, str] = {dict: "an object", list: "an array", bool: "true or false"}
+    return kinds.get(type(value), "a number")
 
 
 def credential_of(claims: dict[str, Any]) -> tuple[dict[str, Any], str]:

@@ -2,8 +2,8 @@
 
 One module per command group — ``badges`` (import, verify, recheck, list, show, remove, extract, bake), ``collection``,
 ``sharing`` (export, share, unshare, shares), ``publishing`` (publish, unpublish, published), ``identities`` (identity,
-settings), ``serving`` (serve, demo), ``hosting`` (host serve, host migrate) — each command parsing its arguments,
-calling one wallet function and rendering the result.
+settings), ``backup`` (backup, restore), ``serving`` (serve, demo), ``hosting`` (host serve, host migrate) — each
+command parsing its arguments, calling one wallet function and rendering the result.
 
 Exit codes: 0 success, 1 verified but not valid (verification commands) or refused by a share host, 2 unreadable
 input or usage error.
@@ -24,9 +24,8 @@ import click
 from verifier import VerifierError
 
 from ..errors import WalletError
-from ..paths import demo_home
-from ..store import Store
-from . import badges, collection, hosting, identities, publishing, serving, sharing
+from ..listing import sort_badges
+from . import backup, badges, collection, hosting, identities, publishing, serving, sharing
 from ._common import EXIT_INVALID_INPUT, EXIT_NOT_VALID, CliContext, print_table, run_tui
 
 __all__ = ["cli", "main"]
@@ -73,7 +72,7 @@ def _refused_by_a_host(exc: Exception) -> bool:
 def cli(ctx: click.Context, home: Path | None) -> None:
     """Your Open Badges backpack: import, verify, organise and share your badges.
 
-    Run without a command to open your backpack (the demo backpack when you have none yet).
+    Run without a command to open your backpack (with the demo badges in it the first time).
     """
     ctx.obj = CliContext(home)
     if ctx.invoked_subcommand is None:
@@ -81,26 +80,22 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 
 
 def _open_backpack(context: CliContext) -> None:
-    """The main job: the TUI in a terminal, the badge table otherwise (pipes, scripts)."""
+    """The main job: the TUI in a terminal, the badge table otherwise (pipes, scripts). A backpack opened for the
+    first time, with no badge yet, gets the demo badges (its "Demo" collection), removable at once."""
     store = context.store
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("BACKPACK_NO_TUI")
-    if not context.explicit_home and not store.list_badges():
-        from ..demo import seed_demo  # Pillow, the QR encoder and signing keys: only for a first run
+    from ..demo import offer_demo  # Pillow, the QR encoder and signing keys: only when the backpack is empty
 
-        demo = Store(demo_home())
-        if not demo.list_badges():
-            seed_demo(demo)
-        if not interactive:
-            click.echo(f"Your backpack ({store.home}) is empty, so here is the demo backpack ({demo.home}).")
-            click.echo("Add your own badges with: backpack import FILE|URL …\n")
-        store = demo
+    if offer_demo(store) and not interactive:
+        click.echo(f"Your backpack ({store.home}) had no badges yet, so it now holds the demo badges.")
+        click.echo("Import your own with: backpack import FILE|URL …   Remove the demo with: backpack demo remove\n")
     if interactive:
         run_tui(store)
     else:
-        print_table(store.list_badges())
+        print_table(sort_badges(store.list_badges()))
 
 
-for _group in (badges, collection, sharing, publishing, identities, serving, hosting):
+for _group in (badges, collection, sharing, publishing, identities, backup, serving, hosting):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 

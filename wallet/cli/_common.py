@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +20,7 @@ from verifier import FetchPolicy, Report
 from ..check_words import plain_words
 from ..errors import WalletError
 from ..expiry import parse_window
+from ..hints import recipient_hint
 from ..paths import default_home
 from ..settings import fetch_policy, load_settings
 from ..store import BadgeRecord, Store
@@ -23,6 +28,7 @@ from ..store import BadgeRecord, Store
 __all__ = [
     "EXIT_INVALID_INPUT",
     "EXIT_NOT_VALID",
+    "ISSUER_NOTES",
     "STATUS_MARKS",
     "VERSION_LABELS",
     "CliContext",
@@ -31,6 +37,7 @@ __all__ = [
     "duration",
     "fail",
     "fetch_contexts_option",
+    "issuer_text",
     "mark",
     "offline_option",
     "payload_json",
@@ -135,23 +142,73 @@ def mark(status: str) -> str:
     return click.style(f"{symbol} {status:<12}", fg=colour)
 
 
-def print_table(records: list[BadgeRecord], *, notes: list[str] | None = None) -> None:
+@dataclass(frozen=True)
+class _Column:
+    title: str
+    cells: list[str]
+    width: int
+
+
+def _columns(records: list[BadgeRecord], *, wide: bool, width: int) -> list[_Column]:
+    """The table's columns, fitted to ``width`` characters: the name and the issuer share what the fixed columns
+    leave (names are cut with …); on a narrow terminal the format goes, then the time of the last check."""
+    infos = [record.info for record in records]
+    checked = [(record.checked_at or "never")[:16].replace("T", " ") for record in records]
+    names = [record.display_name for record in records]
+    issuers = [info.issuer for info in infos]
+
+    def fixed(format_shown: bool, checked_width: int) -> int:
+        # ID, STATUS (mark() pads to 14), ISSUED, CHECKED, two spaces between columns, NAME and ISSUER included.
+        return 10 + 14 + (6 + 2 if format_shown else 0) + 10 + checked_width + 2 * 5
+
+    longest_name = max(len("NAME"), *map(len, names))
+    longest_issuer = max(len("ISSUER"), *map(len, issuers))
+    format_shown, checked_width = True, 16
+    if wide:
+        name_width, issuer_width = longest_name, longest_issuer
+    else:
+        for format_shown, checked_width in ((True, 16), (False, 16), (False, 10)):
+            if width - fixed(format_shown, checked_width) >= 36:
+                break
+        room = max(width - fixed(format_shown, checked_width), 16)
+        issuer_width = min(longest_issuer, max(room // 3, 8))
+        name_width = min(longest_name, room - issuer_width)
+        issuer_width = min(longest_issuer, room - name_width)  # what a short name leaves goes to the issuer
+    columns = [
+        _Column("ID", [record.id for record in records], 10),
+        _Column("STATUS", [mark(record.status) for record in records], 14),
+    ]
+    if format_shown:
+        columns.append(_Column("FORMAT", [VERSION_LABELS.get(record.version, "?") for record in records], 6))
+    columns += [
+        _Column("NAME", [clip(name, name_width) for name in names], name_width),
+        _Column("ISSUER", [clip(issuer, issuer_width) for issuer in issuers], issuer_width),
+        _Column("ISSUED", [info.issued_date for info in infos], 10),
+        _Column("CHECKED", [value[:checked_width] for value in checked], checked_width),
+    ]
+    return columns
+
+
+def print_table(
+    records: list[BadgeRecord], *, notes: list[str] | None = None, wide: bool = False, width: int | None = None
+) -> None:
+    """The badges as a table fitted to the terminal (``wide``: every name in full), then a summary line."""
     if not records:
-        click.echo("Your backpack is empty. Import badges with: backpack import FILE|URL …  (or try: backpack demo)")
-        return
-    header = f"{'ID':<10}  {'STATUS':<14}  {'FORMAT':<6}  {'NAME':<30}  {'ISSUER':<22}  {'ISSUED':<10}  CHECKED"
-    click.echo(click.style(header, bold=True))
-    for record in records:
-        summary = record.summary
-        issuer = summary.get("issuer_name") or summary.get("issuer_id") or ""
-        issued = (summary.get("issued_on") or "")[:10]
-        checked = (
-            str(record.verification.get("checked_at", ""))[:16].replace("T", " ") if record.verification else "never"
-        )
         click.echo(
-            f"{record.id:<10}  {mark(record.status)}  {VERSION_LABELS.get(record.version, '?'):<6}  "
-            f"{clip(record.display_name, 30):<30}  {clip(str(issuer), 22):<22}  {issued:<10}  {checked}"
+            "Your backpack is empty. Import badges with: backpack import FILE|URL …  "
+            "(or add the demo badges: backpack demo)"
         )
+        return
+    columns = _columns(records, wide=wide, width=width or shutil.get_terminal_size((100, 24)).columns)
+    header = "  ".join(column.title.ljust(column.width) for column in columns).rstrip()
+    click.echo(click.style(header, bold=True))
+    for index in range(len(records)):
+        # STATUS cells carry colour codes: their padding is done by mark(), not by ljust().
+        cells = [
+            column.cells[index] if column.title == "STATUS" else column.cells[index].ljust(column.width)
+            for column in columns
+        ]
+        click.echo("  ".join(cells).rstrip())
     counts: dict[str, int] = {}
     for record in records:
         counts[record.status] = counts.get(record.status, 0) + 1
@@ -160,14 +217,33 @@ def print_table(records: list[BadgeRecord], *, notes: list[str] | None = None) -
     click.echo(f"\n{len(records)} {noun} · " + " · ".join(parts + (notes or [])))
 
 
-def report_line(report: Report, name: str | None = None, suffix: str = "") -> str:
+ISSUER_NOTES = {True: "listed in a registry you use", False: "self-asserted: not in any registry you use"}
+"""What ``BadgeDisplay.issuer_name_confirmed`` says about the issuer's name (None: no registry was consulted)."""
+
+
+def issuer_text(name: str | None, issuer_id: str | None = None, confirmed: bool | None = None) -> str:
+    """The issuer as shown: its name (and id), marked self-asserted when the user's registries do not list it."""
+    text = " · ".join(v for v in (name, issuer_id) if v)
+    note = ISSUER_NOTES.get(confirmed) if confirmed is not None and text else None
+    return f"{text}  ({note})" if note else text
+
+
+def report_line(
+    report: Report, name: str | None = None, suffix: str = "", *, own: bool = False, recipient: str | None = None
+) -> str:
+    """The status and name of a verified badge, and on a second line the check that decided it. For a badge of the
+    user's own backpack (``own``) issued to an identity not added, what to do instead; ``recipient`` is the stored
+    badge's recipient, for that hint. (``backpack verify`` checks someone's badge: no such advice there.)"""
     status = report.status
     line = f"{mark(status)} {name or report.badge.name or report.badge_id or report.source}"
     if report.badge.issuer_name:
-        line += f" — {report.badge.issuer_name}"
+        line += f" — {issuer_text(report.badge.issuer_name, confirmed=report.badge.issuer_name_confirmed)}"
     line += suffix
     decisive = report.decisive_check
-    if decisive is not None:
+    hint = recipient_hint(report, recipient) if own else None
+    if hint is not None:
+        line += f"\n    {hint}"
+    elif decisive is not None:
         # Plain words here; the verifier's own message is in `backpack show` and --json.
         line += f"\n    {plain_words(decisive)}"
         if decisive.id == "revocation" and report.badge.revocation_reason:
@@ -188,3 +264,39 @@ def payload_json(store: Store, record: BadgeRecord) -> Any:
     if record.payload_kind == "json":
         return json.loads(text)
     return text
+
+
+def yes_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--yes",
+        "yes",
+        is_flag=True,
+        help="Go ahead even where a badge names its earner by e-mail in its signed content (for scripts).",
+    )(command)
+
+
+def can_ask() -> bool:
+    """Whether someone at a terminal can answer a question."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def confirm_exposed_identities(exposed: dict[str, list[str]], *, yes: bool, verb: str) -> None:
+    """Say which badges name their earner by a plain e-mail (in their signed content: a share page cannot hide it
+    from the bundle and image downloads), and ask before going ahead. ``--yes`` goes ahead; without a terminal to
+    ask on, the command refuses in one line (exit 2) rather than publish an e-mail address unasked."""
+    if not exposed:
+        return
+    if not yes and not can_ask():
+        named = "; ".join(f"{name!r} names its earner as {', '.join(ids)}" for name, ids in exposed.items())
+        fail(
+            f"nothing done: {named} in its signed content, which anyone with the link could read;"
+            f" run again with --yes to {verb} anyway"
+        )
+    for name, identities in exposed.items():
+        click.echo(
+            f"warning: {name!r} names its earner as {', '.join(identities)} in its signed content: anyone with the"
+            " link can read it in the bundle and the badge image",
+            err=True,
+        )
+    if not yes and not click.confirm(f"{verb.capitalize()} anyway?", default=False, err=True):
+        fail("nothing done: you chose not to " + verb)

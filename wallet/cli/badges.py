@@ -13,6 +13,8 @@ import click
 from verifier import Report, VerifierError, classify_payload, summarize
 
 from .. import badge_collections, expiry
+from ..hints import recipient_hint
+from ..listing import SORT_KEYS, sort_badges
 from ._common import (
     EXIT_INVALID_INPUT,
     EXIT_NOT_VALID,
@@ -20,6 +22,7 @@ from ._common import (
     duration,
     fail,
     fetch_contexts_option,
+    issuer_text,
     mark,
     offline_option,
     payload_json,
@@ -32,6 +35,10 @@ from ._common import (
     run_tui,
     store_of,
 )
+
+if TYPE_CHECKING:
+    from ..importer import ImportProgress
+    from ..receiving import TxCodeRequest
 
 if TYPE_CHECKING:
     from verifier import Extraction
@@ -50,11 +57,36 @@ def _read_stdin() -> bytes:
     return sys.stdin.buffer.read(DEFAULT_LIMITS.max_file_bytes + 1)
 
 
+def _ask_tx_code(request: TxCodeRequest) -> str | None:
+    """The PIN an offer needs, typed by the learner (only when someone is at the terminal to type it)."""
+
+    if not sys.stdin.isatty():
+        return None
+    if request.attempt > 1:
+        click.echo("The issuer did not accept that PIN.", err=True)
+    hint = f" ({request.description})" if request.description else ""
+    length = f" of {request.length} characters" if request.length else ""
+    answer: str = click.prompt(f"PIN{length} from {request.issuer}{hint}", default="", show_default=False, err=True)
+    return answer.strip() or None
+
+
+def _open_browser(url: str) -> None:
+    import webbrowser
+
+    click.echo(f"Log in with the issuer in your browser (opening it now): {url}", err=True)
+    webbrowser.open(url)
+
+
 @click.command("import")
 @click.argument("sources", nargs=-1, required=True)
 @recipient_option
 @offline_option
 @click.option("--no-verify", is_flag=True, help="Store the badges without verifying them.")
+@click.option(
+    "--tx-code",
+    metavar="PIN",
+    help="The PIN (transaction code) an issuer's offer asks for; without it, the backpack asks in a terminal.",
+)
 @fetch_contexts_option
 @private_network_option
 @click.pass_context
@@ -64,13 +96,26 @@ def import_command(
     recipients: tuple[str, ...],
     offline: bool,
     no_verify: bool,
+    tx_code: str | None,
     fetch_contexts: bool,
     allow_private_network: bool,
 ) -> None:
-    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them."""
+    """Import badges from files, folders, URLs or '-' (JSON/JWS/URL on standard input), and verify them.
+
+    An issuer's offer is redeemed too: an openid-credential-offer:// link, an interaction or dccrequest:// link, or a
+    photo of its QR code; the badges it hands over are verified before they are stored."""
     from ..importer import import_and_verify
+    from ..receiving import ReceiveOptions
 
     store = store_of(ctx)
+    policy = policy_of(store, allow_private_network, offline)
+    interactive = sys.stdin.isatty()
+    receive = ReceiveOptions(
+        policy=policy,
+        tx_code=tx_code,
+        ask_tx_code=_ask_tx_code,
+        open_browser=_open_browser if interactive else None,
+    )
     stdin = _read_stdin() if "-" in sources else None
 
     def show(step: ImportProgress) -> None:
@@ -81,17 +126,20 @@ def import_command(
                 verb = "imported" if result.created else "updated "
                 click.echo(f"{verb} {result.record.id}  {result.record.display_name}  ({result.source})")
         for record, report in step.reports:
-            click.echo(f"{record.id}  {report_line(report, record.display_name)}")
+            click.echo(
+                f"{record.id}  {report_line(report, record.display_name, own=True, recipient=record.info.recipient)}"
+            )
 
     outcome = import_and_verify(
         store,
         sources,
-        policy=policy_of(store, allow_private_network, offline),
+        policy=policy,
         stdin=stdin,
         verify=not no_verify,
         recipients=recipients,
         fetch_contexts=fetch_contexts,
         progress=show,
+        receive=receive,
     )
     failures = len(outcome.failures)
     imported = len(outcome.results) - failures
@@ -119,10 +167,20 @@ def tui_command(ctx: click.Context) -> None:
     callback=duration,
     help="Only the badges that expire within DURATION from now: 30d, 4w, or a number of days.",
 )
+@click.option(
+    "--sort",
+    "sort_key",
+    type=click.Choice(SORT_KEYS),
+    default="issued",
+    show_default=True,
+    help="Order: newest issued first, by name, by status (what needs attention first), by issuer, or by last check.",
+)
+@click.option("--wide", is_flag=True, help="Show every name in full, whatever the terminal's width.")
 @click.pass_context
-def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) -> None:
-    """List the badges in your backpack."""
-    records = store_of(ctx).list_badges()
+def list_command(ctx: click.Context, as_json: bool, window: timedelta | None, sort_key: str, wide: bool) -> None:
+    """List the badges in your backpack, newest first, fitted to the terminal's width."""
+
+    records = sort_badges(store_of(ctx).list_badges(), sort_key)
     now = datetime.now(UTC)
     if window is not None:
         records = expiry.expiring_within(records, window, now=now)
@@ -131,12 +189,12 @@ def list_command(ctx: click.Context, as_json: bool, window: timedelta | None) ->
     elif window is not None and not records:
         click.echo(f"No badge expires within {expiry.describe_window(window)}.")
     elif window is not None:
-        print_table(records)
+        print_table(records, wide=wide)
     else:
         default = expiry.DEFAULT_EXPIRY_WINDOW
         soon = len(expiry.expiring_within(records, default, now=now))
         notes = [f"{soon} expiring within {expiry.describe_window(default)}"] if soon else []
-        print_table(records, notes=notes)
+        print_table(records, notes=notes, wide=wide)
 
 
 @click.command("show")
@@ -152,11 +210,20 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
         click.echo(json.dumps({**record.to_dict(), "payload": payload}, indent=2, ensure_ascii=False))
         return
     summary = record.summary
+    report = Report.from_dict(record.verification) if record.verification else None
+    seen = report.badge if report is not None else None
     rows = [
         ("Badge", record.display_name),
         ("ID", record.id),
         ("Format", f"{VERSION_LABELS.get(record.version, '?')} · {record.payload_kind}"),
-        ("Issuer", " · ".join(str(v) for v in (summary.get("issuer_name"), summary.get("issuer_id")) if v)),
+        (
+            "Issuer",
+            issuer_text(
+                (seen.issuer_name if seen and seen.issuer_name_confirmed else None) or summary.get("issuer_name"),
+                summary.get("issuer_id"),
+                seen.issuer_name_confirmed if seen else None,
+            ),
+        ),
         ("Recipient", summary.get("recipient")),
         ("Issued", summary.get("issued_on")),
         ("Expires", summary.get("expires")),
@@ -171,9 +238,11 @@ def show_command(ctx: click.Context, badge_id: str, as_json: bool) -> None:
             click.echo(f"{label + ':':<14}{value}")
     for warning in record.warnings:
         click.echo(f"{'Warning:':<14}{warning}")
-    if record.verification:
-        report = Report.from_dict(record.verification)
+    if report is not None:
         click.echo(f"{'Status:':<14}{mark(report.status)}  (checked {report.checked_at})")
+        hint = recipient_hint(report, record.info.recipient)
+        if hint:
+            click.echo(f"{'':<14}{hint}")
         print_checks(report)
     else:
         click.echo(f"{'Status:':<14}not verified yet (run: backpack recheck {record.id})")
@@ -339,6 +408,8 @@ def verify_command(
 
     Exit status: 0 when every badge is valid, 1 when any is not, 2 when an input cannot be read at all.
     """
+    from ..verification import verify_sources
+
     all_sources = list(sources) + (_read_source_list(from_file) if from_file else [])
     if not all_sources:
         raise click.UsageError("give at least one SOURCE (or --from FILE)")
@@ -346,7 +417,6 @@ def verify_command(
         raise click.UsageError("standard input cannot hold both the source list and a badge")
     if as_json and json_lines:
         raise click.UsageError("--json and --json-lines: choose one")
-    from ..verification import verify_sources
 
     store = store_of(ctx)
     stdin = _read_stdin() if "-" in all_sources else None
@@ -404,6 +474,8 @@ def recheck_command(
     allow_private_network: bool,
 ) -> None:
     """Verify stored badges again (concurrently) and keep the new reports. Exit 1 when any is not valid."""
+    from ..verification import verify_records
+
     if not badge_ids and not check_all:
         raise click.UsageError("give badge ids, or --all")
     if badge_ids and check_all:
@@ -415,7 +487,6 @@ def recheck_command(
         click.echo("Your backpack is empty: nothing to recheck.")
         return
     before = {record.id: record.status for record in records}
-    from ..verification import verify_records
 
     results = verify_records(
         store,
@@ -426,7 +497,8 @@ def recheck_command(
     )
     for record, report in results:
         change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
-        click.echo(f"{record.id}  {report_line(report, record.display_name, change)}")
+        line = report_line(report, record.display_name, change, own=True, recipient=record.info.recipient)
+        click.echo(f"{record.id}  {line}")
     if len(results) > 1:
         click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
     if any(report.status != "valid" for _, report in results):

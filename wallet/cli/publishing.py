@@ -11,11 +11,25 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..settings import load_settings
-from ._common import clip, duration, fail, offline_option, policy_of, private_network_option, store_of
+from ._common import (
+    clip,
+    confirm_exposed_identities,
+    duration,
+    fail,
+    offline_option,
+    policy_of,
+    private_network_option,
+    store_of,
+    yes_option,
+)
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["COMMANDS"]
 
@@ -26,6 +40,7 @@ _QR_KINDS = {".svg": "svg", ".png": "png"}
 
 
 def _slug(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+
     from .. import publishing
 
     if value is not None and not publishing.SLUG_PATTERN.match(value):
@@ -69,6 +84,7 @@ def _print_qr(url: str) -> None:
 )
 @offline_option
 @private_network_option
+@yes_option
 @click.pass_context
 def publish_command(
     ctx: click.Context,
@@ -80,15 +96,20 @@ def publish_command(
     static: Path | None,
     offline: bool,
     allow_private_network: bool,
+    yes: bool,
 ) -> None:
     """Publish a collection at a public page on a share host, with a QR code; publishing again updates the same page.
 
-    The host checks every badge itself and shows each one's status to whoever opens the page.
+    The host checks every badge itself and shows each one's status to whoever opens the page. A badge whose signed
+    content names its earner by e-mail is pointed out first, and the command asks before publishing it (--yes
+    answers for scripts).
     """
-    from .. import publishing
+    from .. import publishing, shares
 
     store = store_of(ctx)
     policy = policy_of(store, allow_private_network, offline)
+    targets = shares.share_targets(store, name)
+    confirm_exposed_identities(shares.exposed_identities(store, targets), yes=yes, verb="publish")
     if static is not None:
         if slug or expires or qr_file:
             fail("--static writes files: --slug, --expires and --qr are for a share host")

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .. import shares
-from ._common import clip, duration, offline_option, policy_of, private_network_option, store_of
+from ..settings import load_settings
+from ._common import (
+    clip,
+    confirm_exposed_identities,
+    duration,
+    offline_option,
+    policy_of,
+    private_network_option,
+    store_of,
+    yes_option,
+)
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["COMMANDS"]
 
@@ -44,8 +58,8 @@ def export_command(
     A bundle is a signed portfolio anyone can verify with `backpack verify FILE`; images are the badges baked in
     PNG/SVG files any backpack imports; cards are printable, with a QR code that leads to the badge's verification.
     """
-    from .. import exporting  # Pillow and the QR encoder: loaded for this command only
-    from ..bundle import write_bundle
+    from .. import exporting
+    from ..bundle import signed_by, write_bundle
 
     store = store_of(ctx)
     if export_format == "bundle":
@@ -53,7 +67,7 @@ def export_command(
         collection, bundle, problems = write_bundle(store, name, output, fetch_policy=policy)
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
-        click.echo(f"wrote {output}: {collection.name!r}, signed by {bundle['holder']}")
+        click.echo(f"wrote {output}: {collection.name!r}, signed by {signed_by(bundle)}")
         return
     if export_format == "card":
         exporting.check_card_path(output)  # before any work
@@ -73,22 +87,44 @@ def export_command(
 @click.command("share")
 @click.argument("name")
 @click.option("--expires", callback=duration, metavar="DURATION", help="Expire the link after 90d, 12w, …")
+@click.option("--qr", "show_qr", is_flag=True, help="Print a QR code of the link even when it works only here.")
+@yes_option
 @click.pass_context
-def share_command(ctx: click.Context, name: str, expires: timedelta | None) -> None:
-    """Publish a collection (by name) or one badge (by id) at an unguessable link, with a QR code."""
+def share_command(ctx: click.Context, name: str, expires: timedelta | None, show_qr: bool, yes: bool) -> None:
+    """Share a collection (by name) or one badge (by id) at an unguessable link on this backpack's web view.
+
+    Without a public URL (BACKPACK_PUBLIC_URL or `backpack settings set public-url`) the link works only on this
+    machine; `backpack publish` puts a collection on a share host, at a link that works everywhere. A badge whose
+    signed content names its earner by e-mail is pointed out first, and the command asks before sharing it (--yes
+    answers for scripts).
+    """
+    from .. import shares
+
     store = store_of(ctx)
+    confirm_exposed_identities(
+        shares.exposed_identities(store, shares.share_targets(store, name)), yes=yes, verb="share"
+    )
     created = shares.create_share(store, name, expires_in=expires)
     url = shares.share_url(store, created)
     what = "collection" if created.kind == "collection" else "badge"
     until = f", until {created.expires_at}" if created.expires_at else ""
-    click.echo(f"shared the {what} {created.label!r}{until}:\n{url}\n")
-    import segno
+    click.echo(f"shared the {what} {created.label!r}{until}:\n{url}")
+    public = load_settings(store).public
+    if public or show_qr:
+        # A QR code of a loopback address only leads a phone to itself: printed on request only.
+        import segno
 
-    text = io.StringIO()
-    segno.make_qr(url, error="m").terminal(out=text, compact=True)
-    click.echo(text.getvalue())
-    if shares.public_url(store) == shares.DEFAULT_PUBLIC_URL:
-        click.echo("The link works while `backpack serve` runs here; set BACKPACK_PUBLIC_URL when it is deployed.")
+        text = io.StringIO()
+        segno.make_qr(url, error="m").terminal(out=text, compact=True)
+        click.echo("\n" + text.getvalue(), nl=False)
+    if not public:
+        publish = (
+            f"backpack publish {shlex.quote(created.label)}"
+            if created.kind == "collection"
+            else "publish a collection holding it (backpack publish COLLECTION)"
+        )
+        where = "This link works only on this machine, while `backpack serve` runs"
+        click.echo(f"{where}; for one that works everywhere: {publish}")
 
 
 @click.command("unshare")
@@ -96,6 +132,8 @@ def share_command(ctx: click.Context, name: str, expires: timedelta | None) -> N
 @click.pass_context
 def unshare_command(ctx: click.Context, ref: str) -> None:
     """Revoke a share at once: by its URL or token, or every share of a collection or badge."""
+    from .. import shares
+
     for revoked in shares.revoke_share(store_of(ctx), ref):
         click.echo(f"revoked the share of {revoked.label!r} ({revoked.token[:8]}…)")
 
@@ -105,6 +143,8 @@ def unshare_command(ctx: click.Context, ref: str) -> None:
 @click.pass_context
 def shares_command(ctx: click.Context, as_json: bool) -> None:
     """List share links and their state."""
+    from .. import shares
+
     store = store_of(ctx)
     found = shares.list_shares(store)
     if as_json:

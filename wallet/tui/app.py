@@ -29,6 +29,7 @@ class BackpackApp(App[None]):
     TITLE = "Open Badges backpack"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("question_mark", "key_help", "Help", key_display="?"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 
@@ -63,6 +64,25 @@ class BackpackApp(App[None]):
         yield SystemCommand(
             "Identities and settings", "Your identities, network policy, public URL", home.action_settings
         )
+
+    def action_key_help(self) -> None:
+        """Every key of the current screen, in the order the screen binds them, with what it does."""
+        from .screens.key_help import KeyHelpScreen
+
+        screen = self.screen
+        if isinstance(screen, KeyHelpScreen):
+            return
+        seen: set[str] = set()
+        keys: list[tuple[str, str]] = []
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not isinstance(active.node, (App, Screen)) and not binding.show:
+                continue  # a widget's own keys (cursor movement) go without saying
+            if not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            keys.append((self.get_key_display(binding), binding.description))
+        self.push_screen(KeyHelpScreen("Keys on this screen", keys, note=str(getattr(screen, "HELP_NOTE", ""))))
 
     def _home(self) -> HomeScreen | None:
         from .screens.home import HomeScreen

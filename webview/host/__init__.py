@@ -13,7 +13,8 @@ Environment (each also a key of the ``config`` mapping, without the ``BACKPACK_H
 ``BACKPACK_HOST_TRUSTED_PROXIES`` how many reverse proxies set X-Forwarded-For / -Proto / -Host (0)
 limits: ``MAX_PRESENTATION_BYTES``, ``MAX_ITEMS``, ``MAX_PORTFOLIOS``, ``MAX_HOLDER_BYTES``, ``MAX_DAYS``,
 ``CHALLENGE_MINUTES``, ``RATE_PER_ADDRESS`` (API requests a minute), ``RATE_PER_HOLDER`` (publications an hour),
-``RECHECK_SECONDS``.
+``RATE_PAGES`` (page requests a minute per address), ``RATE_PAGE_MISSES`` (unknown pages a minute per address before
+it is refused), ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,8 @@ _DEFAULTS: dict[str, Any] = {
     "CHALLENGE_MINUTES": 5,
     "RATE_PER_ADDRESS": 30,
     "RATE_PER_HOLDER": 30,
+    "RATE_PAGES": 300,
+    "RATE_PAGE_MISSES": 20,
     "RECHECK_SECONDS": 600,
     "TRUSTED_PROXIES": 0,
     "ALLOW_PRIVATE_NETWORK": False,  # tests with loopback issuers lift the SSRF guard
@@ -82,9 +86,19 @@ def _from_env(name: str, default: Any) -> Any:
     return raw.strip()
 
 
+class _DbRateLimiter:
+    """The web view's ``RateLimiter`` interface over the database's counters (one window a period per client)."""
+
+    def __init__(self, store: HostStore, scope: str, rate: int, per: int) -> None:
+        self.store, self.scope, self.rate, self.per = store, scope, rate, per
+
+    def allow(self, client: str) -> bool:
+        return self.store.hit(f"{self.scope}:{client}", period=self.per, now=datetime.now(UTC)) <= self.rate
+
+
 def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The host's Flask app. ``config`` (tests) overrides the environment; ``DATABASE_URL`` names the database."""
-    from webview import security, verify_page
+    from webview import security, vcapi, verify_page
     from webview.store import init_rechecker
 
     from . import api, pages
@@ -120,6 +134,7 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     # holder's signature over a single-use challenge, and carries no cookies).
     @app.before_request
     def _csrf_outside_api() -> None:
+        security.check_form_size()
         if request.blueprint != api.bp.name:
             security.check_csrf()
 
@@ -129,10 +144,19 @@ def create_host_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(verify_page.bp)
+    app.register_blueprint(vcapi.bp)  # a JSON API: exempt from the form token, like api.bp
+    # The /verify page's counters in the database too, so that every worker counts the same requests.
+    app.extensions[verify_page.LIMITER_KEY] = _DbRateLimiter(store, "verify", int(app.config["VERIFY_RATE"]), 60)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> tuple[dict[str, str], int]:
+        # A read through the database: a worker that cannot reach it leaves the load balancer's rotation.
+        try:
+            store.get_portfolio("healthz")
+        except Exception:  # noqa: BLE001 - any failure of the database means this worker cannot serve
+            app.logger.exception("health check: the database cannot be read")
+            return {"status": "failing", "problem": "the database cannot be read"}, 503
+        return {"status": "ok"}, 200
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:

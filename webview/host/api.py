@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from verifier import FetchPolicy, Report, VerifierPolicy, verify
+from verifier.extraction import JSONTooDeep, parse_json
 from wallet.shares import public_report, recipient_did
 
 from .presentation import ProofOptionsRefused, proof_options
@@ -98,7 +99,9 @@ def _body() -> dict[str, Any]:
     if len(data) > limit:
         _fail(413, "too_large", f"the request is larger than this host accepts ({limit} bytes)")
     try:
-        body = json.loads(data)
+        body = parse_json(data)
+    except JSONTooDeep as exc:
+        _fail(400, "invalid_request", f"the request body is refused: {exc}")
     except ValueError:
         _fail(400, "invalid_request", "the request body is not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("presentation"), dict):
@@ -294,6 +297,7 @@ def publish() -> Response:
 
 @bp.get("/portfolios/<slug>")
 def portfolio(slug: str) -> Response:
+    _per_address()  # a slug's existence and holder are public, but not to be enumerated at speed
     record = host_store().get_portfolio(slug)
     if record is None:
         _fail(404, "not_found", "there is no portfolio at this address")

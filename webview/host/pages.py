@@ -3,6 +3,12 @@
 The blueprint is named ``share`` so that the web view's share templates (``share/page.html``, ``share/_badge.html``,
 ``share/embed.html``) render here unchanged: their ``url_for('share.…', token=…)`` resolve to the host's routes.
 Results come from the database and are re-checked in the background when stale, by one worker at a time.
+
+Public, so: requests are rate limited per client address with counters in the database, shared by every worker
+(``RATE_PAGES`` a minute on every route; an address that asked for ``RATE_PAGE_MISSES`` unknown pages in a minute is
+refused whatever it asks until the minute is over, so guessing learns nothing), the slug found is compared with the
+one asked for in constant time, and nothing is cacheable without asking again (``Cache-Control: no-cache``, ETags
+on images): a withdrawn portfolio answers 410 at once, images included.
 """
 
 from __future__ import annotations
@@ -10,20 +16,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hmac
 import io
 import json
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlencode
+from urllib.parse import unquote_to_bytes
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request, url_for
 
 from verifier import FetchError, FetchPolicy, Report, VerifierPolicy
 from verifier.http import Fetcher
+from wallet.settings import clean_display_name
 from wallet.shares import PUBLIC_IMAGE_TYPES, public_badge_from_report, public_report
+from webview.security import too_many_requests
 from webview.share import (
     BadgeView,
     badge_view,
@@ -57,9 +66,37 @@ class _About:
     description: str
 
 
+_PERIOD = 60  # RATE_PAGES and RATE_PAGE_MISSES are per minute
+_REVALIDATE = "no-cache"  # caches may keep a copy, but must ask again before using it: a withdrawal shows at once
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.before_request
+def _rate_limit() -> None:
+    store, now, client = host_store(), datetime.now(UTC), _client()
+    misses = int(current_app.config.get("HOST_RATE_PAGE_MISSES", 20))
+    if store.hits(f"page-miss:{client}", period=_PERIOD, now=now) >= misses:
+        too_many_requests("Too many pages that do not exist were asked for from this address: wait a minute.", 60)
+    rate = int(current_app.config.get("HOST_RATE_PAGES", 300))
+    if store.hit(f"page:{client}", period=_PERIOD, now=now) > rate:
+        too_many_requests(f"These pages allow {rate} requests a minute from one address: wait a minute.", 60)
+
+
+@bp.after_request
+def _revalidate(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", _REVALIDATE)
+    return response
+
+
 def _live(slug: str) -> PortfolioRecord:
-    record = host_store().get_portfolio(slug)
+    record = host_store().get_portfolio(slug) if 0 < len(slug) <= 100 else None
+    if record is not None and not hmac.compare_digest(record.slug.encode(), slug.encode("utf-8", "surrogatepass")):
+        record = None  # a database whose collation folds case or trailing spaces finds what was not asked for
     if record is None:
+        host_store().hit(f"page-miss:{_client()}", period=_PERIOD, now=datetime.now(UTC))
         abort(404, description="There is no published portfolio at this address.")
     state = record.state(datetime.now(UTC))
     if state != "live":
@@ -138,6 +175,12 @@ def _presentation(record: PortfolioRecord) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+def holder_name(presentation: dict[str, Any]) -> str:
+    """The name the holder gives themselves in their signed presentation (``holder.name``), or ""."""
+    name = _object(presentation.get("holder")).get("name")
+    return clean_display_name(name) if isinstance(name, str) else ""
+
+
 @bp.get("/p/<token>")
 def page(token: str) -> Any:
     record = _live(token)
@@ -169,10 +212,9 @@ def page(token: str) -> Any:
             views=views,
             page_url=page,
             og_image=og_image,
-            display_name="",
+            bundle_url=public_base() + url_for("share.bundle", token=token),
+            display_name=holder_name(document),
             checking=checking,
-            social_url="https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page}),
-            embed_url=public_base() + url_for("share.embed", token=token),
         )
     )
     response.vary.add("Accept")
@@ -266,5 +308,7 @@ def image(token: str, badge_id: str) -> Any:
     response = Response(data, mimetype=media)
     # Served as an image only: an SVG's scripts and links stay inert even when opened directly.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    # Revalidated on every use (cheaply: 304 while unchanged), so that withdrawing takes the image down at once.
+    response.headers["Cache-Control"] = _REVALIDATE
+    response.add_etag()
+    return response.make_conditional(request)

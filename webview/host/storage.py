@@ -245,6 +245,10 @@ class HostStore(Protocol):
         """Count one request against ``key`` in the current window of ``period`` seconds; the count so far."""
         ...
 
+    def hits(self, key: str, *, period: int, now: datetime) -> int:
+        """The requests counted against ``key`` in the current window of ``period`` seconds (counting none)."""
+        ...
+
     def response_cache(self) -> ResponseCache: ...
 
     def setting(self, name: str, default: str) -> str:
@@ -588,6 +592,12 @@ class SqlHostStore:
             except IntegrityError:
                 continue  # another worker inserted the window's row first: count on it
         raise RuntimeError("rate counter contention")
+
+    def hits(self, key: str, *, period: int, now: datetime) -> int:
+        window = int(now.timestamp()) // period * period
+        counter = (rate_counters.c.key == key[:300]) & (rate_counters.c.window_start == window)
+        with self._read() as connection:
+            return int(connection.execute(select(rate_counters.c.count).where(counter)).scalar() or 0)
 
     def response_cache(self) -> ResponseCache:
         return _DbResponseCache(self)

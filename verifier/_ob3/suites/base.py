@@ -113,16 +113,24 @@ def rdfc(document: dict[str, Any] | list[dict[str, Any]], *, hash_name: str = "s
     """RDFC-1.0 canonical N-Quads, UTF-8. ``hash_name`` is the algorithm's own hash: ecdsa-rdfc-2019 on P-384 asks
     for SHA-384 ("a hash algorithm that has an appropriate security level for the curve"), as Digital Bazaar's
     suite does, which labels blank nodes differently from SHA-256."""
-    if hash_name == "sha256":
-        return canonicalize(document).encode("utf-8")
     try:
+        if hash_name == "sha256":
+            return canonicalize(document).encode("utf-8")
         options = {"documentLoader": load_document, "produceGeneralizedRdf": False, "rdfDirection": "i18n-datatype"}
         dataset = jsonld.to_rdf(document, options)
     except jsonld.JsonLdError as exc:
         cause: BaseException | None = exc
         while cause is not None and not isinstance(cause, UnknownContext):
             cause = getattr(cause, "cause", None) or cause.__cause__
-        raise (cause or exc) from exc
+        if cause is not None:
+            raise cause from exc
+        # A document JSON-LD cannot read (an invalid keyword value, a malformed @list…) has no canonical form, so
+        # no signature can be over it (found by fuzzing: it escaped as JsonLdError).
+        innermost: BaseException = exc
+        while isinstance(innermost.__cause__ or innermost.__context__, jsonld.JsonLdError):
+            innermost = innermost.__cause__ or innermost.__context__  # type: ignore[assignment]
+        reason = str(innermost.args[0]) if innermost.args else type(innermost).__name__
+        raise ProofProblem(f"the document is not valid JSON-LD, so it has no canonical form: {reason}") from exc
     nquads: str = _Rdfc384().main(dataset, {"format": "application/n-quads"})
     return nquads.encode("utf-8")
 

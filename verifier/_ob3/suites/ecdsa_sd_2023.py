@@ -30,7 +30,6 @@ from ..._did.keys import (
     base58btc_encode,
     decode_multikey,
 )
-from ..._jsonld import canonicalize
 from . import cbor
 from .base import ProofProblem, Unverifiable, ecdsa_verify, multibase_value, proof_config, rdfc
 
@@ -135,7 +134,7 @@ class EcdsaSd:
         derived = parse_derived_proof_value(proof)
         proof_hash = hashlib.sha256(rdfc(proof_config(unsecured, proof))).digest()
         document = expanded_unsecured if expanded_unsecured is not None else unsecured
-        nquads = relabeled_nquads(canonicalize(document), derived.label_map)
+        nquads = relabeled_nquads(rdfc(document).decode("utf-8"), derived.label_map)
         return verify_statements(derived, proof_hash, nquads, key)
 
 

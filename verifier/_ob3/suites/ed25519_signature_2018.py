@@ -8,7 +8,6 @@ options being the proof without ``jws`` under the document's ``@context``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..._did.keys import InvalidKey, KeyKind, PublicKey, b64url_decode
+from ..._json import parse_json
 from .base import ProofProblem
 from .eddsa_rdfc_2022 import rdfc_hash_data
 
@@ -31,7 +31,7 @@ def _parts(proof: dict[str, Any]) -> tuple[str, bytes]:
     if payload:
         raise ProofProblem("the proof's jws must have a detached payload (header..signature)")
     try:
-        header = json.loads(b64url_decode(encoded_header))
+        header = parse_json(b64url_decode(encoded_header))
         signature = b64url_decode(encoded_signature)
     except (InvalidKey, ValueError) as exc:
         raise ProofProblem("the proof's jws does not decode (base64url JSON header, base64url signature)") from exc

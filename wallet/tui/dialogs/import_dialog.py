@@ -1,4 +1,7 @@
-"""Import badges: a path (with completion), a folder, an http(s) URL, or pasted JSON/JWT.
+"""Import badges: a path (with completion), a folder, an http(s) URL, pasted JSON/JWT, or an issuer's offer link.
+
+An offer (``openid-credential-offer://…``, an interaction or ``dccrequest://`` link, a photo of its QR code) is
+redeemed: a PIN the offer needs is asked in a dialog, a login opens the browser (``wallet.receiving``).
 
 Sources are imported one at a time in a worker thread, with a progress bar, then the imported badges are verified.
 The dialog dismisses with the ids of the badges it imported or updated (None when nothing was imported).
@@ -24,9 +27,11 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
 from ...importer import ImportProgress, ImportResult, import_and_verify
+from ...receiving import ReceiveOptions, TxCodeRequest, recognise
 from ...status_words import STATUSES, words_for
 from ...store import BadgeRecord
 from ..base import BackpackDialog
+from .text_input import TextInputDialog
 
 __all__ = ["ImportDialog", "ImportSummary", "PathSuggester", "classify_input"]
 
@@ -99,7 +104,7 @@ def classify_input(text: str) -> Classified:
         return Classified(error="Give a path to a file or folder, an https:// URL, or paste a badge (JSON or JWT).")
     if value.startswith(("{", "[", "<")) or "\n" in value or (_JWS.match(value) and not os.path.exists(value)):
         return Classified(source=PASTED, stdin=value.encode("utf-8"))
-    if value.startswith(("http://", "https://")):
+    if value.startswith(("http://", "https://")) or recognise(value) is not None:
         return Classified(source=value)
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         value = value[1:-1]  # a path dropped on the terminal from a file manager comes quoted
@@ -325,11 +330,15 @@ class ImportDialog(BackpackDialog[list[str] | None]):
                     summary.verified[record.id] = record
                 self._ui(self._progress, event.done, event.total)
 
+        receive = ReceiveOptions(
+            policy=self.backpack_app.fetch_policy, ask_tx_code=self._ask_pin, open_browser=self._open_browser
+        )
         try:
             outcome = import_and_verify(
                 self.backpack_app.store,
                 [source],
                 policy=self.backpack_app.fetch_policy,
+                receive=receive,
                 stdin=classified.stdin,
                 verify_records=self.backpack_app.recheck,
                 verify_chunk=_VERIFY_CHUNK,
@@ -346,6 +355,34 @@ class ImportDialog(BackpackDialog[list[str] | None]):
         summary.cancelled = outcome.cancelled
         if classified.folder is not None and not outcome.results and not outcome.cancelled:
             summary.failed.append((str(classified.folder), "the folder holds no files"))
+
+    def _ask_pin(self, request: TxCodeRequest) -> str | None:
+        """The PIN an offer needs, asked in a dialog (from the import's worker thread: it waits for the answer)."""
+        answer: list[str | None] = []
+        done = threading.Event()
+        again = "That PIN was not accepted. " if request.attempt > 1 else ""
+        length = f"{request.length}-character " if request.length else ""
+        hint = f" ({request.description})" if request.description else ""
+        prompt = f"{again}Type the {length}PIN the issuer sent you{hint}:"
+
+        def ask() -> None:
+            def answered(value: str | None) -> None:
+                answer.append(value)
+                done.set()
+
+            self.app.push_screen(TextInputDialog(prompt, placeholder="PIN"), answered)
+
+        self._ui(ask)
+        while not done.wait(0.2):
+            if self._stop.is_set():
+                return None
+        return answer[0] if answer else None
+
+    def _open_browser(self, url: str) -> None:
+        import webbrowser
+
+        self._ui(self._status, "Log in with the issuer in your browser; the import goes on when you are back.")
+        webbrowser.open(url)
 
     @staticmethod
     def _label(item: str, folder: Path | None) -> str:

@@ -26,7 +26,7 @@ from verifier import FetchPolicy
 
 from ... import badge_collections as collections_lib
 from ... import exporting, publishing, shares
-from ...bundle import write_bundle
+from ...bundle import signed_by, write_bundle
 from ...errors import WalletError
 from ...settings import load_settings, set_setting
 from ...status_words import words_for
@@ -57,9 +57,9 @@ class CollectionsScreen(BackpackScreen[None]):
         Binding("escape", "back", "Back"),
         Binding("n", "new", "New"),
         Binding("e", "rename", "Rename", show=False),
-        Binding("d", "delete", "Delete"),
+        Binding("d", "delete", "Delete", show=False),  # the footer keeps room for quit, help and sharing; ? lists all
         Binding("a", "add", "Add"),
-        Binding("x", "take_out", "Take out"),
+        Binding("x", "take_out", "Take out", show=False),
         Binding("ctrl+up,K", "move(-1)", "Move", key_display="^↑↓"),
         Binding("ctrl+down,J", "move(1)", "Move down", show=False),
         Binding("l", "planned", "Planned steps", show=False),
@@ -429,7 +429,7 @@ class CollectionsScreen(BackpackScreen[None]):
         except Exception as exc:  # noqa: BLE001 - a notification, never a traceback
             self.app.call_from_thread(self._error, "Bundle not written", exc)
             return
-        self.app.call_from_thread(self._exported, f"Wrote {target}, signed by {bundle['holder']}", warnings)
+        self.app.call_from_thread(self._exported, f"Wrote {target}, signed by {signed_by(bundle)}", warnings)
 
     def action_export_images(self) -> None:
         collection = self._need_collection()
@@ -508,15 +508,38 @@ class CollectionsScreen(BackpackScreen[None]):
             return
         active = self.active_shares.get(collection.id)
         if active:
-            share = max(active, key=lambda s: s.created_at)
-        else:
-            share = self._apply("Not shared", lambda: shares.create_share(self.store, collection.name))
-            if share is None:
-                return
-            self.notify(f"Shared {collection.name}", markup=False)
+            self._show_share(collection, max(active, key=lambda s: s.created_at))
+            return
+        self._ask_about_identities(collection, "Share", lambda: self._create_share(collection))
+
+    def _create_share(self, collection: collections_lib.Collection) -> None:
+        share = self._apply("Not shared", lambda: shares.create_share(self.store, collection.name))
+        if share is None:
+            return
+        self.notify(f"Shared {collection.name}", markup=False)
+        self._show_share(collection, share)
+
+    def _show_share(self, collection: collections_lib.Collection, share: shares.Share) -> None:
         self.reload(collection.id)
         url = shares.share_url(self.store, share)
         self.app.push_screen(ShareDialog(url, token=share.token, label=collection.name), lambda _: self.reload())
+
+    def _ask_about_identities(
+        self, collection: collections_lib.Collection, verb: str, go_ahead: Callable[[], None]
+    ) -> None:
+        """Go ahead at once, unless a badge names its earner by e-mail in its signed content: then say so and ask."""
+        exposed = shares.exposed_identities(self.store, shares.share_targets(self.store, collection.id))
+        if not exposed:
+            go_ahead()
+            return
+        named = "; ".join(f"{name}: {', '.join(identities)}" for name, identities in exposed.items())
+        question = (
+            f"{verb} {collection.name}? These badges name their earner by e-mail in their signed content, which"
+            f" anyone with the link can read (in the bundle and the badge images): {named}"
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, yes=f"{verb} anyway"), lambda answer: go_ahead() if answer else None
+        )
 
     def action_unshare(self) -> None:
         collection = self._need_collection()
@@ -544,6 +567,9 @@ class CollectionsScreen(BackpackScreen[None]):
         collection = self._need_collection()
         if collection is None or not self._need_badges(collection):
             return
+        self._ask_about_identities(collection, "Publish", lambda: self._choose_host(collection))
+
+    def _choose_host(self, collection: collections_lib.Collection) -> None:
         saved = load_settings(self.store).publish_host
         if saved:
             self._start_publishing(collection, saved)

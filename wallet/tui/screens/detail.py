@@ -17,6 +17,7 @@ from verifier import CheckResult
 from ... import badge_collections as collections_lib
 from ... import exporting
 from ...check_words import plain_words
+from ...hints import recipient_hint
 from ...status_words import words_for
 from ...store import BadgeRecord
 from ...verification import stored_payload
@@ -43,6 +44,9 @@ def describe(record: BadgeRecord) -> Text:
     text.append(model.status_cell(status), style=f"bold {words_for(status).style}")
     if report:
         text.append(f"  · checked {report.checked_at}")
+    hint = recipient_hint(report, info.recipient)
+    if hint:
+        text.append(f"\n{hint}", style="yellow")
     text.append("\n\n")
     rows = [
         ("Issuer", (display.issuer_name if display else None) or info.issuer_name),

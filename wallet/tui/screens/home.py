@@ -6,12 +6,14 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ... import badge_collections as collections_lib
+from ...demo import DEMO_COLLECTION, has_demo, remove_demo
+from ...hints import recipient_hint
 from ...store import BadgeRecord
 from .. import model
 from ..base import BackpackScreen
@@ -29,6 +31,27 @@ _COLUMNS = (
     ("checked", "Last checked"),
 )
 _RECHECK_CHUNK = 4
+DEMO_BANNER = (
+    "Demo badges. Next steps: i imports your own (backpack import FILE) · D removes the demo (backpack demo remove)"
+)
+
+
+def _bindings_of(widget: type[Any], *, without: str) -> list[BindingType]:
+    """Every binding ``widget`` has from its classes, except those of the key ``without``."""
+    found: dict[str, Binding] = {}
+    for base in reversed(widget.__mro__):  # a subclass's binding of a key replaces its base's, as Textual merges them
+        for binding in base.__dict__.get("BINDINGS", []):
+            binding = binding if isinstance(binding, Binding) else Binding(*binding)
+            if without not in binding.key.split(","):
+                found[binding.key] = binding
+    return [*found.values()]
+
+
+class BadgeTable(DataTable[str], inherit_bindings=False):
+    """The badge table, without DataTable's own Enter binding: Enter is the screen's "Details", so that the footer
+    shows it (a focused widget's hidden binding would hide the screen's binding of the same key)."""
+
+    BINDINGS = _bindings_of(DataTable, without="enter")
 
 
 def badge_details(record: BadgeRecord) -> str:
@@ -45,8 +68,11 @@ def badge_details(record: BadgeRecord) -> str:
             lines.append(f"{label}: {value}")
     lines.append(f"Status: {model.status_cell(record.status)}")
     report = record.report
+    hint = recipient_hint(report, info.recipient)
+    if hint:
+        lines.append(f"  {hint}")
     for check in report.checks if report else []:
-        if check.outcome in ("failed", "error"):
+        if check.outcome in ("failed", "error") and not (hint and check.id == "recipient"):
             lines.append(f"  {check.id}: {check.message}")
     if info.description:
         lines += ["", info.description]
@@ -55,20 +81,26 @@ def badge_details(record: BadgeRecord) -> str:
 
 
 class HomeScreen(BackpackScreen[None]):
+    # The footer shows the everyday keys (after quit and help); ? lists them all.
     BINDINGS = [
+        Binding("enter", "open", "Details", key_display="⏎"),
         Binding("i", "import", "Import"),
-        Binding("enter", "open", "Details", show=True),
-        Binding("r", "recheck", "Recheck"),
-        Binding("R", "recheck_all", "Recheck all"),
         Binding("c", "collections", "Collections"),
         Binding("s", "settings", "Settings"),
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("f", "cycle_status", "Status filter"),
-        Binding("o", "cycle_sort", "Sort"),
-        Binding("x", "remove", "Remove"),
+        Binding("slash", "focus_filter", "Search", key_display="/"),
+        Binding("r", "recheck", "Recheck", show=False),
+        Binding("R", "recheck_all", "Recheck all", show=False),
+        Binding("f", "cycle_status", "Status filter", show=False),
+        Binding("o", "cycle_sort", "Sort", show=False),
+        Binding("x", "remove", "Remove", show=False),
+        Binding("D", "remove_demo", "Remove the demo", show=False),
         Binding("ctrl+b", "toggle_panel", "Side panel", show=False),
-        Binding("escape", "escape", "Cancel", show=False),
+        Binding("escape", "escape", "Cancel or clear the search", show=False),
     ]
+    HELP_NOTE = (
+        "Type any other letter to search (or press /); in the search field keys type, and Esc or Enter leaves it. "
+        "ctrl+p opens the command palette."
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,6 +112,7 @@ class HomeScreen(BackpackScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(DEMO_BANNER, id="demo-banner", markup=False)
         yield Static("", id="summary", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="list"):
@@ -88,7 +121,7 @@ class HomeScreen(BackpackScreen[None]):
                 yield Input(
                     placeholder="Type to search · f: status filter · o: sort", id="filter", select_on_focus=False
                 )
-                yield DataTable(id="badges", cursor_type="row", zebra_stripes=True)
+                yield BadgeTable(id="badges", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="side"):
                 yield BadgeImage(id="picture")
                 yield Static("", id="details", markup=False)
@@ -111,6 +144,7 @@ class HomeScreen(BackpackScreen[None]):
         self.records = {r.id: r for r in records}
         self.all_rows = model.rows(records, collections_lib.list_collections(store))
         self.query_one("#summary", Static).update(model.summary_line(records))
+        self.query_one("#demo-banner").display = has_demo(store)
         self.refresh_table(selected)
 
     def visible_rows(self) -> list[model.Row]:
@@ -183,18 +217,18 @@ class HomeScreen(BackpackScreen[None]):
         self.reload()
 
     def on_key(self, event: Any) -> None:
-        # Type to search: printable keys typed on the table go to the filter.
+        # Type to search: a letter or digit typed on the table goes to the search field, unless a key of this screen
+        # or of the app (q quits, ? helps) is bound to it.
         table = self.query_one("#badges", DataTable)
         char = getattr(event, "character", None)
-        if self.focused is table and char and char.isprintable() and char.isalnum() and event.key not in self._bound:
+        if self.focused is table and char and char.isprintable() and char.isalnum() and not self._is_bound(event.key):
             field = self.query_one("#filter", Input)
             field.focus()
             field.insert_text_at_cursor(char)
             event.stop()
 
-    @property
-    def _bound(self) -> set[str]:
-        return {binding.key for binding in self.BINDINGS if isinstance(binding, Binding)}
+    def _is_bound(self, key: str) -> bool:
+        return key in self.active_bindings
 
     # -- actions -------------------------------------------------------------------------------------------------
 
@@ -263,6 +297,21 @@ class HomeScreen(BackpackScreen[None]):
         from .settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_remove_demo(self) -> None:
+        store = self.backpack_app.store
+        if not has_demo(store):
+            self.notify("There are no demo badges in this backpack.")
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                removal = remove_demo(store)
+                self.notify(f"Removed {len(removal.badges)} demo badges: your backpack is yours")
+                self.reload()
+
+        question = f"Remove the demo badges, the {DEMO_COLLECTION!r} collection and the demo identity?"
+        self.app.push_screen(ConfirmDialog(question, yes="Remove the demo"), done)
 
     def action_remove(self) -> None:
         record = self.records.get(self.selected_id() or "")

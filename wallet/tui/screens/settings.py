@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +23,7 @@ from ...settings import (
 )
 from ...store import Store
 from ..base import BackpackScreen
+from ..dialogs.backup_dialog import BackupDialog
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.text_input import TextInputDialog
 
@@ -31,6 +34,8 @@ class SettingsScreen(BackpackScreen[None]):
     BINDINGS = [
         Binding("a", "add_identity", "Add identity"),
         Binding("x", "remove_identity", "Remove identity"),
+        Binding("b", "backup", "Back up"),
+        Binding("r", "restore", "Restore"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -69,6 +74,11 @@ class SettingsScreen(BackpackScreen[None]):
             yield Input(
                 placeholder="Your name", id="display-name", classes="setting-input", max_length=DISPLAY_NAME_MAX
             )
+            yield Label("Backup", classes="section")
+            yield Label(
+                "b: back up the whole backpack to a file encrypted with a passphrase · r: restore a backup",
+                classes="note",
+            )
             yield Label("Enter saves a field (leaving it saves too) · Esc goes back", classes="note")
         yield Footer()
 
@@ -81,6 +91,11 @@ class SettingsScreen(BackpackScreen[None]):
         table = self.query_one("#identities", DataTable)
         table.add_column("Kind", key="kind")
         table.add_column("Value", key="value")
+        self.load_values()
+        table.focus()
+
+    def load_values(self) -> None:
+        """Show the backpack's identities and saved settings (on opening, and after a restore)."""
         try:
             settings = load_settings(self.store)
         except WalletError as exc:
@@ -94,7 +109,6 @@ class SettingsScreen(BackpackScreen[None]):
         self.query_one("#display-name", Input).value = settings.display_name
         self.reload_identities()
         self.show_notes()
-        table.focus()
 
     # -- identities ----------------------------------------------------------------------------------------------
 
@@ -169,6 +183,23 @@ class SettingsScreen(BackpackScreen[None]):
             self.query_one("#identities", DataTable).focus()
 
         self.app.push_screen(ConfirmDialog(f"Remove the identity {value}?", yes="Remove"), done)
+
+    # -- backup ----------------------------------------------------------------------------------------------------
+
+    def action_backup(self) -> None:
+        self._backup_dialog("backup")
+
+    def action_restore(self) -> None:
+        self._backup_dialog("restore")
+
+    def _backup_dialog(self, mode: Literal["backup", "restore"]) -> None:
+        def done(summary: str | None) -> None:
+            if summary:
+                self.notify(summary)
+                if mode == "restore":
+                    self.load_values()
+
+        self.app.push_screen(BackupDialog(self.store, mode), done)
 
     # -- network policy ------------------------------------------------------------------------------------------
 
