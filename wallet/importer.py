@@ -402,9 +402,12 @@ def import_uploads(
     policy: FetchPolicy | None = None,
     verify: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    receive: ReceiveOptions | None = None,
 ) -> ImportOutcome:
     """Import files received as bytes (an upload in the web view), each named by its file name, then verify the
-    badges imported: :func:`import_and_verify` for files that are not on this machine's disk."""
+    badges imported: :func:`import_and_verify` for files that are not on this machine's disk. A file holding an
+    issuer's offer or request link (a photo of its QR code, a text file) is redeemed as the CLI would
+    (``receive``: how; by default no PIN and no browser login)."""
     if policy is None:
         policy = fetch_policy(load_settings(store))
     outcome = ImportOutcome()
@@ -412,14 +415,22 @@ def import_uploads(
         if len(data) > limits.max_file_bytes:
             outcome.results.append(ImportResult(name, error=f"larger than {limits.max_file_bytes // 1_000_000} MB"))
             continue
+        link, extraction = link_in_bytes(data, limits=limits)
+        if link is not None:
+            results, verified = receive_link(store, name, link, options=receive or ReceiveOptions(policy=policy))
+            outcome.results += results
+            outcome.verified += verified
+            continue
         try:
-            stored = import_bytes(store, LoadedSource("file", name, data), limits=limits)
+            stored = import_bytes(store, LoadedSource("file", name, data), limits=limits, extraction=extraction)
         except (VerifierError, SourceError) as exc:
             outcome.results.append(ImportResult(name, error=str(exc)))
             continue
         outcome.results += [ImportResult(name, record, created) for record, created in stored]
-    if verify and outcome.records:
-        outcome.verified += verify_stored(store, outcome.records, fetch_policy=policy)
+    received = {record.id for record, _report in outcome.verified}
+    unverified = [record for record in outcome.records if record.id not in received]
+    if verify and unverified:
+        outcome.verified += verify_stored(store, unverified, fetch_policy=policy)
     return outcome
 
 

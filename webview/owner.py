@@ -46,6 +46,7 @@ from wallet.check_words import plain_words
 from wallet.errors import NotFound, WalletError
 from wallet.exporting import parse_window
 from wallet.importer import import_uploads
+from wallet.receiving import ReceiveOptions
 from wallet.settings import Settings, fetch_policy, is_loopback_host, load_settings
 from wallet.status_words import words_for
 from wallet.store import BadgeRecord, Store
@@ -302,7 +303,9 @@ def import_files() -> Any:
         flash("Choose one or more badge files (PNG, SVG, JSON, a photo of a QR code) first.", "problem")
         return redirect(url_for("owner.index"))
     store = get_store()
-    outcome = import_uploads(store, files, policy=fetch_policy(load_settings(store)))
+    policy = fetch_policy(load_settings(store))
+    tx_code = request.form.get("tx_code", "").strip()[:64] or None  # an issuer's PIN, for an offer photo
+    outcome = import_uploads(store, files, policy=policy, receive=ReceiveOptions(policy=policy, tx_code=tx_code))
     for failed in outcome.failures:
         flash(f"{failed.source}: {failed.error}", "problem")
     # As checked: verification names a hosted badge that its file did not.

@@ -317,3 +317,38 @@ def test_an_empty_backpack_says_what_to_do(make_app: Callable[..., Flask], tmp_p
     page = html_of(client, "/")[1]
     assert [p.text() for p in page.find_all("p", cls="empty")][0].startswith("No badges yet")
     assert page.find("input", type="file").attrs["name"] == "files"
+
+
+def test_a_photo_of_an_issuers_offer_qr_code_redeems_it(owner: FlaskClient, web_store: Store) -> None:
+    from issuer import qr_photo
+    from receiving_issuer import LoopbackIssuer
+
+    from wallet.settings import set_setting
+
+    set_setting(web_store, "allow-private-network", "true")  # the test issuer listens on 127.0.0.1
+    before = {r.id for r in web_store.list_badges()}
+    csrf = csrf_of(html_of(owner, "/")[1])
+    with LoopbackIssuer() as issuer:
+        photo = qr_photo(issuer.offer(by_reference=True, tx_code="4921"))
+        response = owner.post(
+            "/import",
+            data={"csrf_token": csrf, "tx_code": "4921", "files": [(io.BytesIO(photo), "offer.jpg")]},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        new = [r for r in web_store.list_badges() if r.id not in before]
+        assert len(new) == 1 and new[0].status == "valid"  # received, checked, kept
+        assert response.headers["Location"] == f"/badges/{new[0].id}"
+        html_of(owner, response.headers["Location"])  # shows (and clears) its message
+
+        # Without the PIN the offer asks for, nothing is kept and the page says why in one line.
+        photo = qr_photo(issuer.offer(by_reference=True, tx_code="1234"))
+        response = owner.post(
+            "/import",
+            data={"csrf_token": csrf, "files": [(io.BytesIO(photo), "offer.jpg")]},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        assert len(web_store.list_badges()) == len(before) + 1
+        flashes = [p.text() for p in html_of(owner, response.headers["Location"])[1].find_all("p", cls="flash")]
+        assert any("offer.jpg" in text and "PIN" in text for text in flashes), flashes
