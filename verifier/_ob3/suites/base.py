@@ -76,12 +76,21 @@ class Cryptosuite(Protocol):
         ...
 
 
-def multibase_value(proof: dict[str, Any], prefix: str, *, sizes: tuple[int, ...] = ()) -> bytes:
-    """The bytes of ``proofValue``, which must be multibase with ``prefix`` ('z' base58btc, 'u' base64url)."""
+def multibase_problem(proof: dict[str, Any], prefix: str) -> str | None:
+    """Why ``proofValue`` is not multibase with ``prefix`` ('z' base58btc, 'u' base64url); None when it is."""
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith(prefix):
         encoding = {"z": "base58btc", "u": "base64url"}.get(prefix, prefix)
-        raise ProofProblem(f"the proofValue is not a {encoding} multibase string")
+        return f"the proofValue is not a {encoding} multibase string"
+    return None
+
+
+def multibase_value(proof: dict[str, Any], prefix: str, *, sizes: tuple[int, ...] = ()) -> bytes:
+    """The bytes of ``proofValue``, which must be multibase with ``prefix`` ('z' base58btc, 'u' base64url)."""
+    problem = multibase_problem(proof, prefix)
+    if problem is not None:
+        raise ProofProblem(problem)
+    value = proof["proofValue"]
     try:
         data = multibase_decode(value)
     except (InvalidKey, ValueError) as exc:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._did.keys import KeyKind, PublicKey
-from .base import curve_hash, ecdsa_verify, multibase_value
+from .base import curve_hash, ecdsa_verify, multibase_problem, multibase_value
 from .eddsa_jcs_2022 import jcs_inputs
 
 __all__ = ["ECDSA_JCS_2019", "EcdsaJcs"]
@@ -19,10 +19,7 @@ class EcdsaJcs:
     key_kinds: tuple[KeyKind, ...] = ("P-256", "P-384")
 
     def value_problem(self, proof: dict[str, Any]) -> str | None:
-        value = proof.get("proofValue")
-        if not isinstance(value, str) or not value.startswith("z"):
-            return "the proofValue is not a base58btc multibase string"
-        return None
+        return multibase_problem(proof, "z")
 
     def verify(
         self,

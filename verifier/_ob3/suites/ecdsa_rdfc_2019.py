@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._did.keys import KeyKind, PublicKey
-from .base import curve_hash, ecdsa_verify, multibase_value
+from .base import curve_hash, ecdsa_verify, multibase_problem, multibase_value
 from .eddsa_rdfc_2022 import rdfc_hash_data
 
 __all__ = ["ECDSA_RDFC_2019", "EcdsaRdfc"]
@@ -20,10 +20,7 @@ class EcdsaRdfc:
     key_kinds: tuple[KeyKind, ...] = ("P-256", "P-384")
 
     def value_problem(self, proof: dict[str, Any]) -> str | None:
-        value = proof.get("proofValue")
-        if not isinstance(value, str) or not value.startswith("z"):
-            return "the proofValue is not a base58btc multibase string"
-        return None
+        return multibase_problem(proof, "z")
 
     def verify(
         self,

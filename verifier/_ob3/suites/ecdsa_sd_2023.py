@@ -31,7 +31,7 @@ from ..._did.keys import (
     decode_multikey,
 )
 from . import cbor
-from .base import ProofProblem, Unverifiable, ecdsa_verify, multibase_value, proof_config, rdfc
+from .base import ProofProblem, Unverifiable, ecdsa_verify, multibase_problem, multibase_value, proof_config, rdfc
 
 __all__ = [
     "ECDSA_SD_2023",
@@ -118,10 +118,7 @@ class EcdsaSd:
     key_kinds: tuple[KeyKind, ...] = ("P-256",)
 
     def value_problem(self, proof: dict[str, Any]) -> str | None:
-        value = proof.get("proofValue")
-        if not isinstance(value, str) or not value.startswith("u"):
-            return "the proofValue is not a base64url multibase string"
-        return None
+        return multibase_problem(proof, "u")
 
     def verify(
         self,

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..._did.keys import KeyKind, PublicKey
 from ..._json import as_list
-from .base import ProofProblem, jcs, multibase_value
+from .base import ProofProblem, jcs, multibase_problem, multibase_value
 
 __all__ = ["EDDSA_JCS_2022", "EddsaJcs", "jcs_inputs"]
 
@@ -33,10 +33,7 @@ class EddsaJcs:
     key_kinds: tuple[KeyKind, ...] = ("Ed25519",)
 
     def value_problem(self, proof: dict[str, Any]) -> str | None:
-        value = proof.get("proofValue")
-        if not isinstance(value, str) or not value.startswith("z"):
-            return "the proofValue is not a base58btc multibase string"
-        return None
+        return multibase_problem(proof, "z")
 
     def verify(
         self,

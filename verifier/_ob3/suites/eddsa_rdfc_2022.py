@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..._did.keys import KeyKind, PublicKey
-from .base import multibase_value, proof_config, rdfc
+from .base import multibase_problem, multibase_value, proof_config, rdfc
 
 __all__ = ["EDDSA_2022", "EDDSA_RDFC_2022", "EddsaRdfc", "rdfc_hash_data"]
 
@@ -42,10 +42,7 @@ class EddsaRdfc:
     key_kinds: tuple[KeyKind, ...] = ("Ed25519",)
 
     def value_problem(self, proof: dict[str, Any]) -> str | None:
-        value = proof.get("proofValue")
-        if not isinstance(value, str) or not value.startswith("z"):
-            return "the proofValue is not a base58btc multibase string"
-        return None
+        return multibase_problem(proof, "z")
 
     def verify(
         self,
