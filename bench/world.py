@@ -12,6 +12,8 @@ the verifier), run in its own process so that serving does not compete with veri
   Factory) serves all its assertions from one origin — the per-host connection limit then decides;
 * ``--delay-ms``: every answer waits that long before it is written (a network round trip), without holding the event
   loop, so concurrent requests wait concurrently as they would on a real link;
+* ``--h2 CA_FILE``: the one-origin world over TLS, offering HTTP/2 (Hypercorn; its test CA written to CA_FILE, for
+  the backpack to trust through ``SSL_CERT_FILE``);
 * ``GET /__requests`` (any issuer) answers the request counts per path of the whole world; ``X-Reset: 1`` clears them.
 """
 
@@ -154,11 +156,87 @@ def serve(issuer_count: int, badge_count: int, *, delay: float = 0.0, one_origin
     asyncio.run(main())
 
 
-def request_counts(any_issuer: str, *, reset: bool) -> Counter[str]:
+def serve_h2(issuer_count: int, badge_count: int, *, delay: float, ca_file: str) -> None:
+    """The one-origin world over TLS with HTTP/2 offered (Hypercorn, a test CA from trustme written to ``ca_file``
+    for the client to trust, ``SSL_CERT_FILE``): a platform behind a CDN, as real ones are."""
+    import tempfile
+
+    import trustme
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(ca_file)
+    folder = tempfile.mkdtemp(prefix="world-tls-")
+    leaf = authority.issue_cert("localhost")
+    leaf.private_key_and_cert_chain_pem.write_to_path(f"{folder}/chain.pem")
+    leaf.private_key_pem.write_to_path(f"{folder}/key.pem")
+    config = Config()
+    config.bind = ["127.0.0.1:0"]
+    config.certfile, config.keyfile = f"{folder}/chain.pem", f"{folder}/key.pem"
+    config.alpn_protocols = ["h2", "http/1.1"]
+    config.accesslog = config.errorlog = None
+    sockets = config.create_sockets()
+    port = sockets.secure_sockets[0].getsockname()[1]
+    config.create_sockets = lambda: sockets  # type: ignore[method-assign]  # the port chose above, known to the URLs
+    documents: dict[str, bytes] = {}
+    requests: Counter[str] = Counter()
+    sources = []
+    bases = [f"https://localhost:{port}/i{index}" for index in range(issuer_count)]
+    for index, base in enumerate(bases):
+        documents |= {f"/i{index}{path}": body for path, body in _issuer_documents(base, index).items()}
+    for number in range(badge_count):
+        url, body = _assertion(bases[number % issuer_count], number)
+        documents[url.removeprefix(f"https://localhost:{port}")] = body
+        sources.append(url)
+
+    async def app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/__requests":
+            body = json.dumps(requests).encode()
+            if any(name == b"x-reset" for name, _value in scope["headers"]):
+                requests.clear()
+        else:
+            requests[f"{port}{path}"] += 1
+            body = documents.get(path, b"")
+            if delay:
+                await asyncio.sleep(delay)
+        media_type = b"image/png" if path.endswith(".png") else b"application/ld+json"
+        headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200 if body else 404, "headers": headers})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": body})  # type: ignore[operator]
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        server = asyncio.ensure_future(hypercorn_serve(app, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
+        while True:  # listening only once Hypercorn has started
+            try:
+                _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.02)
+                continue
+            writer.close()
+            break
+        print(json.dumps({"sources": sources, "issuers": bases}), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        stop.set()
+        await server
+
+    asyncio.run(main())
+
+
+def request_counts(any_issuer: str, *, reset: bool, ca_file: str | None = None) -> Counter[str]:
     """Requests per document since the last reset, for the whole world."""
     origin = "/".join(any_issuer.split("/")[:3])
     request = urllib.request.Request(f"{origin}/__requests", headers={"X-Reset": "1"} if reset else {})
-    with urllib.request.urlopen(request) as response:
+    context = None
+    if ca_file is not None:
+        import ssl
+
+        context = ssl.create_default_context(cafile=ca_file)
+    with urllib.request.urlopen(request, context=context) as response:
         return Counter(json.load(response))
 
 
@@ -177,8 +255,12 @@ def main() -> int:
     parser.add_argument("--issuers", type=int, default=50)
     parser.add_argument("--delay-ms", type=float, default=0.0)
     parser.add_argument("--one-origin", action="store_true")
+    parser.add_argument("--h2", metavar="CA_FILE", help="one origin over TLS offering HTTP/2; its test CA goes here")
     args = parser.parse_args()
-    serve(args.issuers, args.badges, delay=args.delay_ms / 1000, one_origin=args.one_origin)
+    if args.h2:
+        serve_h2(args.issuers, args.badges, delay=args.delay_ms / 1000, ca_file=args.h2)
+    else:
+        serve(args.issuers, args.badges, delay=args.delay_ms / 1000, one_origin=args.one_origin)
     return 0
 
 

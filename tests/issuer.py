@@ -108,6 +108,7 @@ class LoggedRequest:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a real server's backlog, not socketserver's 5: a burst of connections is not dropped
     issuer: IssuerServer
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:

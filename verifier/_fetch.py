@@ -4,7 +4,7 @@ Untrusted URLs come from badges and from users, so every request is guarded: htt
 timeouts, a body size cap by kind of document, a bounded number of redirects (loops refused), and an SSRF guard that
 refuses loopback, private, link-local, multicast and reserved addresses after DNS resolution, on every redirect hop.
 
-One ``Fetcher`` is shared by every badge of a run: one ``httpx.AsyncClient``, a per-host concurrency limit, one
+One ``Fetcher`` is shared by every badge of a run: one connection pool, a per-host concurrency limit, one
 request in flight per URL (two badges of one issuer share one fetch), and a cache keyed by URL that honours
 ``Cache-Control`` and ``ETag``. The cache is pluggable (``ResponseCache``) so the wallet can persist it, which is what
 makes ``--offline`` and cheap rechecks work.
@@ -14,40 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import email.utils
 import functools
 import ipaddress
 import re
 import socket
 import ssl
 import sys
+import threading
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 from ._errors import BlockedAddress, FetchError
 from ._fetch_policy import DocumentKind, FetchPolicy
 
+if TYPE_CHECKING:
+    import httpx
 
-def _import_httpx_without_its_command_line() -> None:
-    """httpx's ``__init__`` imports its own command line (``httpx._main``: click, rich, pygments — a third of the
-    verifier's start-up) whenever click is installed, as it is for the backpack. The verifier never runs it: hide it
-    for the one import, so httpx falls back to its stub ``main``, then let a later explicit import load it."""
-    if "httpx" in sys.modules or "httpx._main" in sys.modules:
-        return
-    sys.modules["httpx._main"] = None  # type: ignore[assignment]  # None in sys.modules: that import fails
-    try:
-        import httpx  # noqa: F401
-    finally:
-        del sys.modules["httpx._main"]
-
-
-_import_httpx_without_its_command_line()
-
-import httpcore  # noqa: E402
-import httpx  # noqa: E402
 
 __all__ = [
     "CachedResponse",
@@ -142,23 +129,36 @@ _SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
 
 
 def _check_shape(url: str) -> tuple[str, int]:
-    """The host and port of an http(s) URL; refuse any other scheme, a missing host, an invalid port, and what the
-    HTTP client could not parse (``http://0177.0.0.1/``: an octal address it refuses to guess at)."""
+    """The host and port of an http(s) URL; refuse any other scheme, a missing host, an invalid port, and what no
+    HTTP client should be asked to guess at (control characters, spaces, a host that is not a valid name)."""
+    if any(ord(char) <= 32 or ord(char) == 127 for char in url):
+        raise FetchError("the URL is not valid: it contains spaces or control characters", url=url)
     try:
-        httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
         raise FetchError(f"the URL is not valid: {exc}", url=url) from None
-    parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {parts.scheme or 'a relative URL'}", url=url)
-    host = parts.hostname
     if not host:
         raise FetchError("the URL has no host", url=url)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise FetchError("the URL has an invalid port", url=url) from exc
+    if _ip_literal(host) is None:
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            raise FetchError("the URL is not valid: its host is not a valid name", url=url) from None
     return host, port
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None
 
 
 class _Refused(Exception):
@@ -197,55 +197,42 @@ def check_destination(url: str, policy: FetchPolicy) -> None:
         resolve_public(host, port, url=url)
 
 
-class _PinnedNetwork(httpcore.AsyncNetworkBackend):
-    """Connections to the address the guard checked: one DNS lookup per connection, made here, never again."""
+class _GuardedResolver:
+    """aiohttp's resolver hook: one lookup per new connection, made here, and only public addresses returned, so the
+    address connected to is the address checked (a second lookup could answer differently: DNS rebinding)."""
 
-    def __init__(self) -> None:
-        self._network = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict[str, Any]]:
         try:
             address = await asyncio.to_thread(resolve_public, host, port)
         except FetchError as exc:
             reason = str(exc).removesuffix(f" ({host})")
             raise _Refused(reason, blocked=isinstance(exc, BlockedAddress)) from None
-        return await self._network.connect_tcp(
-            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
 
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise _Refused("refused to connect to a local socket", blocked=True)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._network.sleep(seconds)
-
-
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over a connection pool whose every connection goes through ``_PinnedNetwork``."""
-
-    def __init__(self, *, connections: int) -> None:
-        super().__init__(verify=_ssl_context(), trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
-            max_connections=connections,
-            max_keepalive_connections=connections,
-            network_backend=_PinnedNetwork(),
-        )
+    async def close(self) -> None:
+        return None
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every client: loading the CA bundle costs ~20 ms each time."""
-    return httpx.create_ssl_context()
+def _ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """One TLS context per set of roots (loading a CA bundle costs ~20 ms each time): certifi's unless told."""
+    if ca_file is None:
+        import certifi
+
+        ca_file = certifi.where()
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise FetchError(f"cannot read the certificate authorities in {ca_file}: {exc}", url=ca_file) from None
 
 
 def _origin(url: str) -> str:
@@ -253,7 +240,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
-def _max_age(headers: httpx.Headers) -> tuple[float | None, bool]:
+def _max_age(headers: Mapping[str, str]) -> tuple[float | None, bool]:
     """Freshness lifetime from Cache-Control, and whether the response may be stored at all."""
     directives = headers.get("cache-control", "").lower()
     if "no-store" in directives:
@@ -264,8 +251,48 @@ def _max_age(headers: httpx.Headers) -> tuple[float | None, bool]:
     return (float(match.group(1)) if match else None), True
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One HTTP response, whichever client carried it; ``body`` is empty for a redirect or a 304."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    http_version: str = "HTTP/1.1"
+
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+_NETWORK_WORDS = {
+    "ClientConnectorDNSError": "cannot resolve the host",
+    "ClientConnectorCertificateError": "the server's TLS certificate is not valid",
+    "ClientConnectorSSLError": "the TLS handshake failed",
+    "ClientSSLError": "the TLS handshake failed",
+    "ClientConnectorError": "cannot connect to the server",
+    "ConnectError": "cannot connect to the server",
+    "ServerDisconnectedError": "the server closed the connection",
+    "RemoteProtocolError": "the server closed the connection or answered malformed HTTP",
+    "ClientPayloadError": "the response was cut short or malformed",
+    "ClientResponseError": "the server answered malformed HTTP",
+    "InvalidURL": "the URL is not valid",
+    "InvalidUrlClientError": "the URL is not valid",
+}
+
+
+def _network_words(exc: BaseException) -> str:
+    for kind in type(exc).__mro__:
+        if kind.__name__ in _NETWORK_WORDS:
+            return f"network error: {_NETWORK_WORDS[kind.__name__]}"
+    return f"network error: {type(exc).__name__}"
+
+
 class Fetcher:
-    """Shared, cached, guarded HTTP fetching for one verification run. Use as an async context manager."""
+    """Shared, cached, guarded HTTP fetching for one verification run. Use as an async context manager.
+
+    The bytes travel through aiohttp (HTTP/1.1; about a fifth of httpx's CPU per request, which was most of a large
+    run's time), except towards an https origin that offers HTTP/2: there httpx with ``h2`` multiplexes every request
+    over one connection. An injected ``transport`` (httpx's interface, for tests and in-process servers) carries
+    everything instead. docs/performance.md has the figures behind this choice.
+    """
 
     def __init__(
         self,
@@ -277,11 +304,14 @@ class Fetcher:
         self.policy = policy or FetchPolicy()
         self.cache: ResponseCache = cache if cache is not None else MemoryCache()
         self._transport = transport
-        self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()
-        self._in_flight: dict[str, int] = {}
+        self._injected_client: httpx.AsyncClient | None = None
+        self._session: Any = None  # aiohttp.ClientSession, created inside the running loop on first use
+        self._h2_clients: dict[str, httpx.AsyncClient] = {}
+        self._h2_probes: dict[str, asyncio.Future[bool]] = {}
         self._inflight: dict[str, asyncio.Future[FetchResult]] = {}
         self._host_limits: dict[str, asyncio.Semaphore] = {}
-        # Never hand httpx's pool more requests than it has connections: its scheduling is linear in both.
+        self._slowed: dict[str, asyncio.Semaphore] = {}
+        """Origins that answered 429 or 503: at most two requests at once to them for the rest of the run."""
         self._connection_slots = asyncio.Semaphore(self.policy.max_in_flight)
         self.requests_made = 0
         """Network requests actually sent (cache hits and shared in-flight fetches not counted)."""
@@ -293,40 +323,51 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), OrderedDict()
+        clients = list(self._h2_clients.values())
+        if self._injected_client is not None:
+            clients.append(self._injected_client)
+        self._h2_clients, self._injected_client = {}, None
         for client in clients:
             await client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
-    def _new_client(self, connections: int) -> httpx.AsyncClient:
-        policy = self.policy
-        transport = self._transport
-        if transport is None and not policy.allow_private_network:
-            transport = _GuardedTransport(connections=connections)
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            follow_redirects=False,
-            headers={"User-Agent": _USER_AGENT},
-            transport=transport,
-            verify=_ssl_context(),
-            trust_env=False,  # no proxy from the environment: the address connected to is the one checked
-        )
+    def _tls_context(self) -> ssl.SSLContext:
+        return _ssl_context(self.policy.ca_file)
 
-    async def _http(self, origin: str) -> httpx.AsyncClient:
-        """The client for ``origin``. One small connection pool per origin, not one big pool for all: httpx's
-        scheduling scans every connection of a pool for every queued request, which dominated verify_many."""
-        if self._transport is not None:  # an injected transport is shared: one client, closed once
-            origin = ""
-        client = self._clients.get(origin)
-        if client is not None:
-            self._clients.move_to_end(origin)
-            return client
-        client = self._new_client(self.policy.max_connections if not origin else self.policy.per_host_limit)
-        self._clients[origin] = client
-        for idle_origin in list(self._clients)[: max(len(self._clients) - self.policy.max_open_origins, 0)]:
-            if self._in_flight.get(idle_origin, 0) == 0:
-                await self._clients.pop(idle_origin).aclose()
-        return client
+    # -- clients ------------------------------------------------------------------------------------------------
+
+    def _aiohttp_session(self) -> Any:
+        if self._session is None:
+            aiohttp = _import_aiohttp()
+            policy = self.policy
+            connector = aiohttp.TCPConnector(
+                limit=policy.max_connections,
+                limit_per_host=policy.per_host_limit,
+                resolver=aiohttp.ThreadedResolver()
+                if policy.allow_private_network
+                else cast(Any, _GuardedResolver()),  # an AbstractResolver in all but name: the same two methods
+                use_dns_cache=False,  # one lookup per new connection, by the guard: never an address it did not check
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": _USER_AGENT},
+                cookie_jar=aiohttp.DummyCookieJar(),  # a badge's issuer sets no state in the verifier
+                trust_env=False,  # no proxy from the environment: the address connected to is the one checked
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=policy.connect_timeout, sock_read=policy.read_timeout
+                ),
+                auto_decompress=True,  # aiohttp bounds each decompression step; the body limit applies after it
+            )
+        return self._session
+
+    def _httpx_client(self, *, connections: int, http2: bool) -> httpx.AsyncClient:
+        from ._fetch_httpx import new_client
+
+        return new_client(self.policy, self._transport, self._tls_context(), connections=connections, http2=http2)
+
+    # -- fetching -----------------------------------------------------------------------------------------------
 
     async def fetch(self, url: str, *, kind: DocumentKind = "json") -> FetchResult:
         """The response for ``url``, of any status. Raises ``FetchError`` when there is no response at all."""
@@ -361,85 +402,231 @@ class Fetcher:
             True,
         )
 
-    def _host_limit(self, url: str) -> asyncio.Semaphore:
-        host = urlsplit(url).netloc.lower()
-        if host not in self._host_limits:
-            self._host_limits[host] = asyncio.Semaphore(self.policy.per_host_limit)
-        return self._host_limits[host]
+    @contextlib.asynccontextmanager
+    async def _slot(self, origin: str) -> AsyncIterator[None]:
+        """Room for one request: under the origin's limit, the slowed-down limit if it asked for less, and the run's."""
+        limit = self._host_limits.get(origin)
+        if limit is None:
+            limit = self._host_limits[origin] = asyncio.Semaphore(self.policy.per_host_limit)
+        slowed = self._slowed.get(origin)
+        async with limit, slowed or contextlib.nullcontext(), self._connection_slots:
+            yield
 
     async def _request(self, url: str, kind: DocumentKind, cached: CachedResponse | None) -> FetchResult:
         policy = self.policy
         current = url
         visited: set[str] = set()
-        for _hop in range(policy.max_redirects + 1):
+        retried = False
+        while True:
             if current in visited:
                 raise FetchError("redirect loop", url=url)
+            if len(visited) > policy.max_redirects:
+                raise FetchError(f"more than {policy.max_redirects} redirects", url=url)
             visited.add(current)
-            if self._transport is not None and not policy.allow_private_network:
-                # An injected transport connects its own way: check the name's addresses beforehand at least.
-                await asyncio.to_thread(check_destination, current, policy)
-            else:
-                _check_shape(current)  # the address itself is checked when connecting (_PinnedNetwork)
+            await self._check_hop(current)
             headers = {"Accept": _ACCEPT[kind]}
             if cached is not None and cached.etag and current == url:
                 headers["If-None-Match"] = cached.etag
-            origin = _origin(current)
-            async with self._host_limit(current), self._connection_slots:
-                self._in_flight[origin] = self._in_flight.get(origin, 0) + 1
-                try:
-                    self.requests_made += 1
-                    client = await self._http(origin)
-                    async with client.stream("GET", current, headers=headers) as response:
-                        if response.status_code == 304 and cached is not None:
-                            max_age, _storable = _max_age(response.headers)
-                            refreshed = replace(cached, fetched_at=time.time(), max_age=max_age)
-                            self.cache.put(refreshed)
-                            return self._from_cache(refreshed)
-                        if response.status_code in (301, 302, 303, 307, 308):
-                            location = response.headers.get("location")
-                            if not location:
-                                raise FetchError(f"redirect {response.status_code} without a Location", url=current)
-                            current = urljoin(current, location)
-                            continue
-                        body = await self._read_body(response, policy.max_bytes(kind), current)
-                except _Refused as exc:
-                    raise (BlockedAddress if exc.blocked else FetchError)(exc.reason, url=current) from None
-                except httpx.TimeoutException as exc:
-                    raise FetchError("timed out", url=current) from exc
-                except httpx.HTTPError as exc:
-                    raise FetchError(f"network error: {type(exc).__name__}", url=current) from exc
-                finally:
-                    self._in_flight[origin] -= 1
+            answer = await self._send(current, headers, policy.max_bytes(kind))
+            self.requests_made += 1
+            if answer.status in (429, 503) and not retried:
+                # The server asks for less: two requests at once from now on, and this one again after its wait.
+                retried = True
+                visited.discard(current)
+                self._slowed.setdefault(_origin(current), asyncio.Semaphore(2))
+                await asyncio.sleep(_retry_after(answer.headers.get("retry-after", "")))
+                continue
+            if answer.status == 304 and cached is not None:
+                max_age, _storable = _max_age(answer.headers)
+                refreshed = replace(cached, fetched_at=time.time(), max_age=max_age)
+                self.cache.put(refreshed)
+                return self._from_cache(refreshed)
+            if answer.status in _REDIRECTS:
+                location = answer.headers.get("location")
+                if not location:
+                    raise FetchError(f"redirect {answer.status} without a Location", url=current)
+                current = urljoin(current, location)
+                continue
             fetched_at = time.time()
-            max_age, storable = _max_age(response.headers)
-            content_type = response.headers.get("content-type", "")
-            if storable and response.status_code in (200, 410):
+            max_age, storable = _max_age(answer.headers)
+            content_type = answer.headers.get("content-type", "")
+            if storable and answer.status in (200, 410):
                 self.cache.put(
                     CachedResponse(
                         url=url,
-                        status=response.status_code,
+                        status=answer.status,
                         content_type=content_type,
-                        body=body,
+                        body=answer.body,
                         fetched_at=fetched_at,
-                        etag=response.headers.get("etag"),
+                        etag=answer.headers.get("etag"),
                         max_age=max_age,
                         final_url=current,
                     )
                 )
-            return FetchResult(url, current, response.status_code, content_type, body, fetched_at)
-        raise FetchError(f"more than {policy.max_redirects} redirects", url=url)
+            return FetchResult(url, current, answer.status, content_type, answer.body, fetched_at)
+
+    async def _check_hop(self, url: str) -> None:
+        """Every hop's destination, before any byte is sent to it. A name is checked when its connection is made
+        (the resolver hooks); an address written in the URL never goes through a resolver, so it is checked here."""
+        host, _port = _check_shape(url)
+        if self.policy.allow_private_network:
+            return
+        if self._transport is not None:
+            # An injected transport connects its own way: check the name's addresses beforehand at least.
+            await asyncio.to_thread(check_destination, url, self.policy)
+            return
+        address = _ip_literal(host)
+        if address is not None and _blocked(address):
+            raise BlockedAddress(f"refused to fetch from a private or local address ({address})", url=url)
+
+    async def _send(self, url: str, headers: dict[str, str], limit: int) -> _Answer:
+        try:
+            return await self._send_once(url, headers, limit)
+        except FetchError as exc:
+            if not isinstance(exc.__cause__, Exception) or type(exc.__cause__).__name__ not in _CLOSED_UNDER_US:
+                raise
+        # A server closes a kept-alive connection when it likes (nginx after 1,000 requests, HTTP/2 GOAWAY included);
+        # the requests caught on it were never answered, and a GET may be sent again: once, on a new connection.
+        return await self._send_once(url, headers, limit)
+
+    async def _send_once(self, url: str, headers: dict[str, str], limit: int) -> _Answer:
+        origin = _origin(url)
+        try:
+            if self._transport is not None:
+                if self._injected_client is None:
+                    self._injected_client = self._httpx_client(connections=self.policy.max_connections, http2=False)
+                async with self._slot(origin):
+                    return await self._send_httpx(self._injected_client, url, headers, limit)
+            if url.startswith("https:") and _h2_available():
+                return await self._send_https(origin, url, headers, limit)
+            async with self._slot(origin):
+                return await self._send_aiohttp(url, headers, limit)
+        except _Refused as exc:
+            raise (BlockedAddress if exc.blocked else FetchError)(exc.reason, url=url) from None
+        except TimeoutError as exc:
+            raise FetchError("timed out", url=url) from exc
+        except FetchError:
+            raise
+        except Exception as exc:
+            if _is_network_error(exc):
+                raise FetchError(_network_words(exc), url=url) from exc
+            raise
+
+    async def _send_https(self, origin: str, url: str, headers: dict[str, str], limit: int) -> _Answer:
+        """Whether ``origin`` speaks HTTP/2 is asked once, by its first request, made over httpx with h2 offered in
+        the TLS handshake (ALPN). Its other requests wait for that answer rather than open more connections; then
+        they share the HTTP/2 connection, or take aiohttp's HTTP/1.1 pool when the server chose HTTP/1.1."""
+        probe = self._h2_probes.get(origin)
+        if probe is None:
+            probe = self._h2_probes[origin] = asyncio.get_running_loop().create_future()
+            client = self._httpx_client(connections=1, http2=True)
+            try:
+                async with self._slot(origin):
+                    answer = await self._send_httpx(client, url, headers, limit)
+            except BaseException:
+                await client.aclose()
+                del self._h2_probes[origin]  # the origin's next request asks again
+                probe.set_result(False)
+                raise
+            if answer.http_version == "HTTP/2":
+                self._h2_clients[origin] = client
+                self._host_limits[origin] = asyncio.Semaphore(_H2_STREAMS)
+                probe.set_result(True)
+            else:
+                await client.aclose()
+                probe.set_result(False)
+            return answer
+        if await asyncio.shield(probe) and origin in self._h2_clients:
+            async with self._slot(origin):
+                return await self._send_httpx(self._h2_clients[origin], url, headers, limit)
+        async with self._slot(origin):
+            return await self._send_aiohttp(url, headers, limit)
 
     @staticmethod
-    async def _read_body(response: httpx.Response, limit: int, url: str) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"response larger than the {limit // 1024} KB allowed", url=url)
-        body = bytearray()
-        async for piece in response.aiter_bytes():
-            body += piece
-            if len(body) > limit:
-                raise FetchError(f"response larger than the {limit // 1024} KB allowed", url=url)
-        return bytes(body)
+    async def _send_httpx(client: httpx.AsyncClient, url: str, headers: dict[str, str], limit: int) -> _Answer:
+        from ._fetch_httpx import send
+
+        return await send(client, url, headers, limit)
+
+    async def _send_aiohttp(self, url: str, headers: dict[str, str], limit: int) -> _Answer:
+        session = self._aiohttp_session()
+        tls = self._tls_context() if url.startswith("https:") else None  # always ours, never aiohttp's default
+        async with session.get(url, headers=headers, allow_redirects=False, ssl=tls or True) as response:
+            status = response.status
+            if status == 304 or status in _REDIRECTS:
+                return _Answer(status, response.headers, b"")
+            declared = response.content_length
+            if declared is not None and declared > limit:
+                raise _too_large(limit, url)
+            body = bytearray()
+            while piece := await response.content.readany():
+                body += piece
+                if len(body) > limit:
+                    raise _too_large(limit, url)
+            return _Answer(status, response.headers, bytes(body))
+
+
+def _import_aiohttp() -> Any:
+    """aiohttp, imported without loading the system's CA store for the two default TLS contexts it builds at import
+    time (~80 ms, a third of its import, paid by every `backpack verify`). The fetcher passes its own context to every
+    https request, so those defaults are never used; anything that did use them would trust no certificate (a refusal,
+    never a silent pass). Only when this is the process's only thread: no other thread can be making a TLS context
+    meanwhile (the web view and the TUI import aiohttp the ordinary way)."""
+    if "aiohttp" in sys.modules or threading.active_count() > 1:
+        import aiohttp
+
+        return aiohttp
+    load_defaults = ssl.SSLContext.set_default_verify_paths
+    ssl.SSLContext.set_default_verify_paths = lambda self: None  # type: ignore[method-assign]
+    try:
+        import aiohttp
+    finally:
+        ssl.SSLContext.set_default_verify_paths = load_defaults  # type: ignore[method-assign]
+    return aiohttp
+
+
+_CLOSED_UNDER_US = frozenset({"RemoteProtocolError", "ServerDisconnectedError", "WriteError"})
+"""The clients' words for "the connection closed before this request was answered"."""
+
+_H2_STREAMS = 64
+"""Requests in flight at once on one HTTP/2 connection (servers allow 100 or more concurrent streams)."""
+
+
+_MAX_RETRY_WAIT = 5.0
+"""Seconds a 429 or 503 may make a request wait before its one retry; a longer Retry-After is cut to this (each badge
+has its deadline anyway)."""
+
+
+def _retry_after(value: str) -> float:
+    """The wait a Retry-After header asks for (seconds or an HTTP date), within 0–5 s; 1 s when absent or unreadable."""
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), _MAX_RETRY_WAIT)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 1.0
+    return min(max(when.timestamp() - time.time(), 0.0), _MAX_RETRY_WAIT)
+
+
+def _too_large(limit: int, url: str) -> FetchError:
+    return FetchError(f"response larger than the {limit // 1024} KB allowed", url=url)
+
+
+@functools.cache
+def _h2_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("h2") is not None
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return True
+    aiohttp, httpx = sys.modules.get("aiohttp"), sys.modules.get("httpx")
+    return (aiohttp is not None and isinstance(exc, aiohttp.ClientError)) or (
+        httpx is not None and isinstance(exc, httpx.HTTPError | httpx.InvalidURL)
+    )
 
 
 def run_sync(awaitable: Awaitable[T]) -> T:

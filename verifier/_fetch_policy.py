@@ -22,7 +22,10 @@ class FetchPolicy:
     """Real credentials with inline images reach a few MB; the body is read in a bounded buffer, never beyond this."""
     max_image_bytes: int = 10 * _MB
     max_redirects: int = 5
-    per_host_limit: int = 6
+    per_host_limit: int = 24
+    """HTTP/1.1 connections to one origin at once (an HTTP/2 origin gets one connection, many streams). A platform
+    serves all its badges from one origin: at 50 ms a round trip, a 1,000-badge recheck needs ~20 requests in flight
+    to take a few round trips, not hundreds (docs/performance.md). An origin that answers 429 or 503 gets two."""
     max_connections: int = 100
     max_in_flight: int = 32
     max_open_origins: int = 128
@@ -32,6 +35,9 @@ class FetchPolicy:
     library reads no environment variable."""
     offline: bool = False
     """Never touch the network: answer from the cache, or fail."""
+    ca_file: str | None = None
+    """PEM file of the certificate authorities https servers are checked against (default: certifi's bundle) — a
+    company's own CA, or a test's."""
 
     def max_bytes(self, kind: DocumentKind) -> int:
         return self.max_json_bytes if kind == "json" else self.max_image_bytes

@@ -67,6 +67,8 @@ class Environment:
 
     allow_private_network: bool = False
     public_url: str = ""
+    ca_file: str = ""
+    """``SSL_CERT_FILE``, the usual variable for a company's (or a test's) certificate authorities."""
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -74,6 +76,7 @@ class Environment:
         return cls(
             allow_private_network=env.get("BACKPACK_ALLOW_PRIVATE_NETWORK", "").strip().lower() in ("1", "true", "yes"),
             public_url=env.get("BACKPACK_PUBLIC_URL", "").strip(),
+            ca_file=env.get("SSL_CERT_FILE", "").strip(),
         )
 
 
@@ -295,6 +298,7 @@ def fetch_policy(settings: Settings, **overrides: Any) -> FetchPolicy:
     values: dict[str, Any] = {
         "offline": settings.offline,
         "allow_private_network": settings.private_network_allowed,
+        "ca_file": settings.environment.ca_file or None,
     }
     values.update({name: value for name, value in overrides.items() if value is not None})
     return FetchPolicy(**values)

@@ -94,6 +94,11 @@ def test_fetch_policy_from_settings_and_overrides() -> None:
     )
     from_env = Settings(environment=Environment(allow_private_network=True))
     assert fetch_policy(from_env).allow_private_network is True
+    # SSL_CERT_FILE: a company's (or a test's) certificate authorities, for https issuers.
+    assert Environment.read({"SSL_CERT_FILE": "/etc/company-ca.pem"}).ca_file == "/etc/company-ca.pem"
+    company = Settings(environment=Environment(ca_file="/etc/company-ca.pem"))
+    assert fetch_policy(company).ca_file == "/etc/company-ca.pem"
+    assert fetch_policy(Settings()).ca_file is None
     # None leaves the setting alone: not giving --offline never takes an offline backpack online.
     assert fetch_policy(Settings(offline=True), offline=None).offline is True
     assert fetch_policy(Settings(), offline=True, deadline=3.0) == FetchPolicy(offline=True, deadline=3.0)
