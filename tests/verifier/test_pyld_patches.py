@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from pyld import nquads as pyld_nquads
 
 import verifier  # noqa: F401 - importing the verifier applies the patches
 from verifier import _pyld_patches
-from verifier._jsonld import canonicalize
+from verifier._jsonld import UnknownContext, canonicalize
 
 
 def test_the_installed_pyld_is_the_major_version_the_patches_were_written_for() -> None:
@@ -158,3 +159,63 @@ def test_many_threads_expanding_with_scoped_contexts_agree_with_one_thread() -> 
         results = list(pool.map(expand, documents * 4))
     assert results == expected * 4
 
+
+# -- canonicalizing the safe-mode expansion without expanding it again -----------------------------------------------
+
+VECTORS = Path(__file__).resolve().parents[1] / "fixtures" / "vectors" / "ob3"
+
+
+def _unsecured_vectors() -> list[Any]:
+    documents = []
+    for path in sorted(VECTORS.glob("*.json")):
+        document = json.loads(path.read_text("utf-8"))
+        if isinstance(document, dict) and "@context" in document:
+            documents.append(pytest.param({k: v for k, v in document.items() if k != "proof"}, id=path.stem))
+    return documents
+
+
+_SHAPES = {
+    "list, json literal, language and direction": {
+        "@context": {
+            "@vocab": "https://example.org/vocab#",
+            "steps": {"@container": "@list"},
+            "data": {"@type": "@json"},
+            "@language": "en",
+        },
+        "@id": "https://example.org/thing",
+        "steps": ["one", {"@id": "https://example.org/step2"}, {"name": "blank step"}],
+        "data": {"b": [1, 2.5, True, None], "a": "x"},
+        "title": {"@value": "شارة", "@language": "ar", "@direction": "rtl"},
+        "note": "line\nbreak\x0bvertical tab",
+    },
+    "blank nodes pointing at each other": {
+        "@context": {"@vocab": "https://example.org/vocab#", "knows": {"@type": "@id"}},
+        "@graph": [
+            {"@id": "_:a", "name": "A", "knows": "_:b"},
+            {"@id": "_:b", "name": "B", "knows": "_:a"},
+            {"name": "C", "knows": "_:a"},
+        ],
+    },
+    "a named graph": {
+        "@context": {"@vocab": "https://example.org/vocab#", "claims": {"@container": "@graph"}},
+        "@id": "https://example.org/holder",
+        "claims": {"name": "inside a graph", "sub": {"name": "nested blank node"}},
+    },
+}
+
+
+@pytest.mark.parametrize("document", [*_unsecured_vectors(), *(pytest.param(d, id=k) for k, d in _SHAPES.items())])
+def test_the_canonical_form_of_the_expansion_is_that_of_the_document(document: dict[str, Any]) -> None:
+    from verifier._jsonld import expand_safely
+    from verifier._ob3.suites.base import _Rdfc384
+
+    try:
+        expanded, problems = expand_safely(document)
+    except UnknownContext:
+        pytest.skip("a context that is not bundled")
+    if problems:
+        pytest.skip("not safe-mode JSON-LD: its expansion is never reused")
+    before = json.dumps(expanded)
+    assert canonicalize(expanded, expanded=True) == canonicalize(document)
+    assert canonicalize(expanded, expanded=True, algorithm=_Rdfc384) == canonicalize(document, algorithm=_Rdfc384)
+    assert json.dumps(expanded) == before  # the caller's expansion is left as it was (other proofs reuse it)
