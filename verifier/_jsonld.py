@@ -7,6 +7,7 @@ import copy
 import functools
 import json
 import re
+import threading
 from importlib import resources
 from typing import Any
 
@@ -54,10 +55,22 @@ def _index() -> dict[str, str]:
     return files
 
 
-@functools.cache
+_documents: dict[str, Any] = {}
+_documents_lock = threading.Lock()
+
+
 def _document(file_name: str) -> Any:
-    document = json.loads((resources.files("verifier") / "contexts" / file_name).read_text("utf-8"))
-    register_bundled(document)
+    """The parsed bundled document, one object per file for the life of the process: PyLD's patched caches
+    (``_pyld_patches``) know bundled objects by identity, so a second copy parsed by a racing thread, used once and
+    freed, would leave its ids to be taken by other objects."""
+    document = _documents.get(file_name)
+    if document is None:
+        with _documents_lock:
+            document = _documents.get(file_name)
+            if document is None:
+                document = json.loads((resources.files("verifier") / "contexts" / file_name).read_text("utf-8"))
+                register_bundled(document)
+                _documents[file_name] = document
     return document
 
 

@@ -51,20 +51,26 @@ _pyld_canonicalize: Callable[[Any], bytes] = context_resolver.canonicalize
 _SELF_CONTAINED_IDS: set[int] = set()
 
 
-def register_bundled(node: Any) -> bool:
-    """Remember ``node`` (a bundled document) and every object in it; whether it names no context by URL."""
-    _BUNDLED_OBJECT_IDS.add(id(node))
+def register_bundled(node: Any) -> None:
+    """Remember ``node`` (a bundled document, which must live as long as the process) and every object in it."""
+    _register(node, _BUNDLED_OBJECT_IDS, _SELF_CONTAINED_IDS)
+
+
+def _register(node: Any, ids: set[int], self_contained_ids: set[int]) -> bool:
+    """Add ``node`` and what it holds to ``ids``, its objects that name no context by URL to ``self_contained_ids``;
+    whether ``node`` names none."""
+    ids.add(id(node))
     self_contained = True
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("@context", "@import") and _names_a_url(value):
                 self_contained = False
-            self_contained = register_bundled(value) and self_contained
+            self_contained = _register(value, ids, self_contained_ids) and self_contained
         if self_contained:
-            _SELF_CONTAINED_IDS.add(id(node))
+            self_contained_ids.add(id(node))
     elif isinstance(node, list):
         for value in node:
-            self_contained = register_bundled(value) and self_contained
+            self_contained = _register(value, ids, self_contained_ids) and self_contained
     return self_contained
 
 
@@ -92,7 +98,7 @@ def _canonicalize_scoped_context(context: Any) -> bytes:
 #   loads nothing (``_SELF_CONTAINED_IDS``), so neither the document loader nor a fetched context plays a part;
 # * every other input that processing reads is in the key: the flags, the base IRI and the processing mode.
 # Failures are not remembered (they are raised again), nor is anything that is not a finished, frozen context.
-_PROCESSED_CONTEXTS_MAX = 512
+_PROCESSED_CONTEXTS_MAX = 256  # ~24 KB each (a copy of the term mappings); an OB 3.0 credential uses ~16
 _processed_contexts: LRUCache[tuple[Any, ...], Any] | None = None
 _pyld_process_context: Callable[..., Any] = jsonld.JsonLdProcessor._process_context
 

@@ -138,10 +138,20 @@ def test_only_bundled_contexts_that_load_nothing_are_remembered() -> None:
     scoped = ob3["@context"]["Achievement"]["@context"]
     assert id(scoped) in _pyld_patches._SELF_CONTAINED_IDS
     # An object that names a context by URL would need the document loader, which differs between verifications.
-    naming = {"@context": {"term": {"@id": "https://example.org/t", "@context": "https://example.org/ctx"}}}
-    assert _pyld_patches.register_bundled(naming) is False
-    assert id(naming) not in _pyld_patches._SELF_CONTAINED_IDS
-    assert id(naming["@context"]["term"]) not in _pyld_patches._SELF_CONTAINED_IDS
+    # (Walked into sets of the test's own: the real ones hold only objects that live as long as the process.)
+    naming = {
+        "@context": {
+            "term": {"@id": "https://example.org/t", "@context": "https://example.org/ctx"},
+            "plain": {"@id": "https://example.org/p", "@context": {"inner": "https://example.org/i"}},
+        }
+    }
+    ids: set[int] = set()
+    self_contained: set[int] = set()
+    assert _pyld_patches._register(naming, ids, self_contained) is False
+    terms = naming["@context"]
+    assert id(naming) not in self_contained and id(terms) not in self_contained
+    assert id(terms["term"]) not in self_contained
+    assert id(terms["plain"]) in self_contained and id(terms["plain"]["@context"]) in self_contained
 
 
 def test_many_threads_expanding_with_scoped_contexts_agree_with_one_thread() -> None:
