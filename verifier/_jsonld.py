@@ -20,6 +20,7 @@ from ._pyld_patches import register_bundled
 
 __all__ = [
     "MAX_EXPANSION_DEPTH",
+    "Rdfc10",
     "UnknownContext",
     "bundled_context_urls",
     "canonicalize",
@@ -229,6 +230,17 @@ def safe_mode_problems(document: dict[str, Any]) -> list[str]:
     return expand_safely(document)[1]
 
 
+class Rdfc10(URDNA2015):  # type: ignore[misc]  # PyLD is untyped
+    """PyLD's RDFC-1.0 (URDNA2015), with the blank node of a quad relabelled for the first-degree hash (``_:a`` for
+    the node being hashed, ``_:z`` for another) by a shallow copy instead of ``copy.deepcopy``: a component is a flat
+    dict of strings, so both give the same dict; the deep copies were a quarter of the algorithm's time."""
+
+    def modify_first_degree_component(self, id_: str, component: dict[str, Any], key: str) -> dict[str, Any]:
+        if component["type"] != "blank node":
+            return component
+        return {**component, "value": "_:a" if component["value"] == id_ else "_:z"}
+
+
 class _AlreadyExpanded(jsonld.JsonLdProcessor):  # type: ignore[misc]  # PyLD is untyped
     """PyLD's own ``to_rdf`` over a document PyLD has already expanded: its first step, expansion, is skipped.
 
@@ -246,11 +258,11 @@ def canonicalize(
     document: dict[str, Any] | list[dict[str, Any]],
     *,
     expanded: bool = False,
-    algorithm: type[URDNA2015] = URDNA2015,
+    algorithm: type[URDNA2015] = Rdfc10,
 ) -> str:
     """RDF Dataset Canonicalization (URDNA2015 = RDFC-1.0 here) to N-Quads, with the bundled contexts only.
     ``expanded``: ``document`` is PyLD's expansion of a document that passed safe mode (``expand_safely``), used as it
-    is. ``algorithm``: RDFC-1.0 with another hash (a subclass of PyLD's ``URDNA2015``). Raises ``UnknownContext``,
+    is. ``algorithm``: RDFC-1.0 with another hash (a subclass of ``Rdfc10``). Raises ``UnknownContext``,
     ``JSONTooDeep`` or ``jsonld.JsonLdError``."""
     _refuse_deep(document)
     processor = _AlreadyExpanded() if expanded else jsonld.JsonLdProcessor()

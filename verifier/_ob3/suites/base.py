@@ -18,10 +18,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pyld import jsonld
-from pyld.canon import URDNA2015
 
 from ..._did.keys import InvalidKey, KeyKind, PublicKey, multibase_decode
-from ..._jsonld import UnknownContext, canonicalize
+from ..._jsonld import Rdfc10, UnknownContext, canonicalize
 
 __all__ = [
     "Cryptosuite",
@@ -111,7 +110,7 @@ def proof_config(
     return config
 
 
-class _Rdfc384(URDNA2015):  # type: ignore[misc]  # PyLD is untyped
+class _Rdfc384(Rdfc10):
     """RDFC-1.0 with SHA-384 as its hash (the blank node labels depend on it)."""
 
     def create_hash(self) -> Any:
@@ -126,7 +125,7 @@ def rdfc(
     suite does, which labels blank nodes differently from SHA-256. ``expanded``: ``document`` is the safe-mode
     expansion of the document (``expand_safely``), canonicalized without expanding it again."""
     try:
-        algorithm = URDNA2015 if hash_name == "sha256" else _Rdfc384
+        algorithm = Rdfc10 if hash_name == "sha256" else _Rdfc384
         return canonicalize(document, expanded=expanded, algorithm=algorithm).encode("utf-8")
     except jsonld.JsonLdError as exc:
         cause: BaseException | None = exc
