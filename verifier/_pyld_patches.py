@@ -1,25 +1,29 @@
-"""The two places where the backpack changes PyLD's behaviour, checked against the PyLD version they were written for.
+"""The places where the backpack changes PyLD's behaviour, checked against the PyLD version they were written for.
 
-PyLD is the JSON-LD processor; these patches replace two of its module-level functions:
+PyLD is the JSON-LD processor; these patches replace some of its internals:
 
 * ``pyld.context_resolver.canonicalize`` (speed): the canonical key of the bundled scoped contexts is remembered;
+* ``JsonLdProcessor._process_context`` (speed): a bundled scoped context processed over a given active context is
+  remembered (see ``_process_context_once``);
 * ``pyld.nquads.escape`` (correctness): canonical N-Quads escape every control character as RDFC-1.0 requires;
 * PyLD's context caches (thread safety): its module-level LRU caches (``cachetools``, not thread-safe) are replaced
   by locked ones, since a web server verifies in several threads at once (one in ~30 concurrent verifications failed
   with a ``KeyError`` from inside the cache).
 
-Both functions are internals of PyLD 3.x. ``apply()`` refuses to run on another major version or when either is gone,
-so that an upgrade fails loudly at import rather than verifying differently; ``tests/verifier`` pins this too.
+All are internals of PyLD 3.x. ``apply()`` refuses to run on another major version or when one is gone, so that an
+upgrade fails loudly at import rather than verifying differently; ``tests/verifier`` pins this too.
 """
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 from cachetools import LRUCache
+from frozendict import frozendict
 from pyld import context_resolver, jsonld, resolved_context
 from pyld import nquads as pyld_nquads
 
@@ -42,14 +46,36 @@ _canonical_forms: dict[tuple[tuple[str, int], ...], bytes] = {}
 _pyld_canonicalize: Callable[[Any], bytes] = context_resolver.canonicalize
 
 
+# Bundled objects that name no context by URL anywhere inside (no string "@context" or "@import"): processing one as
+# a context needs no document loader, so its result depends only on the active context and the options.
+_SELF_CONTAINED_IDS: set[int] = set()
+
+
 def register_bundled(node: Any) -> None:
-    _BUNDLED_OBJECT_IDS.add(id(node))
+    """Remember ``node`` (a bundled document, which must live as long as the process) and every object in it."""
+    _register(node, _BUNDLED_OBJECT_IDS, _SELF_CONTAINED_IDS)
+
+
+def _register(node: Any, ids: set[int], self_contained_ids: set[int]) -> bool:
+    """Add ``node`` and what it holds to ``ids``, its objects that name no context by URL to ``self_contained_ids``;
+    whether ``node`` names none."""
+    ids.add(id(node))
+    self_contained = True
     if isinstance(node, dict):
-        for value in node.values():
-            register_bundled(value)
+        for key, value in node.items():
+            if key in ("@context", "@import") and _names_a_url(value):
+                self_contained = False
+            self_contained = _register(value, ids, self_contained_ids) and self_contained
+        if self_contained:
+            self_contained_ids.add(id(node))
     elif isinstance(node, list):
         for value in node:
-            register_bundled(value)
+            self_contained = _register(value, ids, self_contained_ids) and self_contained
+    return self_contained
+
+
+def _names_a_url(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and any(isinstance(item, str) for item in value))
 
 
 def _canonicalize_scoped_context(context: Any) -> bytes:
@@ -60,6 +86,55 @@ def _canonicalize_scoped_context(context: Any) -> bytes:
             form = _canonical_forms[key] = _pyld_canonicalize(context)
         return form
     return _pyld_canonicalize(context)
+
+
+# PyLD caches a processed context by the active context it was processed over (its "_uuid"), but a type-scoped
+# context (``propagate=False``) is processed over a fresh clone of the active context, with a fresh uuid: every node
+# typed Achievement, Profile, DataIntegrityProof... re-processed its type's context, ~140 term definitions and two
+# thirds of an OB 3.0 credential's expansion. Here the result is remembered when it can only ever be the same:
+# * the active context is frozen (PyLD freezes every context it finishes and never changes one after) and its uuid,
+#   unique to that object, is the key, so an inline context of a document (another active context) never matches;
+# * the local context is an object of a bundled document (by identity: those live as long as the process), one that
+#   loads nothing (``_SELF_CONTAINED_IDS``), so neither the document loader nor a fetched context plays a part;
+# * every other input that processing reads is in the key: the flags, the base IRI and the processing mode.
+# Failures are not remembered (they are raised again), nor is anything that is not a finished, frozen context.
+_PROCESSED_CONTEXTS_MAX = 256  # ~24 KB each (a copy of the term mappings); an OB 3.0 credential uses ~16
+_processed_contexts: LRUCache[tuple[Any, ...], Any] | None = None
+_pyld_process_context: Callable[..., Any] = jsonld.JsonLdProcessor._process_context
+
+
+def _process_context_once(
+    self: Any,
+    active_ctx: Any,
+    local_ctx: Any,
+    options: dict[str, Any],
+    override_protected: bool = False,
+    propagate: bool = True,
+    validate_scoped: bool = True,
+    cycles: Any = None,
+) -> Any:
+    cache = _processed_contexts
+    if cache is None or type(active_ctx) is not frozendict or id(local_ctx) not in _SELF_CONTAINED_IDS:
+        return _pyld_process_context(
+            self, active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+    key = (
+        active_ctx.get("_uuid"),
+        id(local_ctx),
+        override_protected,
+        propagate,
+        validate_scoped,
+        options.get("base"),
+        options.get("processingMode"),
+    )
+    processed = cache.get(key) if key[0] is not None else None
+    if processed is None:
+        processed = _pyld_process_context(
+            self, active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if key[0] is not None and type(processed) is frozendict:
+            cache[key] = processed
+    return processed
 
 
 # RDFC-1.0 writes literals in canonical N-Quads: \b \t \n \f \r \" \\ as such, every other control character
@@ -118,7 +193,8 @@ def _lock_caches() -> None:
 
 
 def apply() -> None:
-    """Install both patches (idempotent)."""
+    """Install the patches (idempotent)."""
+    global _processed_contexts
     version = metadata.version("PyLD")
     if int(version.split(".", 1)[0]) != SUPPORTED_PYLD_MAJOR:
         raise PatchTargetMissing(f"PyLD {version} is installed; the backpack needs PyLD {SUPPORTED_PYLD_MAJOR}.x")
@@ -130,9 +206,25 @@ def apply() -> None:
             raise PatchTargetMissing(f"PyLD {version} has no LRU cache {module.__name__}.{name} to lock")
     if getattr(resolved_context, "LRUCache", None) is None:
         raise PatchTargetMissing(f"PyLD {version}'s resolved_context no longer uses an LRUCache")
+    current = getattr(jsonld.JsonLdProcessor, "_process_context", None)
+    if current is not _process_context_once and not _has_parameters(
+        current,
+        ("self", "active_ctx", "local_ctx", "options", "override_protected", "propagate", "validate_scoped", "cycles"),
+    ):
+        raise PatchTargetMissing(f"PyLD {version}'s JsonLdProcessor._process_context is not the one patched here")
     context_resolver.canonicalize = _canonicalize_scoped_context
     pyld_nquads.escape = _escape_rdfc
     _lock_caches()
+    if _processed_contexts is None:
+        _processed_contexts = LockedLRUCache(maxsize=_PROCESSED_CONTEXTS_MAX)
+    jsonld.JsonLdProcessor._process_context = _process_context_once
+
+
+def _has_parameters(function: Any, names: tuple[str, ...]) -> bool:
+    try:
+        return tuple(inspect.signature(function).parameters) == names
+    except (TypeError, ValueError):
+        return False
 
 
 apply()

@@ -932,3 +932,34 @@ def test_vc_jwt_registered_claims_are_not_credential_terms(issuer: OB3Issuer, we
     credential["@context"] = [credential["@context"][0], "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"]
     report = check(issuer.jwt(credential), web)
     assert_valid(report)
+
+
+_VERIFY_AND_LIST_MODULES = """
+import json, sys
+from verifier import FetchPolicy, VerifierPolicy, verify
+report = verify(open(sys.argv[1]).read(), policy=VerifierPolicy(fetch=FetchPolicy(offline=True)))
+print(json.dumps({"status": report.status, "joserfc": "joserfc" in sys.modules}))
+"""
+
+
+def test_a_data_integrity_credential_is_verified_without_loading_the_jose_library(tmp_path: Any) -> None:
+    """joserfc is needed for VC-JWTs only; a fresh process verifying a Data Integrity credential never loads it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    signer = OB3Issuer.did_key(ed25519_key("no-jose"))
+    found = {}
+    for name, text in (("di", json.dumps(signer.sign(signer.credential()))), ("jwt", signer.jwt(signer.credential()))):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(text)
+        result = subprocess.run(
+            [sys.executable, "-c", _VERIFY_AND_LIST_MODULES, str(path)],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+            timeout=120,
+            check=True,
+        )
+        found[name] = json.loads(result.stdout)
+    assert found == {"di": {"status": "valid", "joserfc": False}, "jwt": {"status": "valid", "joserfc": True}}

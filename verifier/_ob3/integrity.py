@@ -73,7 +73,10 @@ def hash_data(
     """What eddsa-rdfc-2022 signs: ``sha256(RDFC(proof config)) || sha256(RDFC(document without proof))``."""
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     proof_hash = hashlib.sha256(rdfc(proof_config(unsecured, proof))).digest()
-    canon_document = rdfc(expanded_unsecured if expanded_unsecured is not None else unsecured)
+    if expanded_unsecured is not None:
+        canon_document = rdfc(expanded_unsecured, expanded=True)
+    else:
+        canon_document = rdfc(unsecured)
     return proof_hash + hashlib.sha256(canon_document).digest()
 
 

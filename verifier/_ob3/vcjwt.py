@@ -10,12 +10,7 @@ import warnings
 from datetime import UTC, datetime
 from typing import Any
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import import_key
-
 from .._did.keys import PublicKey, b64url_decode
-from .._jose import jws_registry
 from .._json import parse_json
 
 __all__ = [
@@ -117,6 +112,14 @@ def enveloping_problem(header: dict[str, Any], claims: dict[str, Any], what: str
 
 
 def verify_jwt_signature(token: str, key: PublicKey, *, typs: tuple[str, ...] = CREDENTIAL_TYPS) -> bool:
+    # joserfc (and the cryptography backends it imports, ~60 ms) is loaded only when a JWT is checked: verifying a
+    # Data Integrity credential, the common case, never needs it.
+    from joserfc import jws
+    from joserfc.errors import JoseError
+    from joserfc.jwk import import_key
+
+    from .._jose import jws_registry
+
     header, _claims = parse_jwt(token, typs=typs)
     algorithm = header["alg"]
     if ALLOWED_ALGORITHMS[algorithm] != key.kind:

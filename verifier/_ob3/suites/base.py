@@ -18,10 +18,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pyld import jsonld
-from pyld.canon import URDNA2015
 
 from ..._did.keys import InvalidKey, KeyKind, PublicKey, multibase_decode
-from ..._jsonld import UnknownContext, canonicalize, load_document
+from ..._jsonld import Rdfc10, UnknownContext, canonicalize
 
 __all__ = [
     "Cryptosuite",
@@ -111,22 +110,23 @@ def proof_config(
     return config
 
 
-class _Rdfc384(URDNA2015):  # type: ignore[misc]  # PyLD is untyped
+class _Rdfc384(Rdfc10):
     """RDFC-1.0 with SHA-384 as its hash (the blank node labels depend on it)."""
 
     def create_hash(self) -> Any:
         return hashlib.sha384()
 
 
-def rdfc(document: dict[str, Any] | list[dict[str, Any]], *, hash_name: str = "sha256") -> bytes:
+def rdfc(
+    document: dict[str, Any] | list[dict[str, Any]], *, hash_name: str = "sha256", expanded: bool = False
+) -> bytes:
     """RDFC-1.0 canonical N-Quads, UTF-8. ``hash_name`` is the algorithm's own hash: ecdsa-rdfc-2019 on P-384 asks
     for SHA-384 ("a hash algorithm that has an appropriate security level for the curve"), as Digital Bazaar's
-    suite does, which labels blank nodes differently from SHA-256."""
+    suite does, which labels blank nodes differently from SHA-256. ``expanded``: ``document`` is the safe-mode
+    expansion of the document (``expand_safely``), canonicalized without expanding it again."""
     try:
-        if hash_name == "sha256":
-            return canonicalize(document).encode("utf-8")
-        options = {"documentLoader": load_document, "produceGeneralizedRdf": False, "rdfDirection": "i18n-datatype"}
-        dataset = jsonld.to_rdf(document, options)
+        algorithm = Rdfc10 if hash_name == "sha256" else _Rdfc384
+        return canonicalize(document, expanded=expanded, algorithm=algorithm).encode("utf-8")
     except jsonld.JsonLdError as exc:
         cause: BaseException | None = exc
         while cause is not None and not isinstance(cause, UnknownContext):
@@ -140,8 +140,6 @@ def rdfc(document: dict[str, Any] | list[dict[str, Any]], *, hash_name: str = "s
             innermost = innermost.__cause__ or innermost.__context__  # type: ignore[assignment]
         reason = str(innermost.args[0]) if innermost.args else type(innermost).__name__
         raise ProofProblem(f"the document is not valid JSON-LD, so it has no canonical form: {reason}") from exc
-    nquads: str = _Rdfc384().main(dataset, {"format": "application/n-quads"})
-    return nquads.encode("utf-8")
 
 
 def jcs(document: Any) -> bytes:

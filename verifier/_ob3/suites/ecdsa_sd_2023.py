@@ -130,8 +130,11 @@ class EcdsaSd:
     ) -> bool:
         derived = parse_derived_proof_value(proof)
         proof_hash = hashlib.sha256(rdfc(proof_config(unsecured, proof))).digest()
-        document = expanded_unsecured if expanded_unsecured is not None else unsecured
-        nquads = relabeled_nquads(rdfc(document).decode("utf-8"), derived.label_map)
+        if expanded_unsecured is not None:
+            canonical = rdfc(expanded_unsecured, expanded=True)
+        else:
+            canonical = rdfc(unsecured)
+        nquads = relabeled_nquads(canonical.decode("utf-8"), derived.label_map)
         return verify_statements(derived, proof_hash, nquads, key)
 
 

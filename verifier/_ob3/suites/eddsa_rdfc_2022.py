@@ -32,8 +32,11 @@ def rdfc_hash_data(
     hashes the canonical forms and is RDFC-1.0's own hash)."""
     hash_name = hasher().name
     config_hash = hasher(rdfc(proof_config(unsecured, proof, drop=drop), hash_name=hash_name)).digest()
-    document = expanded_unsecured if expanded_unsecured is not None else unsecured
-    return bytes(config_hash + hasher(rdfc(document, hash_name=hash_name)).digest())
+    if expanded_unsecured is not None:
+        document = rdfc(expanded_unsecured, hash_name=hash_name, expanded=True)
+    else:
+        document = rdfc(unsecured, hash_name=hash_name)
+    return bytes(config_hash + hasher(document).digest())
 
 
 @dataclass(frozen=True)
