@@ -159,9 +159,9 @@ def _variants(gray: Image.Image, limits: Limits) -> Iterator[Image.Image]:
         gray.thumbnail((limits.max_qr_side, limits.max_qr_side))
     # A first look at a small copy: zbar's cost grows with the pixels, and a code filling a good part of a photo
     # still has modules a few pixels wide there. Codes it misses (small in a large photo) are found at full size.
-    factor = round(max(gray.size) / _QUICK_SIDE)
-    if factor >= 2:
-        yield gray.reduce(factor)
+    quick = round(max(gray.size) / _QUICK_SIDE)
+    if quick >= 2:
+        yield gray.reduce(quick)
     yield gray
     contrasted = ImageOps.autocontrast(gray, cutoff=2)
     yield contrasted
