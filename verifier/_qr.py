@@ -147,6 +147,9 @@ def _flatten(image: Image.Image) -> Image.Image:
     return flat
 
 
+_QUICK_SIDE = 320
+
+
 def _variants(gray: Image.Image, limits: Limits) -> Iterator[Image.Image]:
     from PIL import Image, ImageOps
 
@@ -154,6 +157,11 @@ def _variants(gray: Image.Image, limits: Limits) -> Iterator[Image.Image]:
     if longest > limits.max_qr_side:
         gray = gray.copy()
         gray.thumbnail((limits.max_qr_side, limits.max_qr_side))
+    # A first look at a small copy: zbar's cost grows with the pixels, and a code filling a good part of a photo
+    # still has modules a few pixels wide there. Codes it misses (small in a large photo) are found at full size.
+    quick = round(max(gray.size) / _QUICK_SIDE)
+    if quick >= 2:
+        yield gray.reduce(quick)
     yield gray
     contrasted = ImageOps.autocontrast(gray, cutoff=2)
     yield contrasted

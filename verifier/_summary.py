@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ._json import as_object, shown_date
@@ -23,7 +23,8 @@ class BadgeSummary:
     image: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        # Every field is text or None: a plain dict of them is what asdict gives, without its deep copies.
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 def _text(value: Any) -> str | None:

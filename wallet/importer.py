@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,13 +119,18 @@ def import_bytes(
     store: Store, loaded: LoadedSource, *, limits: Limits = DEFAULT_LIMITS, extraction: Extraction | None = None
 ) -> list[tuple[BadgeRecord, bool]]:
     """Store the badge(s) in ``loaded`` (``extraction``: already made of its bytes), unverified."""
-    extraction = extraction or extract(loaded.data, limits=limits)
-    stored: list[tuple[BadgeRecord, bool]] = []
+    return store.upsert_badges(_records_of(store, loaded, extraction or extract(loaded.data, limits=limits)))
+
+
+def _records_of(store: Store, loaded: LoadedSource, extraction: Extraction) -> list[BadgeRecord]:
+    """The records of the badge(s) in ``loaded``, to store; their blobs are staged (``Store.upsert_badges`` makes
+    them durable before the records refer to them)."""
+    records: list[BadgeRecord] = []
     to_import = _payloads_to_import(extraction)
     for found in to_import:
         if found.payload.problem:
             raise MalformedInput(found.payload.problem)
-    source_blob = store.put_blob(loaded.data)
+    source_blob = store.stage_blob(loaded.data)
     for found in to_import:
         payload = found.payload
         badge_id = payload.badge_id
@@ -134,7 +141,7 @@ def import_bytes(
             key=key,
             version=payload.version,
             payload_kind=payload.kind,
-            payload_blob=store.put_blob(payload.text.encode("utf-8")),
+            payload_blob=store.stage_blob(payload.text.encode("utf-8")),
             summary=compact_summary(summarize(payload).to_dict()),
             source=SourceRef(
                 kind=loaded.kind,
@@ -148,8 +155,68 @@ def import_bytes(
             updated_at=timestamp,
             warnings=list(extraction.warnings),
         )
-        stored.append(store.upsert_badge(record))
-    return stored
+        records.append(record)
+    return records
+
+
+# A batch of sources is stored in one write of the database (which rewrites the whole file): every so many sources
+# or so many seconds, so that progress still reports stored badges soon, and never before the batch's work is
+# several times the last write's cost, so that a large backpack's writes stay a bounded share of the time.
+_BATCH_SOURCES = 100
+_BATCH_SECONDS = 0.5
+_WRITE_SHARE = 4.0
+
+
+@dataclass
+class _Staged:
+    index: int
+    source: str
+    records: list[BadgeRecord] = field(default_factory=list)
+    failure: ImportResult | None = None
+
+
+class _Batch:
+    """Sources read, their badges' records built and their blobs staged, not yet in the database. ``flush`` stores
+    them in one write and hands each source's results to ``stored``, in order. A crash loses this batch at most."""
+
+    def __init__(self, store: Store, stored: Callable[[int, str, list[ImportResult]], None]) -> None:
+        self._store = store
+        self._stored = stored
+        self._staged: list[_Staged] = []
+        self._started = 0.0
+        self._last_write = 0.0
+
+    def add(self, staged: _Staged) -> None:
+        if not self._staged:
+            self._started = time.monotonic()
+        self._staged.append(staged)
+        elapsed = time.monotonic() - self._started
+        if (len(self._staged) >= _BATCH_SOURCES or elapsed >= _BATCH_SECONDS) and (
+            elapsed >= _WRITE_SHARE * self._last_write
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
+        started = time.monotonic()
+        stored = iter(self._store.upsert_badges([record for item in staged for record in item.records]))
+        self._last_write = time.monotonic() - started
+        for item in staged:
+            results = [ImportResult(item.source, *next(stored)) for _record in item.records]
+            self._stored(item.index, item.source, results if item.failure is None else [item.failure])
+
+    @contextlib.contextmanager
+    def flushed_on_failure(self) -> Iterator[None]:
+        """What was read before a failure or an interrupt is stored all the same (unless storing is what failed)."""
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.flush()
+            raise
+        self.flush()
 
 
 def import_sources(
@@ -348,32 +415,45 @@ def import_and_verify(
     already_verified: set[str] = set()
     recipients = tuple(recipients)
     expanded = list(expand_sources(list(sources)))
-    for done, source in enumerate(expanded):
-        if stop():
-            outcome.cancelled = True
-            return outcome
-        tell(ImportProgress("importing", done, len(expanded), source))
-        received: list[tuple[BadgeRecord, Report]] = []
-        try:
-            results, received = _import_one(
-                store,
-                source,
-                policy=policy,
-                stdin=stdin,
-                receive=receive or ReceiveOptions(policy=policy),
-                recipients=recipients,
-                fetch_contexts=fetch_contexts,
-            )
-        except WalletError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one odd file must not end the import of the others
-            results = [ImportResult(source, error=str(exc) or type(exc).__name__)]
-        outcome.results += results
-        tell(ImportProgress("imported", done + 1, len(expanded), source, tuple(results)))
-        if received:
-            outcome.verified += received
-            already_verified.update(record.id for record, _report in received)
-            tell(ImportProgress("verified", done + 1, len(expanded), reports=tuple(received)))
+
+    def imported(index: int, source: str, results: list[ImportResult]) -> None:
+        outcome.results.extend(results)
+        tell(ImportProgress("imported", index + 1, len(expanded), source, tuple(results)))
+
+    batch = _Batch(store, imported)
+    with batch.flushed_on_failure():
+        for done, source in enumerate(expanded):
+            if stop():
+                outcome.cancelled = True
+                break
+            tell(ImportProgress("importing", done, len(expanded), source))
+            try:
+                step = _import_one(
+                    store,
+                    done,
+                    source,
+                    policy=policy,
+                    stdin=stdin,
+                    receive=receive or ReceiveOptions(policy=policy),
+                    recipients=recipients,
+                    fetch_contexts=fetch_contexts,
+                    before_storing=batch.flush,
+                )
+            except WalletError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one odd file must not end the import of the others
+                step = _Staged(done, source, failure=ImportResult(source, error=str(exc) or type(exc).__name__))
+            if isinstance(step, _Staged):
+                batch.add(step)
+                continue
+            results, received = step
+            imported(done, source, results)
+            if received:
+                outcome.verified += received
+                already_verified.update(record.id for record, _report in received)
+                tell(ImportProgress("verified", done + 1, len(expanded), reports=tuple(received)))
+    if outcome.cancelled:
+        return outcome
     records = [record for record in outcome.records if record.id not in already_verified]
     if not verify or not records:
         return outcome
@@ -411,22 +491,27 @@ def import_uploads(
     if policy is None:
         policy = fetch_policy(load_settings(store))
     outcome = ImportOutcome()
-    for name, data in files:
-        if len(data) > limits.max_file_bytes:
-            outcome.results.append(ImportResult(name, error=f"larger than {limits.max_file_bytes // 1_000_000} MB"))
-            continue
-        link, extraction = link_in_bytes(data, limits=limits)
-        if link is not None:
-            results, verified = receive_link(store, name, link, options=receive or ReceiveOptions(policy=policy))
-            outcome.results += results
-            outcome.verified += verified
-            continue
-        try:
-            stored = import_bytes(store, LoadedSource("file", name, data), limits=limits, extraction=extraction)
-        except (VerifierError, SourceError) as exc:
-            outcome.results.append(ImportResult(name, error=str(exc)))
-            continue
-        outcome.results += [ImportResult(name, record, created) for record, created in stored]
+    batch = _Batch(store, lambda _index, _name, results: outcome.results.extend(results))
+    with batch.flushed_on_failure():
+        for index, (name, data) in enumerate(files):
+            if len(data) > limits.max_file_bytes:
+                too_large = ImportResult(name, error=f"larger than {limits.max_file_bytes // 1_000_000} MB")
+                batch.add(_Staged(index, name, failure=too_large))
+                continue
+            link, extraction = link_in_bytes(data, limits=limits)
+            if link is not None:
+                batch.flush()  # redeeming stores its badges at once: those of the files before it come first
+                results, verified = receive_link(store, name, link, options=receive or ReceiveOptions(policy=policy))
+                outcome.results += results
+                outcome.verified += verified
+                continue
+            try:
+                loaded = LoadedSource("file", name, data)
+                records = _records_of(store, loaded, extraction or extract(data, limits=limits))
+            except (VerifierError, SourceError) as exc:
+                batch.add(_Staged(index, name, failure=ImportResult(name, error=str(exc))))
+                continue
+            batch.add(_Staged(index, name, records))
     received = {record.id for record, _report in outcome.verified}
     unverified = [record for record in outcome.records if record.id not in received]
     if verify and unverified:
@@ -436,6 +521,7 @@ def import_uploads(
 
 def _import_one(
     store: Store,
+    index: int,
     source: str,
     *,
     policy: FetchPolicy,
@@ -443,22 +529,24 @@ def _import_one(
     receive: ReceiveOptions,
     recipients: Iterable[str],
     fetch_contexts: bool,
-) -> tuple[list[ImportResult], list[tuple[BadgeRecord, Report]]]:
-    """One source: an offer or request link is redeemed (its badges verified and stored together); anything else is
-    imported unverified."""
+    before_storing: Callable[[], None],
+) -> _Staged | tuple[list[ImportResult], list[tuple[BadgeRecord, Report]]]:
+    """One source: an offer or request link is redeemed (its badges verified and stored together), a URL fetched and
+    stored, both after ``before_storing``; anything else is read and staged, to be stored with its batch."""
     link = recognise(source)
     if link is None and not _is_url(source):
         try:
             loaded = load_source(source, policy=policy, stdin=stdin)
         except (VerifierError, SourceError) as exc:
-            return [ImportResult(source, error=str(exc))], []
+            return _Staged(index, source, failure=ImportResult(source, error=str(exc)))
         link, extraction = link_in_bytes(loaded.data)
-        if link is None and extraction is not None:
+        if link is None:
             try:
-                stored = import_bytes(store, loaded, extraction=extraction)
+                # No extraction: the bytes hold no badge, and extracting again says why.
+                return _Staged(index, source, _records_of(store, loaded, extraction or extract(loaded.data)))
             except VerifierError as exc:
-                return [ImportResult(source, error=str(exc))], []
-            return [ImportResult(source, record, created) for record, created in stored], []
+                return _Staged(index, source, failure=ImportResult(source, error=str(exc)))
+    before_storing()
     if link is not None:
         return receive_link(store, source, link, options=receive, recipients=recipients, fetch_contexts=fetch_contexts)
     return list(import_sources(store, [source], policy=policy, stdin=stdin)), []

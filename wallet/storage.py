@@ -11,7 +11,7 @@ backpack holds hundreds of rows, not millions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -50,6 +50,11 @@ class Transaction(Protocol):
         """Set ``changes[v]`` on the rows whose ``key`` field is ``v``, for every ``v``: one write in all."""
         ...
 
+    def upsert_each(self, table: str, key: str, rows: Mapping[Any, Mapping[str, Any]]) -> None:
+        """For every ``v``: set ``rows[v]`` on the rows whose ``key`` field is ``v``, or insert ``rows[v]`` when none
+        is. One write in all: every row is written, or none."""
+        ...
+
     def upsert(self, table: str, row: Mapping[str, Any], **match: Any) -> None:
         """Update the rows matching with ``row``, or insert ``row`` when none does."""
         ...
@@ -72,12 +77,25 @@ class BackpackStore(Protocol):
         ...
 
     # -- blobs: content-addressed, written once
-    def put_blob(self, data: bytes) -> str: ...
+    def put_blob(self, data: bytes) -> str:
+        """Write a blob and make it durable; returns its id (the SHA-256 of ``data``, hex)."""
+        ...
+
+    def stage_blob(self, data: bytes) -> str:
+        """Write a blob, durable only after :meth:`sync_blobs` (or the :meth:`upsert_badges` of a record naming it):
+        many blobs then cost one wait for the disk, not one each."""
+        ...
+
+    def sync_blobs(self, digests: Iterable[str]) -> None: ...
 
     def read_blob(self, digest: str) -> bytes: ...
 
     # -- badges
     def upsert_badge(self, record: BadgeRecord) -> tuple[BadgeRecord, bool]: ...
+
+    def upsert_badges(self, records: Sequence[BadgeRecord]) -> list[tuple[BadgeRecord, bool]]:
+        """``upsert_badge`` of each record in turn, in one write: all stored or none, their blobs durable first."""
+        ...
 
     def save_reports(self, reports: dict[str, dict[str, Any]]) -> list[BadgeRecord]: ...
 

@@ -26,8 +26,8 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -99,11 +99,19 @@ def _temp_file(path: Path, mode: int) -> Iterator[tuple[Path, int]]:
         os.close(fd)  # also releases the lock: after the rename it sits on the final file, which nobody locks
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, *, sync: bool = True) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-    os.fsync(fd)
+    if sync:
+        os.fsync(fd)
+
+
+def _replace_unsynced(path: Path, data: bytes) -> None:
+    """``path`` made to hold ``data``, whole (a reader never sees part of it), not yet flushed to the disk."""
+    with _temp_file(path, 0o600) as (temp, fd):
+        _write_all(fd, data, sync=False)
+        os.replace(temp, path)
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
@@ -179,12 +187,25 @@ def remove_stale_temp_files(folder: Path) -> list[Path]:
 
 
 class _AtomicJSONStorage(Storage):
-    """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically."""
+    """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically.
+
+    One instance lives for one transaction, under the store's lock, so no other process changes the file meanwhile:
+    the file is parsed once and the parsed tables are kept (tinydb otherwise reads and parses the whole file for
+    every query and every write). Inside :meth:`one_write`, writes stay in memory and the file is written once at the
+    end, or not at all if the block fails."""
 
     def __init__(self, path: str) -> None:
         self._path = Path(path)
+        self._tables: dict[str, dict[str, Any]] | None = None
+        self._deferring = 0
+        self._dirty = False
 
     def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._tables is None:
+            self._tables = self._read_file()
+        return self._tables
+
+    def _read_file(self) -> dict[str, dict[str, Any]] | None:
         try:
             raw = self._path.read_bytes()
         except FileNotFoundError:
@@ -200,7 +221,32 @@ class _AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self._tables = data
+        if self._deferring:
+            self._dirty = True
+            return
+        try:
+            atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        except BaseException:
+            self._tables = None  # what is in memory was not written: read the file again
+            raise
+
+    @contextlib.contextmanager
+    def one_write(self) -> Iterator[None]:
+        """Every write inside the block becomes one write of the file when it ends; none if it fails."""
+        self._deferring += 1
+        try:
+            yield
+        except BaseException:
+            # tinydb changes the tables it read in place: after a failure they may hold half an operation.
+            self._tables, self._dirty = None, False
+            raise
+        finally:
+            self._deferring -= 1
+        if not self._deferring and self._dirty:
+            self._dirty = False
+            assert self._tables is not None
+            self.write(self._tables)
 
     def close(self) -> None:
         pass
@@ -280,7 +326,10 @@ class BadgeRecord:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # asdict, without its deep copy of every string (an import turns a thousand records into rows at once).
+        data = {name: _json_copy(getattr(self, name)) for name in self.__dataclass_fields__}
+        data["source"] = {name: getattr(self.source, name) for name in SourceRef.__dataclass_fields__}
+        return data
 
     @property
     def info(self) -> BadgeInfo:
@@ -315,6 +364,17 @@ class BadgeRecord:
             return from_file
         host = urlsplit(self.key.removeprefix("id:")).hostname
         return f"(hosted: {host})" if host else "(unnamed badge)"
+
+
+def _json_copy(value: Any) -> Any:
+    """A copy of JSON data: its dicts and lists new, its texts and numbers (immutable) shared."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_json_copy(item) for item in value)
+    return value
 
 
 def name_from_path(path: str) -> str | None:
@@ -354,6 +414,30 @@ def compact_report(report: dict[str, Any]) -> dict[str, Any]:
     return bounded(report)
 
 
+def _merged(existing: dict[str, Any], record: BadgeRecord) -> BadgeRecord:
+    """``record`` imported again over the stored ``existing`` row of the same key: the id and first import time
+    stay, and so does what the stored row knows better."""
+    incoming = record.to_dict()
+    if record.payload_kind == "url" and existing.get("payload_kind") != "url":
+        # A QR code or link to a badge already held in full must not replace the full copy.
+        for name in ("version", "payload_kind", "payload_blob", "summary", "source", "warnings"):
+            incoming[name] = existing[name]
+    else:
+        # What verification learned (the fetched badge class's name, the format of a bare URL) stays.
+        learned = {k: v for k, v in incoming["summary"].items() if v is not None}
+        incoming["summary"] = {**existing["summary"], **learned}
+        if incoming["version"] == "unknown":
+            incoming["version"] = existing["version"]
+    return BadgeRecord.from_dict(
+        {
+            **incoming,
+            "id": existing["id"],
+            "imported_at": existing["imported_at"],
+            "verification": existing.get("verification") if record.verification is None else record.verification,
+        }
+    )
+
+
 def badge_id_for_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
@@ -364,6 +448,31 @@ def _matching(match: Mapping[str, Any]) -> QueryLike:
     return Query().fragment(dict(match))
 
 
+_PARALLEL_FLUSHES = 8
+_FLUSH_THREADS = 8
+
+
+def _fsync_file(path: Path) -> bool:
+    """Flush ``path`` to the disk; False when there is no such file."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _is_digest(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool | None)
+
+
 class TinyTransaction:
     """The generic table API of :class:`wallet.storage.Transaction` over one tinydb handle. Rows go out as plain
     dicts (copies), so nothing outside this module sees a tinydb document. Each write method is one write of the
@@ -371,6 +480,20 @@ class TinyTransaction:
 
     def __init__(self, db: TinyDB) -> None:
         self._db = db
+
+    @contextlib.contextmanager
+    def _one_write(self) -> Iterator[None]:
+        storage = self._db.storage
+        if not isinstance(storage, _AtomicJSONStorage):
+            yield
+            return
+        try:
+            with storage.one_write():
+                yield
+        except BaseException:
+            for name in self._db.tables():
+                self._db.table(name).clear_cache()  # query results computed from tables that were not written
+            raise
 
     def tables(self) -> set[str]:
         return {name for name in self._db.tables() if name != "_meta"}
@@ -387,22 +510,35 @@ class TinyTransaction:
 
     def insert(self, table: str, *rows: Mapping[str, Any]) -> None:
         if rows:
-            self._db.table(table).insert_multiple(dict(row) for row in rows)
+            with self._one_write():
+                self._db.table(table).insert_multiple(dict(row) for row in rows)
 
     def update(self, table: str, fields: Mapping[str, Any], **match: Any) -> int:
-        return len(self._db.table(table).update(dict(fields), _matching(match)))
+        with self._one_write():
+            return len(self._db.table(table).update(dict(fields), _matching(match)))
 
     def update_each(self, table: str, key: str, changes: Mapping[Any, Mapping[str, Any]]) -> None:
         if changes:
-            self._db.table(table).update_multiple(
-                [(dict(fields), _matching({key: value})) for value, fields in changes.items()]
-            )
+            with self._one_write():
+                self._db.table(table).update_multiple(
+                    [(dict(fields), _matching({key: value})) for value, fields in changes.items()]
+                )
+
+    def upsert_each(self, table: str, key: str, rows: Mapping[Any, Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        with self._one_write():
+            present = {value for row in self._db.table(table).all() if _hashable(value := row.get(key))}
+            self.update_each(table, key, {value: row for value, row in rows.items() if value in present})
+            self.insert(table, *(row for value, row in rows.items() if value not in present))
 
     def upsert(self, table: str, row: Mapping[str, Any], **match: Any) -> None:
-        self._db.table(table).upsert(dict(row), _matching(match))
+        with self._one_write():
+            self._db.table(table).upsert(dict(row), _matching(match))
 
     def remove(self, table: str, **match: Any) -> int:
-        return len(self._db.table(table).remove(_matching(match)))
+        with self._one_write():
+            return len(self._db.table(table).remove(_matching(match)))
 
 
 class Store:
@@ -516,15 +652,45 @@ class Store:
     # -- blobs ----------------------------------------------------------------------------------------------------
 
     def put_blob(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        self._ensure_dirs()
-        path = self.blob_dir / digest
-        if not path.exists():
-            atomic_write(path, data)
+        digest = self.stage_blob(data)
+        self.sync_blobs([digest])
         return digest
 
+    def stage_blob(self, data: bytes) -> str:
+        """Write a blob without waiting for the disk: :meth:`sync_blobs` (which :meth:`upsert_badges` calls for the
+        blobs its records name) makes it durable before anything refers to it. A crash may leave a staged blob
+        missing or, after a power cut, short: a later write of the same bytes then writes it again."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.blob_dir / digest
+        try:
+            complete = path.stat().st_size == len(data)
+        except FileNotFoundError:
+            complete = False
+        if not complete:
+            try:
+                _replace_unsynced(path, data)
+            except FileNotFoundError:  # the first blob of a new backpack
+                self._ensure_dirs()
+                _replace_unsynced(path, data)
+        return digest
+
+    def sync_blobs(self, digests: Iterable[str]) -> None:
+        """Make the blobs ``digests`` durable (their bytes and their names): a flush of each, then one of the folder.
+        Ids of blobs this store does not hold are passed over: there is nothing of theirs to save."""
+        paths = [self.blob_dir / digest for digest in sorted(set(digests)) if _is_digest(digest)]
+        if len(paths) < _PARALLEL_FLUSHES:
+            flushed = [_fsync_file(path) for path in paths]
+        else:
+            # The disk serves concurrent flushes together (one journal commit for many), a few times faster.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(_FLUSH_THREADS) as pool:
+                flushed = list(pool.map(_fsync_file, paths))
+        if any(flushed):
+            _fsync_dir(self.blob_dir)
+
     def read_blob(self, digest: str) -> bytes:
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        if not _is_digest(digest):
             raise NotFound(f"not a blob id: {digest!r}")
         try:
             return (self.blob_dir / digest).read_bytes()
@@ -572,34 +738,29 @@ class Store:
 
         Returns the stored record and whether it was new.
         """
+        return self.upsert_badges([record])[0]
+
+    def upsert_badges(self, records: Sequence[BadgeRecord]) -> list[tuple[BadgeRecord, bool]]:
+        """:meth:`upsert_badge` for each record in turn (a key met twice is new the first time only), in one write
+        of the database: all of them are stored or, if it fails, none. The blobs they name are made durable first,
+        so the database never refers to a blob a crash could lose. Returns each stored record and whether it was
+        new, in order."""
+        if not records:
+            return []
+        self.sync_blobs(blob for record in records for blob in (record.payload_blob, record.source.blob))
         with self.transaction(write=True) as db:
-            existing = db.get("badges", key=record.key)
-            if existing is not None:
-                incoming = record.to_dict()
-                if record.payload_kind == "url" and existing.get("payload_kind") != "url":
-                    # A QR code or link to a badge already held in full must not replace the full copy.
-                    for name in ("version", "payload_kind", "payload_blob", "summary", "source", "warnings"):
-                        incoming[name] = existing[name]
-                else:
-                    # What verification learned (the fetched badge class's name, the format of a bare URL) stays.
-                    learned = {k: v for k, v in incoming["summary"].items() if v is not None}
-                    incoming["summary"] = {**existing["summary"], **learned}
-                    if incoming["version"] == "unknown":
-                        incoming["version"] = existing["version"]
-                merged = BadgeRecord.from_dict(
-                    {
-                        **incoming,
-                        "id": existing["id"],
-                        "imported_at": existing["imported_at"],
-                        "verification": existing.get("verification")
-                        if record.verification is None
-                        else record.verification,
-                    }
-                )
-                db.update("badges", merged.to_dict(), key=record.key)
-                return merged, False
-            db.insert("badges", record.to_dict())
-            return record, True
+            rows: dict[str, dict[str, Any]] = {}
+            for row in db.all("badges"):
+                rows.setdefault(row["key"], row)
+            written: dict[str, dict[str, Any]] = {}
+            stored: list[tuple[BadgeRecord, bool]] = []
+            for record in records:
+                existing = rows.get(record.key)
+                merged = record if existing is None else _merged(existing, record)
+                rows[record.key] = written[record.key] = merged.to_dict()
+                stored.append((merged, existing is None))
+            db.upsert_each("badges", "key", written)
+            return stored
 
     def save_reports(self, reports: dict[str, dict[str, Any]]) -> list[BadgeRecord]:
         """Store the latest verification report of each badge (by id), in one write. Returns the updated records.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,10 @@ class MemoryTransaction:
         for value, fields in changes.items():
             self.update(table, fields, **{key: value})
 
+    def upsert_each(self, table: str, key: str, rows: Mapping[Any, Mapping[str, Any]]) -> None:
+        for value, row in rows.items():
+            self.upsert(table, row, **{key: value})
+
     def upsert(self, table: str, row: Mapping[str, Any], **match: Any) -> None:
         if not self.update(table, row, **match):
             self.insert(table, row)
@@ -97,6 +101,12 @@ class MemoryStore:
         self._blobs[digest] = data
         return digest
 
+    def stage_blob(self, data: bytes) -> str:
+        return self.put_blob(data)
+
+    def sync_blobs(self, digests: Iterable[str]) -> None:
+        pass
+
     def read_blob(self, digest: str) -> bytes:
         try:
             return self._blobs[digest]
@@ -104,10 +114,16 @@ class MemoryStore:
             raise NotFound(f"blob {digest} is missing") from None
 
     def upsert_badge(self, record: BadgeRecord) -> tuple[BadgeRecord, bool]:
+        return self.upsert_badges([record])[0]
+
+    def upsert_badges(self, records: Sequence[BadgeRecord]) -> list[tuple[BadgeRecord, bool]]:
+        stored: list[tuple[BadgeRecord, bool]] = []
         with self.transaction(write=True) as db:
-            new = db.get("badges", key=record.key) is None
-            db.upsert("badges", record.to_dict(), key=record.key)
-        return record, new
+            for record in records:
+                new = db.get("badges", key=record.key) is None
+                db.upsert("badges", record.to_dict(), key=record.key)
+                stored.append((record, new))
+        return stored
 
     def save_reports(self, reports: dict[str, dict[str, Any]]) -> list[BadgeRecord]:
         with self.transaction(write=True) as db:
@@ -176,6 +192,7 @@ def test_the_generic_table_api_means_the_same_in_both_stores(any_store: Backpack
         db.update_each("shares", "token", {"a": {"revoked_at": "2026-01-01"}, "zzz": {"revoked_at": "never"}})
         db.upsert("settings", {"name": "theme", "value": "dark"}, name="theme")
         db.upsert("settings", {"name": "theme", "value": "light"}, name="theme")
+        db.upsert_each("settings", "name", {"theme": {"name": "theme", "value": "sepia"}, "lang": {"name": "lang"}})
     with any_store.transaction() as db:
         assert db.tables() == {"shares", "settings"}
         assert db.all("shares") == [
@@ -184,7 +201,7 @@ def test_the_generic_table_api_means_the_same_in_both_stores(any_store: Backpack
         ]
         assert db.find("shares", kind="collection", token="b") == [{"token": "b", "kind": "collection", "label": "Job"}]
         assert db.get("shares", token="c") is None
-        assert db.all("settings") == [{"name": "theme", "value": "light"}]
+        assert db.all("settings") == [{"name": "theme", "value": "sepia"}, {"name": "lang"}]
         row = db.get("shares", token="a")
         assert row is not None
         row["token"] = "changed"  # rows are copies: this changes nothing stored

@@ -36,7 +36,12 @@ def test_import_and_verify_reports_each_step_then_the_verdicts(store: Store, bad
     outcome = import_and_verify(store, [str(folder)], policy=OFFLINE, verify_chunk=3, progress=steps.append)
     assert len(outcome.records) == 8 and len(outcome.failures) == 1
     assert outcome.failures[0].source.endswith("notes.txt")
-    assert [s.stage for s in steps[:2]] == ["importing", "imported"]
+    # Each source is announced, then reported once stored (sources are stored in batches), in order.
+    imported = [(n, s) for n, s in enumerate(steps) if s.stage == "imported"]
+    assert [s.done for _n, s in imported] == list(range(1, 10))
+    announced = {s.source: n for n, s in enumerate(steps) if s.stage == "importing"}
+    assert all(announced[s.source] < n for n, s in imported)
+    assert steps[0].stage == "importing" and steps[0].done == 0
     assert [(s.done, s.total) for s in steps if s.stage == "verified"] == [(3, 8), (6, 8), (8, 8)]
     assert [r.id for r, _report in outcome.verified] == [r.id for r in outcome.records]
     stored = {r.id: r.status for r in store.list_badges()}

@@ -317,6 +317,8 @@ class ImportDialog(BackpackDialog[list[str] | None]):
                     self._ui(self._progress, 0, event.total)
                 self._ui(self._status, f"Importing {event.done + 1}/{event.total}: {label}")
             elif event.stage == "imported":
+                # Sources are stored in batches: this one may not be the last one announced as importing.
+                label = self._label(event.source, classified.folder)
                 for result in event.results:
                     summary.add(result, label)
                 self._ui(self._progress, event.done, event.total)
