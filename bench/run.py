@@ -347,11 +347,14 @@ def _backpack_of(count: int, home: Path, work: Path) -> None:
     store = Store(home)
     template = store.list_badges()[0].to_dict()
     with store.transaction(write=True) as db:
-        db.table("badges").insert_multiple(
-            BadgeRecord.from_dict(
-                {**template, "id": f"{number:010x}", "key": f"id:https://example.org/a/{number}"}
-            ).to_dict()
-            for number in range(1, count)
+        db.insert(
+            "badges",
+            *(
+                BadgeRecord.from_dict(
+                    {**template, "id": f"{number:010x}", "key": f"id:https://example.org/a/{number}"}
+                ).to_dict()
+                for number in range(1, count)
+            ),
         )
 
 
