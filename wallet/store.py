@@ -178,6 +178,18 @@ def remove_stale_temp_files(folder: Path) -> list[Path]:
     return removed
 
 
+def _parse_database(raw: bytes, path: Path) -> dict[str, dict[str, Any]] | None:
+    if not raw.strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise StoreError(f"the backpack database {path} is not valid JSON; it was left untouched") from exc
+    if not isinstance(data, dict):
+        raise StoreError(f"the backpack database {path} has an unexpected shape; it was left untouched")
+    return data
+
+
 class _AtomicJSONStorage(Storage):
     """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically."""
 
@@ -189,15 +201,7 @@ class _AtomicJSONStorage(Storage):
             raw = self._path.read_bytes()
         except FileNotFoundError:
             return None
-        if not raw.strip():
-            return None
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise StoreError(f"the backpack database {self._path} is not valid JSON; it was left untouched") from exc
-        if not isinstance(data, dict):
-            raise StoreError(f"the backpack database {self._path} has an unexpected shape; it was left untouched")
-        return data
+        return _parse_database(raw, self._path)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
@@ -415,6 +419,9 @@ class Store:
         self.blob_dir = self.home / "blobs"
         self.lock_timeout = lock_timeout
         self._cleaned = False
+        # The database as last parsed by a read transaction, with the identity of the file it came from (see
+        # _read_snapshot): a page or command that reads the store several times parses it once.
+        self._snapshot: tuple[tuple[int, ...], dict[str, dict[str, Any]] | None] | None = None
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
@@ -481,12 +488,38 @@ class Store:
             yield TinyDB(storage=_MemoryOnly)
             return
         with self._locked(exclusive=write):
-            db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
+            if write:
+                self._snapshot = None
+                db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
+            else:
+                db = TinyDB(storage=_Snapshot, data=self._read_snapshot(), discard=self._discard_snapshot)
             try:
                 self._check_schema(db, write=write)
                 yield db
             finally:
                 db.close()
+
+    def _read_snapshot(self) -> dict[str, dict[str, Any]] | None:
+        """The parsed database, re-read only when the file changed. Called under the shared lock, so no writer of
+        this backpack is under way. Every write replaces the file (a new inode, renamed over the old one; see
+        atomic_write), so the file's identity and times differ after any write, from any process: an edit shows at
+        the next transaction. Read transactions do not change the parsed data (tinydb copies each row it returns,
+        TinyTransaction copies it again), so it is shared between them; one that tries to write discards it."""
+        try:
+            file = open(self.db_path, "rb")  # noqa: SIM115 - closed below, after the identity check
+        except FileNotFoundError:
+            return None
+        with file:
+            stat = os.fstat(file.fileno())
+            identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            if self._snapshot is not None and self._snapshot[0] == identity:
+                return self._snapshot[1]
+            data = _parse_database(file.read(), self.db_path)
+        self._snapshot = (identity, data)
+        return data
+
+    def _discard_snapshot(self) -> None:
+        self._snapshot = None
 
     def _check_schema(self, db: TinyDB, *, write: bool) -> None:
         meta = db.table("_meta")
@@ -689,6 +722,22 @@ class Store:
                 raise NotFound(f"{value!r} is not one of your identities")
             db.remove("identities", value=value)
             return row
+
+
+class _Snapshot(Storage):
+    """A read-only tinydb storage over an already parsed database (``Store._read_snapshot``)."""
+
+    def __init__(self, data: dict[str, dict[str, Any]] | None, discard: Callable[[], None]) -> None:
+        self._data = data
+        self._discard = discard
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # tinydb changed the parsed data in place before asking to write it: that copy is no longer the file's.
+        self._discard()
+        raise StoreError("internal error: write in a read-only transaction")
 
 
 class _MemoryOnly(Storage):
