@@ -102,9 +102,14 @@ class BadgeView:
     symbol: str
     word: str
     checked_ago: str
-    linkedin_url: str
+    page_url: str
     binding: str | None
     """What binds the badge to the page's holder, in plain words (``wallet.shares.holder_binding``)."""
+
+    @property
+    def linkedin_url(self) -> str:
+        # Built when asked for (the public pages never show it): URL-encoding it is a tenth of a page's cost.
+        return linkedin_add_url(self.badge, self.page_url)
 
 
 def checked_ago(checked_at: str | None, now: datetime) -> str:
@@ -146,7 +151,7 @@ def badge_view(badge: PublicBadge, page_url: str, now: datetime) -> BadgeView:
         symbol=words.symbol,
         word=words.word,
         checked_ago=checked_ago(badge.checked_at, now),
-        linkedin_url=linkedin_add_url(badge, page_url),
+        page_url=page_url,
         binding=recipient.message if recipient else None,
     )
 
