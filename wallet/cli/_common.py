@@ -174,9 +174,10 @@ def _columns(records: list[BadgeRecord], *, wide: bool, width: int) -> list[_Col
         issuer_width = min(longest_issuer, max(room // 3, 8))
         name_width = min(longest_name, room - issuer_width)
         issuer_width = min(longest_issuer, room - name_width)  # what a short name leaves goes to the issuer
+    marks = {status: mark(status) for status in {record.status for record in records}}
     columns = [
         _Column("ID", [record.id for record in records], 10),
-        _Column("STATUS", [mark(record.status) for record in records], 14),
+        _Column("STATUS", [marks[record.status] for record in records], 14),
     ]
     if format_shown:
         columns.append(_Column("FORMAT", [VERSION_LABELS.get(record.version, "?") for record in records], 6))
@@ -201,14 +202,15 @@ def print_table(
         return
     columns = _columns(records, wide=wide, width=width or shutil.get_terminal_size((100, 24)).columns)
     header = "  ".join(column.title.ljust(column.width) for column in columns).rstrip()
-    click.echo(click.style(header, bold=True))
+    lines = [click.style(header, bold=True)]
     for index in range(len(records)):
         # STATUS cells carry colour codes: their padding is done by mark(), not by ljust().
         cells = [
             column.cells[index] if column.title == "STATUS" else column.cells[index].ljust(column.width)
             for column in columns
         ]
-        click.echo("  ".join(cells).rstrip())
+        lines.append("  ".join(cells).rstrip())
+    click.echo("\n".join(lines))  # one write: echoing line by line was a tenth of listing 10,000 badges
     counts: dict[str, int] = {}
     for record in records:
         counts[record.status] = counts.get(record.status, 0) + 1
