@@ -192,21 +192,34 @@ def _parse_database(raw: bytes, path: Path) -> dict[str, dict[str, Any]] | None:
     return data
 
 
-class _AtomicJSONStorage(Storage):
-    """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically."""
+_UNREAD: Any = object()
 
-    def __init__(self, path: str) -> None:
+
+class _AtomicJSONStorage(Storage):
+    """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically.
+
+    Used for one write transaction, under the exclusive lock: no other writer can change the file meanwhile, so it is
+    parsed once (or not at all: ``parsed``, the store's snapshot of this very file) and every later operation works on
+    that data, which after each write is what the file holds. tinydb reads before each operation: a transaction of
+    three operations parsed the whole database three times."""
+
+    def __init__(self, path: str, parsed: dict[str, dict[str, Any]] | None = _UNREAD) -> None:
         self._path = Path(path)
+        self._parsed = parsed
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            raw = self._path.read_bytes()
-        except FileNotFoundError:
-            return None
-        return _parse_database(raw, self._path)
+        if self._parsed is _UNREAD:
+            try:
+                raw = self._path.read_bytes()
+            except FileNotFoundError:
+                return None
+            self._parsed = _parse_database(raw, self._path)
+        return self._parsed
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self._parsed = _UNREAD  # if writing fails, the data changed in place is not the file's: read it again
         atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self._parsed = data
 
     def close(self) -> None:
         pass
@@ -507,8 +520,7 @@ class Store:
             return
         with self._locked(exclusive=write):
             if write:
-                self._snapshot = None
-                db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
+                db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage, parsed=self._take_snapshot())
             else:
                 db = TinyDB(storage=_Snapshot, data=self._read_snapshot(), discard=self._discard_snapshot)
             try:
@@ -535,6 +547,19 @@ class Store:
             data = _parse_database(file.read(), self.db_path)
         self._snapshot = (identity, data)
         return data
+
+    def _take_snapshot(self) -> dict[str, dict[str, Any]] | None:
+        """For a write transaction (under the exclusive lock): the snapshot, when the file is still the one it was
+        parsed from, handed over (the transaction changes it in place, so the store forgets it); else ``_UNREAD``."""
+        snapshot, self._snapshot = self._snapshot, None
+        if snapshot is None:
+            return _UNREAD
+        try:
+            stat = os.stat(self.db_path)
+        except FileNotFoundError:
+            return _UNREAD
+        identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        return snapshot[1] if snapshot[0] == identity else _UNREAD
 
     def _discard_snapshot(self) -> None:
         self._snapshot = None

@@ -296,6 +296,23 @@ def test_a_reader_sees_every_write_at_once_even_another_stores(home: Path) -> No
     assert [r.key for r in reader.list_badges()] == ["id:second"]
 
 
+def test_a_write_starts_from_the_file_not_from_an_outdated_snapshot(home: Path) -> None:
+    """A store's write reuses what it last read only while the file is unchanged: another store's write in
+    between is kept, and so is every write of a transaction of several."""
+    mine, other = Store(home), Store(home)
+    mine.add_identity("email", "ada@example.com")
+    assert len(mine.list_identities()) == 1  # read: mine now holds a snapshot
+    other.add_identity("email", "bob@example.com")
+    mine.add_identity("email", "cyd@example.com")
+    with mine.transaction(write=True) as db:
+        db.insert("settings", {"name": "a", "value": 1})
+        db.upsert("settings", {"name": "a", "value": 2}, name="a")
+        db.insert("settings", {"name": "b", "value": 3})
+    expected = ["ada@example.com", "bob@example.com", "cyd@example.com"]
+    assert [r["value"] for r in Store(home).list_identities()] == expected
+    assert read_db(mine)["settings"] == {"1": {"name": "a", "value": 2}, "2": {"name": "b", "value": 3}}
+
+
 def test_a_read_transaction_never_writes(store: Store) -> None:
     store.add_identity("email", "ada@example.com")
     with pytest.raises(StoreError), store.transaction() as db:
