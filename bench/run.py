@@ -5,8 +5,8 @@
 Not part of pytest. Builds its own local world (bench/world.py: OB 2.0 issuers on 127.0.0.1; signed OB 3.0
 credentials; baked PNGs and QR photos; a backpack and a share page), runs each measurement, and prints one table:
 figure, value, baseline, ratio, target. Sections (``--only``): ``ob2``, ``ob2-10k``, ``delay``, ``ob3``, ``import``,
-``startup``, ``web``. ``--quick`` shrinks the sizes (10× fewer badges) to check the bench itself. A full run takes a
-few minutes on the 2-core machines; docs/performance.md says what each figure means and what limits it.
+``cached``, ``startup``, ``web``. ``--quick`` shrinks the sizes (10× fewer badges) to check the bench itself. A full
+run takes a few minutes on the 2-core machines; docs/performance.md says what each figure means and what limits it.
 
 Whole-process figures run the installed ``backpack`` in a child process and read its peak RSS from the kernel
 (``RUSAGE_CHILDREN`` of a one-child wrapper). Python bytecode is compiled first (``compileall``), as a package install
@@ -110,12 +110,14 @@ def backpack_env(home: Path) -> dict[str, str]:
 
 
 def verify_whole_process(
-    sources: list[str], work: Path, *, fmt: str = "--json", ca_file: str | None = None
+    sources: list[str], work: Path, *, fmt: str = "--json", home: Path | None = None, ca_file: str | None = None
 ) -> Measured:
+    """``backpack verify --from`` of ``sources`` in a fresh backpack, or in ``home`` as it is (its cache used)."""
     listing = work / "sources.txt"
     listing.write_text("\n".join(sources) + "\n")
-    home = work / "home-verify"
-    shutil.rmtree(home, ignore_errors=True)
+    if home is None:
+        home = work / "home-verify"
+        shutil.rmtree(home, ignore_errors=True)
     command = [BACKPACK, "verify", "--from", str(listing), fmt, "--allow-private-network"]
     env = backpack_env(home) | ({"SSL_CERT_FILE": ca_file} if ca_file else {})
     return run_measured(command, env=env)
@@ -344,6 +346,61 @@ def section_import(pngs: int, photos: int, work: Path) -> None:
     )
 
 
+# -- checks of cached documents ---------------------------------------------------------------------------------
+
+
+def _cached_backpack(badges: int, issuers: int, work: Path) -> tuple[Path, list[str], float]:
+    """A backpack holding ``badges`` hosted badges whose documents are all in its cache: every source verified once
+    online with ``verify --from`` (which fills the cache), then the badges stored in one write (importing them one by
+    one is the import figure's business). Returns the home, the sources and the online run's seconds."""
+    from wallet.store import BadgeRecord, SourceRef, Store, badge_id_for_key, now_iso
+
+    home = work / "home-cached"
+    shutil.rmtree(home, ignore_errors=True)
+    store = Store(home)
+    store.add_identity("email", world.EMAIL)
+    with issuer_world(badges, issuers) as sources:
+        online = verify_whole_process(sources, work, fmt="--json-lines", home=home)
+    assert statuses(online.output) == {"valid": badges}, statuses(online.output)
+    moment = now_iso()
+    records = []
+    for url in sources:
+        blob = store.put_blob(url.encode())
+        source = SourceRef("url", url, blob, "text/plain", "url", url)
+        key = f"id:{url}"
+        records.append(BadgeRecord(badge_id_for_key(key), key, "ob2", "url", blob, {}, source, moment, moment))
+    with store.transaction(write=True) as db:
+        db.insert("badges", *(record.to_dict() for record in records))
+    return home, sources, online.seconds
+
+
+def section_cached(badges: int, issuers: int, work: Path) -> None:
+    """The badges' checks alone: every document in the backpack's cache, nothing fetched (``--offline``)."""
+    home, sources, online = _cached_backpack(badges, issuers, work)
+    env = backpack_env(home)
+    recheck = run_measured([BACKPACK, "recheck", "--all", "--offline"], env=env)
+    rechecked = recheck.output.decode().splitlines()[-1]  # "N of M valid"
+    listing = work / "sources.txt"
+    verify = run_measured([BACKPACK, "verify", "--from", str(listing), "--offline", "--json-lines"], env=env)
+    bare = run_measured([PYTHON, "-c", "pass"], env=env)
+    for label, measured, note in (
+        (f"`backpack recheck --all --offline` of {badges:,} badges", recheck, rechecked.strip()),
+        (
+            f"`backpack verify --from FILE --offline --json-lines` of {badges:,}",
+            verify,
+            json.dumps(statuses(verify.output)),
+        ),
+    ):
+        row(
+            f"cached documents: {label}",
+            f"{measured.seconds:.2f} s ({measured.cpu_seconds:.2f} s CPU, exit {measured.exit_code}; {note})",
+            f"the same badges online (fetching) {online:.2f} s; `python -c pass` {bare.seconds * 1000:.0f} ms",
+            f"{(measured.cpu_seconds - bare.cpu_seconds) / badges * 1000:.3f} ms CPU per badge",
+            "≤ 2 s whole process",
+            measured.seconds <= 2,
+        )
+
+
 # -- start-up -------------------------------------------------------------------------------------------------
 
 
@@ -357,11 +414,14 @@ def _backpack_of(count: int, home: Path, work: Path) -> None:
     store = Store(home)
     template = store.list_badges()[0].to_dict()
     with store.transaction(write=True) as db:
-        db.table("badges").insert_multiple(
-            BadgeRecord.from_dict(
-                {**template, "id": f"{number:010x}", "key": f"id:https://example.org/a/{number}"}
-            ).to_dict()
-            for number in range(1, count)
+        db.insert(
+            "badges",
+            *(
+                BadgeRecord.from_dict(
+                    {**template, "id": f"{number:010x}", "key": f"id:https://example.org/a/{number}"}
+                ).to_dict()
+                for number in range(1, count)
+            ),
         )
 
 
@@ -512,6 +572,7 @@ SECTIONS.update(
         "delay": lambda args, work: section_delay(1000 // _scale(args), 50 // _scale(args), work),
         "ob3": lambda args, work: section_ob3(200 // _scale(args), work),
         "import": lambda args, work: section_import(1000 // _scale(args), 200 // _scale(args), work),
+        "cached": lambda args, work: section_cached(10000 // _scale(args), 500 // _scale(args), work),
         "startup": lambda args, work: section_startup(10000 // _scale(args), work),
         "web": lambda args, work: section_web(100, 50 // _scale(args), work),
     }

@@ -13,9 +13,20 @@ STATUS_ORDER = ("revoked", "invalid", "expired", "unverifiable", "unchecked", "v
 """Statuses as a list sorted by status shows them: what needs attention first."""
 
 
+class _Inverted(dict[int, str]):
+    """A ``str.translate`` table that maps each character to its mirror in Unicode, filled as characters are seen."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = mirrored = chr(0x10FFFF - code)
+        return mirrored
+
+
+_INVERTED = _Inverted()
+
+
 def _newest_first(moment: str) -> tuple[bool, str]:
     # ISO 8601 texts sort as the moments they name; an absent date sorts last in either direction.
-    return (not moment, "".join(chr(0x10FFFF - ord(char)) for char in moment))
+    return (not moment, moment.translate(_INVERTED))
 
 
 def sort_badges(records: Sequence[BadgeRecord], key: str = "issued") -> list[BadgeRecord]:

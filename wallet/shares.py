@@ -355,7 +355,8 @@ def public_image_type(image: str | None) -> str | None:
 def public_badge(record: BadgeRecord, *, holder_did: str | None = None) -> PublicBadge:
     """What a share page may show of ``record``; ``holder_did`` is the DID whose key signs the page's portfolio."""
     info = record.info
-    report = public_report(record.report, holder_did=holder_did, proven=False) if record.report else None
+    stored = record.report  # built afresh on each access: once here
+    report = public_report(stored, holder_did=holder_did, proven=False) if stored else None
     media_type = record.source.media_type
     # A QR code's photo is not the badge's picture, and a photo may carry more (EXIF, the room around the card).
     shows_image = media_type in PUBLIC_IMAGE_TYPES and record.source.container != "image"

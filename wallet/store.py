@@ -20,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,7 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 _MIN_ID_PREFIX = 4
+_DIGEST = re.compile(r"[0-9a-f]{64}")  # a blob's name: its SHA-256, lower-case hex
 _MAX_SUMMARY_TEXT = 2000
 # Migrations from version N to N+1, applied under the write lock when an older store is opened for writing.
 _MIGRATIONS: dict[int, Callable[[TinyDB], None]] = {}
@@ -186,50 +188,52 @@ def remove_stale_temp_files(folder: Path) -> list[Path]:
     return removed
 
 
+def _parse_database(raw: bytes, path: Path) -> dict[str, dict[str, Any]] | None:
+    if not raw.strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise StoreError(f"the backpack database {path} is not valid JSON; it was left untouched") from exc
+    if not isinstance(data, dict):
+        raise StoreError(f"the backpack database {path} has an unexpected shape; it was left untouched")
+    return data
+
+
+_UNREAD: Any = object()
+
+
 class _AtomicJSONStorage(Storage):
     """tinydb storage that refuses to overwrite a file it cannot parse and replaces the file atomically.
 
-    One instance lives for one transaction, under the store's lock, so no other process changes the file meanwhile:
-    the file is parsed once and the parsed tables are kept (tinydb otherwise reads and parses the whole file for
-    every query and every write). Inside :meth:`one_write`, writes stay in memory and the file is written once at the
-    end, or not at all if the block fails."""
+    Used for one write transaction, under the exclusive lock: no other writer can change the file meanwhile, so it is
+    parsed once (or not at all: ``parsed``, the store's snapshot of this very file) and every later operation works on
+    that data, which after each write is what the file holds. tinydb reads before each operation: a transaction of
+    three operations parsed the whole database three times."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, parsed: dict[str, dict[str, Any]] | None = _UNREAD) -> None:
         self._path = Path(path)
-        self._tables: dict[str, dict[str, Any]] | None = None
+        self._parsed = parsed
         self._deferring = 0
         self._dirty = False
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        if self._tables is None:
-            self._tables = self._read_file()
-        return self._tables
-
-    def _read_file(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            raw = self._path.read_bytes()
-        except FileNotFoundError:
-            return None
-        if not raw.strip():
-            return None
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise StoreError(f"the backpack database {self._path} is not valid JSON; it was left untouched") from exc
-        if not isinstance(data, dict):
-            raise StoreError(f"the backpack database {self._path} has an unexpected shape; it was left untouched")
-        return data
+        if self._parsed is _UNREAD:
+            try:
+                raw = self._path.read_bytes()
+            except FileNotFoundError:
+                return None
+            self._parsed = _parse_database(raw, self._path)
+        return self._parsed
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._tables = data
+        self._parsed = data
         if self._deferring:
             self._dirty = True
             return
-        try:
-            atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        except BaseException:
-            self._tables = None  # what is in memory was not written: read the file again
-            raise
+        self._parsed = _UNREAD  # if writing fails, the data changed in place is not the file's: read it again
+        atomic_write(self._path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self._parsed = data
 
     @contextlib.contextmanager
     def one_write(self) -> Iterator[None]:
@@ -239,14 +243,15 @@ class _AtomicJSONStorage(Storage):
             yield
         except BaseException:
             # tinydb changes the tables it read in place: after a failure they may hold half an operation.
-            self._tables, self._dirty = None, False
+            self._parsed, self._dirty = _UNREAD, False
             raise
         finally:
             self._deferring -= 1
         if not self._deferring and self._dirty:
             self._dirty = False
-            assert self._tables is not None
-            self.write(self._tables)
+            tables = self._parsed
+            assert isinstance(tables, dict)  # set by the write that made it dirty
+            self.write(tables)
 
     def close(self) -> None:
         pass
@@ -331,7 +336,9 @@ class BadgeRecord:
         data["source"] = {name: getattr(self.source, name) for name in SourceRef.__dataclass_fields__}
         return data
 
-    @property
+    # ``info`` and ``display_name`` are read several times per badge when a list is sorted and printed: worked out
+    # once per record (a record is frozen, and its summary is never changed in place).
+    @functools.cached_property
     def info(self) -> BadgeInfo:
         """The summary, typed."""
         return BadgeInfo.from_dict(self.summary)
@@ -352,7 +359,7 @@ class BadgeRecord:
         """The status of the last verification, or ``unchecked``."""
         return str(self.verification["status"]) if self.verification else "unchecked"
 
-    @property
+    @functools.cached_property
     def display_name(self) -> str:
         """The badge's name as a person reads it: the name in the badge (the baked JSON, refined by the hosted JSON
         once verification fetched it), else the name of the file it came from, else where it is hosted."""
@@ -466,7 +473,7 @@ def _fsync_file(path: Path) -> bool:
 
 
 def _is_digest(name: str) -> bool:
-    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+    return _DIGEST.fullmatch(name) is not None
 
 
 def _hashable(value: Any) -> bool:
@@ -499,7 +506,10 @@ class TinyTransaction:
         return {name for name in self._db.tables() if name != "_meta"}
 
     def all(self, table: str) -> list[dict[str, Any]]:
-        return [dict(row) for row in self._db.table(table).all()]
+        # What tinydb's Table.all() gives, in the same order, without its Document wrapper around each row (which
+        # copies it once more): a tenth of listing 10,000 badges.
+        rows = (self._db.storage.read() or {}).get(table) or {}
+        return [dict(row) for row in rows.values()]
 
     def find(self, table: str, **match: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in self._db.table(table).search(_matching(match))]
@@ -518,11 +528,22 @@ class TinyTransaction:
             return len(self._db.table(table).update(dict(fields), _matching(match)))
 
     def update_each(self, table: str, key: str, changes: Mapping[Any, Mapping[str, Any]]) -> None:
-        if changes:
-            with self._one_write():
-                self._db.table(table).update_multiple(
-                    [(dict(fields), _matching({key: value})) for value, fields in changes.items()]
-                )
+        if not changes:
+            return
+        by_value = {value: dict(fields) for value, fields in changes.items()}
+
+        def apply(row: MutableMapping[str, Any]) -> None:
+            # One look-up per row: tinydb's update_multiple tests every query against every row (10,000 reports
+            # saved took minutes).
+            try:
+                fields = by_value.get(row.get(key))
+            except TypeError:  # a value that is no dict key (a list) equals none of them
+                return
+            if fields is not None:
+                row.update(fields)
+
+        with self._one_write():
+            self._db.table(table).update(apply)  # every row visited, in one write
 
     def upsert_each(self, table: str, key: str, rows: Mapping[Any, Mapping[str, Any]]) -> None:
         if not rows:
@@ -551,6 +572,9 @@ class Store:
         self.blob_dir = self.home / "blobs"
         self.lock_timeout = lock_timeout
         self._cleaned = False
+        # The database as last parsed by a read transaction, with the identity of the file it came from (see
+        # _read_snapshot): a page or command that reads the store several times parses it once.
+        self._snapshot: tuple[tuple[int, ...], dict[str, dict[str, Any]] | None] | None = None
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
@@ -617,12 +641,50 @@ class Store:
             yield TinyDB(storage=_MemoryOnly)
             return
         with self._locked(exclusive=write):
-            db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage)
+            if write:
+                db = TinyDB(str(self.db_path), storage=_AtomicJSONStorage, parsed=self._take_snapshot())
+            else:
+                db = TinyDB(storage=_Snapshot, data=self._read_snapshot(), discard=self._discard_snapshot)
             try:
                 self._check_schema(db, write=write)
                 yield db
             finally:
                 db.close()
+
+    def _read_snapshot(self) -> dict[str, dict[str, Any]] | None:
+        """The parsed database, re-read only when the file changed. Called under the shared lock, so no writer of
+        this backpack is under way. Every write replaces the file (a new inode, renamed over the old one; see
+        atomic_write), so the file's identity and times differ after any write, from any process: an edit shows at
+        the next transaction. Read transactions do not change the parsed data (tinydb copies each row it returns,
+        TinyTransaction copies it again), so it is shared between them; one that tries to write discards it."""
+        try:
+            file = open(self.db_path, "rb")  # noqa: SIM115 - closed below, after the identity check
+        except FileNotFoundError:
+            return None
+        with file:
+            stat = os.fstat(file.fileno())
+            identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            if self._snapshot is not None and self._snapshot[0] == identity:
+                return self._snapshot[1]
+            data = _parse_database(file.read(), self.db_path)
+        self._snapshot = (identity, data)
+        return data
+
+    def _take_snapshot(self) -> dict[str, dict[str, Any]] | None:
+        """For a write transaction (under the exclusive lock): the snapshot, when the file is still the one it was
+        parsed from, handed over (the transaction changes it in place, so the store forgets it); else ``_UNREAD``."""
+        snapshot, self._snapshot = self._snapshot, None
+        if snapshot is None:
+            return _UNREAD
+        try:
+            stat = os.stat(self.db_path)
+        except FileNotFoundError:
+            return _UNREAD
+        identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        return snapshot[1] if snapshot[0] == identity else _UNREAD
+
+    def _discard_snapshot(self) -> None:
+        self._snapshot = None
 
     def _check_schema(self, db: TinyDB, *, write: bool) -> None:
         meta = db.table("_meta")
@@ -693,7 +755,9 @@ class Store:
         if not _is_digest(digest):
             raise NotFound(f"not a blob id: {digest!r}")
         try:
-            return (self.blob_dir / digest).read_bytes()
+            # os.path, not pathlib: a recheck reads two blobs per badge, and Path's joining was half of that cost.
+            with open(os.path.join(self.blob_dir, digest), "rb") as file:
+                return file.read()
         except FileNotFoundError as exc:
             raise NotFound(f"blob {digest} is missing from {self.blob_dir}") from exc
 
@@ -850,6 +914,22 @@ class Store:
                 raise NotFound(f"{value!r} is not one of your identities")
             db.remove("identities", value=value)
             return row
+
+
+class _Snapshot(Storage):
+    """A read-only tinydb storage over an already parsed database (``Store._read_snapshot``)."""
+
+    def __init__(self, data: dict[str, dict[str, Any]] | None, discard: Callable[[], None]) -> None:
+        self._data = data
+        self._discard = discard
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # tinydb changed the parsed data in place before asking to write it: that copy is no longer the file's.
+        self._discard()
+        raise StoreError("internal error: write in a read-only transaction")
 
 
 class _MemoryOnly(Storage):

@@ -11,6 +11,7 @@ address gets up to that many times the rate.
 
 from __future__ import annotations
 
+import functools
 import io
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -102,9 +103,14 @@ class BadgeView:
     symbol: str
     word: str
     checked_ago: str
-    linkedin_url: str
+    page_url: str
     binding: str | None
     """What binds the badge to the page's holder, in plain words (``wallet.shares.holder_binding``)."""
+
+    @property
+    def linkedin_url(self) -> str:
+        # Built when asked for (the public pages never show it): URL-encoding it is a tenth of a page's cost.
+        return linkedin_add_url(self.badge, self.page_url)
 
 
 def checked_ago(checked_at: str | None, now: datetime) -> str:
@@ -146,7 +152,7 @@ def badge_view(badge: PublicBadge, page_url: str, now: datetime) -> BadgeView:
         symbol=words.symbol,
         word=words.word,
         checked_ago=checked_ago(badge.checked_at, now),
-        linkedin_url=linkedin_add_url(badge, page_url),
+        page_url=page_url,
         binding=recipient.message if recipient else None,
     )
 
@@ -344,13 +350,19 @@ def bundle(token: str) -> Any:
     return response
 
 
+@functools.lru_cache(maxsize=256)
+def _qr_svg(url: str) -> bytes:
+    """The QR code of ``url``: drawn once per address (it depends on nothing else), not on every request."""
+    # A standalone SVG document (with its xmlns), not ``svg_inline``: browsers refuse an <img> of an SVG without it.
+    svg = io.BytesIO()
+    segno.make_qr(url, error="m").save(svg, kind="svg", scale=6, border=2)
+    return svg.getvalue()
+
+
 @bp.get("/s/<token>/qr.svg")
 def qr(token: str) -> Any:
     share = _active_share(token)
-    # A standalone SVG document (with its xmlns), not ``svg_inline``: browsers refuse an <img> of an SVG without it.
-    svg = io.BytesIO()
-    segno.make_qr(shares.share_url(get_store(), share), error="m").save(svg, kind="svg", scale=6, border=2)
-    response = Response(svg.getvalue(), mimetype="image/svg+xml")
+    response = Response(_qr_svg(shares.share_url(get_store(), share)), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 

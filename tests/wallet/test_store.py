@@ -271,6 +271,55 @@ def test_reading_a_missing_home_does_not_create_it(home: Path) -> None:
     assert not home.exists()
 
 
+def test_a_reader_sees_every_write_at_once_even_another_stores(home: Path) -> None:
+    """A store parses the database once for several reads; a write by anyone (another process's store, a restore
+    that replaces the file) shows at its next read, and a reader's edit of a row changes nothing stored."""
+    reader, writer = Store(home), Store(home)
+    first = make_record("id:first")
+    writer.upsert_badge(first)
+    assert [r.id for r in reader.list_badges()] == [first.id]
+    assert reader.get_badge(first.id).display_name == "A badge"
+    writer.upsert_badge(replace(first, summary={"name": "Renamed"}))
+    assert reader.get_badge(first.id).display_name == "Renamed"
+    writer.upsert_badge(make_record("id:second", imported_at="2026-02-01T00:00:00Z"))
+    assert len(reader.list_badges()) == 2
+    with reader.transaction() as db:
+        db.all("badges")[0]["id"] = "changed"
+    assert {r.id for r in reader.list_badges()} == {first.id, badge_id_for_key("id:second")}
+    reader.remove_badge(first.id)
+    assert [r.key for r in reader.list_badges()] == ["id:second"]
+    assert [r.key for r in writer.list_badges()] == ["id:second"]
+    saved = read_db(reader)
+    writer.upsert_badge(make_record("id:third"))
+    store_file = json.dumps(saved).encode()
+    reader.db_path.write_bytes(store_file)  # replaced in place, as a restore from a backup would (same inode here)
+    assert [r.key for r in reader.list_badges()] == ["id:second"]
+
+
+def test_a_write_starts_from_the_file_not_from_an_outdated_snapshot(home: Path) -> None:
+    """A store's write reuses what it last read only while the file is unchanged: another store's write in
+    between is kept, and so is every write of a transaction of several."""
+    mine, other = Store(home), Store(home)
+    mine.add_identity("email", "ada@example.com")
+    assert len(mine.list_identities()) == 1  # read: mine now holds a snapshot
+    other.add_identity("email", "bob@example.com")
+    mine.add_identity("email", "cyd@example.com")
+    with mine.transaction(write=True) as db:
+        db.insert("settings", {"name": "a", "value": 1})
+        db.upsert("settings", {"name": "a", "value": 2}, name="a")
+        db.insert("settings", {"name": "b", "value": 3})
+    expected = ["ada@example.com", "bob@example.com", "cyd@example.com"]
+    assert [r["value"] for r in Store(home).list_identities()] == expected
+    assert read_db(mine)["settings"] == {"1": {"name": "a", "value": 2}, "2": {"name": "b", "value": 3}}
+
+
+def test_a_read_transaction_never_writes(store: Store) -> None:
+    store.add_identity("email", "ada@example.com")
+    with pytest.raises(StoreError), store.transaction() as db:
+        db.insert("identities", {"kind": "email", "value": "bob@example.com", "added_at": "2026-01-01"})
+    assert [r["value"] for r in store.list_identities()] == ["ada@example.com"]
+
+
 def test_files_are_private(store: Store) -> None:
     store.upsert_badge(make_record("id:x"))
     digest = store.put_blob(b"secret")

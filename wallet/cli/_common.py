@@ -3,11 +3,13 @@ badges, reports and statuses on a terminal."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +28,7 @@ from ..settings import fetch_policy, load_settings
 from ..store import BadgeRecord, Store
 
 __all__ = [
+    "bulk_work",
     "EXIT_INVALID_INPUT",
     "EXIT_NOT_VALID",
     "ISSUER_NOTES",
@@ -62,6 +65,21 @@ STATUS_MARKS = {
     "unchecked": ("·", None),
 }
 VERSION_LABELS = {"ob0": "OB 0.5", "ob1": "OB 1.x", "ob2": "OB 2.0", "ob3": "OB 3.0", "unknown": "?"}
+
+
+@contextlib.contextmanager
+def bulk_work() -> Iterator[None]:
+    """For a command that verifies and stores thousands of badges in one process: the cyclic garbage collector
+    paused. Its full passes over a heap holding 10,000 badges' documents and reports were a fifth of
+    ``recheck --all`` (1.5 s of 7); what such a run allocates is JSON-shaped trees, freed by reference counting (peak
+    memory measured the same with and without the pauses), and the process ends with the command."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class CommandError(WalletError):
@@ -174,9 +192,10 @@ def _columns(records: list[BadgeRecord], *, wide: bool, width: int) -> list[_Col
         issuer_width = min(longest_issuer, max(room // 3, 8))
         name_width = min(longest_name, room - issuer_width)
         issuer_width = min(longest_issuer, room - name_width)  # what a short name leaves goes to the issuer
+    marks = {status: mark(status) for status in {record.status for record in records}}
     columns = [
         _Column("ID", [record.id for record in records], 10),
-        _Column("STATUS", [mark(record.status) for record in records], 14),
+        _Column("STATUS", [marks[record.status] for record in records], 14),
     ]
     if format_shown:
         columns.append(_Column("FORMAT", [VERSION_LABELS.get(record.version, "?") for record in records], 6))
@@ -201,14 +220,15 @@ def print_table(
         return
     columns = _columns(records, wide=wide, width=width or shutil.get_terminal_size((100, 24)).columns)
     header = "  ".join(column.title.ljust(column.width) for column in columns).rstrip()
-    click.echo(click.style(header, bold=True))
+    lines = [click.style(header, bold=True)]
     for index in range(len(records)):
         # STATUS cells carry colour codes: their padding is done by mark(), not by ljust().
         cells = [
             column.cells[index] if column.title == "STATUS" else column.cells[index].ljust(column.width)
             for column in columns
         ]
-        click.echo("  ".join(cells).rstrip())
+        lines.append("  ".join(cells).rstrip())
+    click.echo("\n".join(lines))  # one write: echoing line by line was a tenth of listing 10,000 badges
     counts: dict[str, int] = {}
     for record in records:
         counts[record.status] = counts.get(record.status, 0) + 1

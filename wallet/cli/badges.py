@@ -19,6 +19,7 @@ from ._common import (
     EXIT_INVALID_INPUT,
     EXIT_NOT_VALID,
     VERSION_LABELS,
+    bulk_work,
     duration,
     fail,
     fetch_contexts_option,
@@ -423,17 +424,18 @@ def verify_command(
     policy = policy_of(store, allow_private_network, offline)
     # One source with --json prints an object, as before: nothing to stream.
     stream = _ReportStream(json_lines) if json_lines or (as_json and len(all_sources) > 1) else None
-    reports = verify_sources(
-        store,
-        all_sources,
-        fetch_policy=policy,
-        recipients=recipients,
-        stdin=stdin,
-        fetch_contexts=fetch_contexts,
-        challenge=challenge,
-        domain=domain,
-        on_report=stream.add if stream is not None else None,
-    )
+    with bulk_work():
+        reports = verify_sources(
+            store,
+            all_sources,
+            fetch_policy=policy,
+            recipients=recipients,
+            stdin=stdin,
+            fetch_contexts=fetch_contexts,
+            challenge=challenge,
+            domain=domain,
+            on_report=stream.add if stream is not None else None,
+        )
     unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
     if stream is not None:
         stream.close()
@@ -488,17 +490,20 @@ def recheck_command(
         return
     before = {record.id: record.status for record in records}
 
-    results = verify_records(
-        store,
-        records,
-        fetch_policy=policy_of(store, allow_private_network, offline),
-        recipients=recipients,
-        fetch_contexts=fetch_contexts,
-    )
-    for record, report in results:
-        change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
-        line = report_line(report, record.display_name, change, own=True, recipient=record.info.recipient)
-        click.echo(f"{record.id}  {line}")
+    with bulk_work():
+        results = verify_records(
+            store,
+            records,
+            fetch_policy=policy_of(store, allow_private_network, offline),
+            recipients=recipients,
+            fetch_contexts=fetch_contexts,
+        )
+        lines = []
+        for record, report in results:
+            change = f"  (was {before[record.id]})" if before[record.id] not in ("unchecked", report.status) else ""
+            line = report_line(report, record.display_name, change, own=True, recipient=record.info.recipient)
+            lines.append(f"{record.id}  {line}")
+        click.echo("\n".join(lines))
     if len(results) > 1:
         click.echo(f"\n{sum(r.status == 'valid' for _, r in results)} of {len(results)} valid")
     if any(report.status != "valid" for _, report in results):
