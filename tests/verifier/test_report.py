@@ -372,3 +372,19 @@ def test_every_check_id_has_a_problem_type_for_failure_and_error() -> None:
         for outcome in ("failed", "warning", "error"):
             assert CheckResult(check_id, outcome, "").problem is not None  # type: ignore[arg-type]
         assert CheckResult(check_id, "passed", "").problem is None
+
+
+def test_a_badge_display_serialises_as_dataclasses_would_without_sharing_its_lists() -> None:
+    from dataclasses import asdict, fields
+
+    from verifier._report import BadgeDisplay, Report
+
+    values: dict[str, object] = {f.name: f"{f.name} value" for f in fields(BadgeDisplay)}
+    values |= {"alignments": [{"targetName": "A"}], "evidence": [{"id": "e"}], "endorsements": ["x"]}
+    values["issuer_name_confirmed"] = True
+    badge = BadgeDisplay(**values)  # type: ignore[arg-type]
+    data = Report("source", "2026-01-01T00:00:00Z", badge=badge).to_dict()["badge"]
+    assert data == asdict(badge) and list(data) == list(asdict(badge))
+    data["alignments"][0]["targetName"] = "changed"
+    data["endorsements"].append("y")
+    assert badge.alignments == [{"targetName": "A"}] and badge.endorsements == ["x"]
