@@ -64,6 +64,17 @@ def test_a_name_that_resolves_to_loopback_is_refused_before_connecting(
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", loopback)
-    with pytest.raises(BlockedAddress, match=r"private or local address \(127\.0\.0\.1\).*rebinding\.test"):
-        fetch_url(f"http://{NAME}:{server.port}/secret.json", policy=FetchPolicy(), kind="json")
+    # http goes through aiohttp's resolver hook; https first through httpx (asking for HTTP/2): the same guard.
+    for scheme in ("http", "https"):
+        with pytest.raises(BlockedAddress, match=r"private or local address \(127\.0\.0\.1\).*rebinding\.test"):
+            fetch_url(f"{scheme}://{NAME}:{server.port}/secret.json", policy=FetchPolicy(), kind="json")
     assert server.paths == []
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_an_address_written_in_the_url_is_checked_without_any_lookup(
+    server: IssuerServer, lookups: list[str], scheme: str
+) -> None:
+    with pytest.raises(BlockedAddress, match=r"private or local address \(127\.0\.0\.1\)"):
+        fetch_url(f"{scheme}://127.0.0.1:{server.port}/secret.json", policy=FetchPolicy(), kind="json")
+    assert server.paths == [] and lookups == []
