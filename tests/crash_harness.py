@@ -150,7 +150,9 @@ def _slow_disk(rng: random.Random) -> None:
     fsync = os.fsync
 
     def slow_fsync(fd: int) -> None:
-        time.sleep(rng.uniform(0, 0.004))
+        # A disk slow enough that kills land while a temporary file is being flushed (imports batch their flushes:
+        # a faster disk left the kills almost no such moment to land in).
+        time.sleep(rng.uniform(0, 0.012))
         fsync(fd)
 
     os.fsync = slow_fsync

@@ -726,12 +726,12 @@ class Store:
         path = self.blob_dir / digest
         try:
             complete = path.stat().st_size == len(data)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             complete = False
         if not complete:
             try:
                 _replace_unsynced(path, data)
-            except FileNotFoundError:  # the first blob of a new backpack
+            except (FileNotFoundError, NotADirectoryError):  # the first blob of a new backpack (or no home at all)
                 self._ensure_dirs()
                 _replace_unsynced(path, data)
         return digest
