@@ -24,6 +24,7 @@ import ssl
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
@@ -223,16 +224,21 @@ class _GuardedResolver:
 
 
 @functools.cache
-def _ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
-    """One TLS context per set of roots (loading a CA bundle costs ~20 ms each time): certifi's unless told."""
+def _ssl_context(ca_file: str | None = None, for_aiohttp: bool = False) -> ssl.SSLContext:
+    """One TLS context per set of roots and client (loading a CA bundle costs ~20 ms each time): certifi's roots
+    unless told. Not one for both clients: httpx sets the protocols it offers (h2) on the context it is given, and
+    aiohttp, which speaks only HTTP/1.1, must never offer h2."""
     if ca_file is None:
         import certifi
 
         ca_file = certifi.where()
     try:
-        return ssl.create_default_context(cafile=ca_file)
+        context = ssl.create_default_context(cafile=ca_file)
     except (OSError, ssl.SSLError) as exc:
         raise FetchError(f"cannot read the certificate authorities in {ca_file}: {exc}", url=ca_file) from None
+    if for_aiohttp:
+        context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def _origin(url: str) -> str:
@@ -306,7 +312,8 @@ class Fetcher:
         self._transport = transport
         self._injected_client: httpx.AsyncClient | None = None
         self._session: Any = None  # aiohttp.ClientSession, created inside the running loop on first use
-        self._h2_clients: dict[str, httpx.AsyncClient] = {}
+        self._h2_clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()  # least recently used first
+        self._h2_busy: dict[str, int] = {}
         self._h2_probes: dict[str, asyncio.Future[bool]] = {}
         self._inflight: dict[str, asyncio.Future[FetchResult]] = {}
         self._host_limits: dict[str, asyncio.Semaphore] = {}
@@ -326,15 +333,15 @@ class Fetcher:
         clients = list(self._h2_clients.values())
         if self._injected_client is not None:
             clients.append(self._injected_client)
-        self._h2_clients, self._injected_client = {}, None
+        self._h2_clients, self._injected_client = OrderedDict(), None
         for client in clients:
             await client.aclose()
         session, self._session = self._session, None
         if session is not None:
             await session.close()
 
-    def _tls_context(self) -> ssl.SSLContext:
-        return _ssl_context(self.policy.ca_file)
+    def _tls_context(self, *, for_aiohttp: bool = False) -> ssl.SSLContext:
+        return _ssl_context(self.policy.ca_file, for_aiohttp)
 
     # -- clients ------------------------------------------------------------------------------------------------
 
@@ -532,15 +539,31 @@ class Fetcher:
                 self._h2_clients[origin] = client
                 self._host_limits[origin] = asyncio.Semaphore(_H2_STREAMS)
                 probe.set_result(True)
+                await self._close_idle_http2()
             else:
                 await client.aclose()
                 probe.set_result(False)
             return answer
-        if await asyncio.shield(probe) and origin in self._h2_clients:
-            async with self._slot(origin):
-                return await self._send_httpx(self._h2_clients[origin], url, headers, limit)
+        shared = self._h2_clients.get(origin) if await asyncio.shield(probe) else None
+        if shared is not None:
+            self._h2_clients.move_to_end(origin)
+            self._h2_busy[origin] = self._h2_busy.get(origin, 0) + 1
+            try:
+                async with self._slot(origin):
+                    return await self._send_httpx(shared, url, headers, limit)
+            finally:
+                self._h2_busy[origin] -= 1
+        # HTTP/1.1, or an HTTP/2 connection closed for being idle among too many: aiohttp's pool.
         async with self._slot(origin):
             return await self._send_aiohttp(url, headers, limit)
+
+    async def _close_idle_http2(self) -> None:
+        """Each HTTP/2 origin keeps its connection for the run; beyond ``max_open_origins`` of them, the least
+        recently used idle ones are closed (a recheck of badges from many platforms opens no unbounded number)."""
+        excess = len(self._h2_clients) - self.policy.max_open_origins
+        idle = [origin for origin in self._h2_clients if not self._h2_busy.get(origin)][: max(excess, 0)]
+        for origin in idle:
+            await self._h2_clients.pop(origin).aclose()
 
     @staticmethod
     async def _send_httpx(client: httpx.AsyncClient, url: str, headers: dict[str, str], limit: int) -> _Answer:
@@ -550,7 +573,7 @@ class Fetcher:
 
     async def _send_aiohttp(self, url: str, headers: dict[str, str], limit: int) -> _Answer:
         session = self._aiohttp_session()
-        tls = self._tls_context() if url.startswith("https:") else None  # always ours, never aiohttp's default
+        tls = self._tls_context(for_aiohttp=True) if url.startswith("https:") else None  # ours, never aiohttp's
         async with session.get(url, headers=headers, allow_redirects=False, ssl=tls or True) as response:
             status = response.status
             if status == 304 or status in _REDIRECTS:

@@ -29,7 +29,8 @@ class FetchPolicy:
     max_connections: int = 100
     max_in_flight: int = 32
     max_open_origins: int = 128
-    """Idle connection pools beyond this many origins are closed (least recently used first)."""
+    """HTTP/2 connections (one per origin) kept open beyond this many: the least recently used idle ones are closed.
+    HTTP/1.1 connections are bounded by ``max_connections`` and closed after 15 s idle."""
     allow_private_network: bool = False
     """Lift the SSRF guard (local development, tests against loopback issuers). Off unless the caller says so: the
     library reads no environment variable."""

@@ -269,3 +269,23 @@ def test_a_second_429_is_the_answer(plain_server: tuple[str, Seen, list[int]]) -
             return await fetcher.fetch(f"{base}/busy.json")
 
     assert asyncio.run(run()).status == 429  # one retry only: the badge's check reports the server's answer
+
+
+def test_idle_http2_connections_beyond_the_limit_are_closed_and_their_origins_still_answer(ca: trustme.CA) -> None:
+    first_server, second_server = _tls_server(ca, ["h2", "http/1.1"]), _tls_server(ca, ["h2", "http/1.1"])
+    first, second = next(first_server), next(second_server)
+    try:
+
+        async def run() -> list[int]:
+            async with Fetcher(replace(first.trust, max_open_origins=1)) as fetcher:
+                statuses = [(await fetcher.fetch(f"{first.base_url}/a.json")).status]
+                statuses.append((await fetcher.fetch(f"{second.base_url}/a.json")).status)  # first's closed here
+                statuses.append((await fetcher.fetch(f"{first.base_url}/b.json")).status)
+                return statuses
+
+        assert asyncio.run(run()) == [200, 200, 200]
+        assert first.seen.versions == ["2", "1.1"]  # its HTTP/2 connection was closed: the pooled HTTP/1.1 path
+        assert second.seen.versions == ["2"]
+    finally:
+        first_server.close()
+        second_server.close()
