@@ -209,8 +209,7 @@ def section_ob2(badges: int, issuers: int, work: Path, *, sample: int = 100) -> 
         f"{together.seconds:.2f} s ({badges / together.seconds:.0f} badges/s, {together.cpu_seconds:.2f} s CPU)",
         f"one by one in one process, nothing shared: {per_badge_alone * 1000:.1f} ms/badge (sample {sample})",
         f"×{ratio:.1f}",
-        "≥ ×20",
-        ratio >= 20,
+        "",  # no target: the ×20 is against one process per badge and against badgecheck (docs/performance.md)
     )
     row(f"{label}: statuses", json.dumps(counts), met=counts == {"valid": badges})
     row(f"{label}: documents fetched / distinct needed", f"{fetched} / {needed}", met=fetched == needed)
