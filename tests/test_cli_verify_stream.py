@@ -83,3 +83,22 @@ def test_on_report_sees_each_report_once_and_the_list_keeps_source_order(
     assert all(reports[index] is report for index, report in seen)
     assert [report.status for report in reports] == ["valid", "unverifiable"] * 3 + ["valid"]
     assert issuer_server.counts()[issuer_server.path_of(issuer.default_badge["id"])] == 1  # fetched once for all
+
+
+def test_streamed_runs_keep_the_exit_codes_and_the_error_lines(runner: CliRunner, sources: list[str]) -> None:
+    # The reports are not held (keep_reports=False): what decides the exit code is gathered as they stream by.
+    unreadable = [sources[-1], sources[-1] + ".also"]
+    Path(unreadable[1]).write_text("nor here")
+    result = invoke(runner, "verify", LOCAL, "--json-lines", unreadable[1], *sources[:2], unreadable[0])
+    assert result.exit_code == 2
+    assert [line.split(": ")[2] for line in result.stderr.splitlines()] == [unreadable[1], unreadable[0]]
+    assert invoke(runner, "verify", LOCAL, "--json-lines", *sources[:5]).exit_code == 0
+    assert invoke(runner, "verify", LOCAL, "--json", *sources[:6]).exit_code == 1  # the unreachable issuer's badge
+
+
+def test_keep_reports_false_hands_each_report_over_and_keeps_none(issuer: IssuerFixture) -> None:
+    sources = [issuer.hosted_assertion(f"k{n}")["id"] for n in range(3)]
+    seen: list[int] = []
+    policy = VerifierPolicy(fetch=FetchPolicy(allow_private_network=True))
+    kept = verify_many(sources, policy=policy, on_report=lambda index, _r: seen.append(index), keep_reports=False)
+    assert kept == [] and sorted(seen) == [0, 1, 2]

@@ -121,11 +121,13 @@ def verify_sources(
     challenge: str | None = None,
     domain: str | None = None,
     on_report: Callable[[int, Report], None] | None = None,
+    keep_reports: bool = True,
 ) -> list[Report]:
     """Verify files, URLs or text without storing the badges (the HTTP cache is still used and refreshed).
 
     ``challenge`` and ``domain``: what a presentation's holder proof must answer (a verifier's own request).
-    ``on_report(index, report)``: called as each report is ready, in the order they finish (to stream them out)."""
+    ``on_report(index, report)``: called as each report is ready, in the order they finish (to stream them out);
+    with ``keep_reports=False`` none is kept after that and the list returned is empty."""
     inputs: list[Source] = []
     unreadable: dict[int, Report] = {}
     for index, source in enumerate(sources):
@@ -151,6 +153,7 @@ def verify_sources(
         labels=list(sources),
         cache=cache,
         on_report=None if on_report is None else lambda index, report: on_report(index, finished(index, report)),
+        keep_reports=keep_reports,
     )
     if cache is not None:
         cache.flush()

@@ -424,6 +424,17 @@ def verify_command(
     policy = policy_of(store, allow_private_network, offline)
     # One source with --json prints an object, as before: nothing to stream.
     stream = _ReportStream(json_lines) if json_lines or (as_json and len(all_sources) > 1) else None
+    streamed_unreadable: list[tuple[int, Report]] = []
+    streamed_not_valid = 0
+
+    def streamed(index: int, report: Report) -> None:
+        nonlocal streamed_not_valid
+        assert stream is not None
+        stream.add(index, report)
+        if _unreadable(report):
+            streamed_unreadable.append((index, report))
+        streamed_not_valid += report.status != "valid"
+
     with bulk_work():
         reports = verify_sources(
             store,
@@ -434,9 +445,11 @@ def verify_command(
             fetch_contexts=fetch_contexts,
             challenge=challenge,
             domain=domain,
-            on_report=stream.add if stream is not None else None,
+            on_report=streamed if stream is not None else None,
+            keep_reports=stream is None,  # streamed reports are written out, not held (memory flat in badges)
         )
-    unreadable = [r for r in reports if (c := r.check("extracted")) is not None and c.outcome == "failed"]
+    streamed_unreadable.sort(key=lambda entry: entry[0])  # in the order of the sources, as the others
+    unreadable = [r for r in reports if _unreadable(r)] + [report for _index, report in streamed_unreadable]
     if stream is not None:
         stream.close()
     elif as_json:
@@ -454,8 +467,13 @@ def verify_command(
         click.echo(f"backpack: error: {report.source}: {report.check('extracted').message}", err=True)  # type: ignore[union-attr]
     if unreadable:
         raise click.exceptions.Exit(EXIT_INVALID_INPUT)
-    if any(r.status != "valid" for r in reports):
+    if streamed_not_valid or any(r.status != "valid" for r in reports):
         raise click.exceptions.Exit(EXIT_NOT_VALID)
+
+
+def _unreadable(report: Report) -> bool:
+    check = report.check("extracted")
+    return check is not None and check.outcome == "failed"
 
 
 @click.command("recheck")
