@@ -382,9 +382,17 @@ class Fetcher:
         future = self._inflight.get(url)
         if future is None:
             future = asyncio.ensure_future(self._fetch(url, kind))
+            future.add_done_callback(_forget_the_trace)
             self._inflight[url] = future
-        # Shielded: one badge giving up (its deadline) must not cancel a fetch other badges share.
-        return await asyncio.shield(future)
+        try:
+            # Shielded: one badge giving up (its deadline) must not cancel a fetch other badges share.
+            return await asyncio.shield(future)
+        except FetchError as exc:
+            # The run keeps one failure per URL; each badge gets a copy of it, so that no badge's frames hang on the
+            # kept one (10,000 badges of an unreachable issuer held all their frames: +100 MB).
+            copy = _copy_of(exc)
+            exc.__traceback__ = None  # re-raised from the memo, it had just taken this badge's frames
+            raise copy from None
 
     async def _fetch(self, url: str, kind: DocumentKind) -> FetchResult:
         cached = self.cache.get(url)
@@ -630,6 +638,19 @@ def _retry_after(value: str) -> float:
     except (TypeError, ValueError):
         return 1.0
     return min(max(when.timestamp() - time.time(), 0.0), _MAX_RETRY_WAIT)
+
+
+def _forget_the_trace(future: asyncio.Future[FetchResult]) -> None:
+    """A failed fetch stays in the run's memo as its message only: no traceback, no chained exception, no frames."""
+    if not future.cancelled() and (exc := future.exception()) is not None and isinstance(exc, FetchError):
+        exc.__traceback__ = exc.__cause__ = exc.__context__ = None
+
+
+def _copy_of(exc: FetchError) -> FetchError:
+    copy = type(exc).__new__(type(exc))
+    copy.__dict__.update(exc.__dict__)
+    copy.args = exc.args
+    return copy
 
 
 def _too_large(limit: int, url: str) -> FetchError:

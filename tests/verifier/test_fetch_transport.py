@@ -289,3 +289,23 @@ def test_idle_http2_connections_beyond_the_limit_are_closed_and_their_origins_st
     finally:
         first_server.close()
         second_server.close()
+
+
+def test_a_failed_fetch_is_kept_once_without_its_frames_and_each_caller_gets_its_own_copy() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/gone.json"  # bound, never listening: refused
+
+    async def run() -> tuple[list[FetchError], BaseException | None]:
+        async with Fetcher(LOOPBACK) as fetcher:
+            raised: list[FetchError] = []
+            for _attempt in range(2):
+                with pytest.raises(FetchError) as caught:
+                    await fetcher.fetch(url)
+                raised.append(caught.value)
+            return raised, fetcher._inflight[url].exception()
+
+    (first, second), kept = asyncio.run(run())
+    assert str(first) == str(second) and "network error" in str(first) and first is not second
+    assert kept is not None and kept.__traceback__ is None and kept.__cause__ is None
+    assert first is not kept and second is not kept  # no caller's frames ever hang on the one the run keeps

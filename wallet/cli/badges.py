@@ -355,16 +355,17 @@ class _ReportStream:
     def __init__(self, lines: bool) -> None:
         self._lines = lines
         self._next = 0
-        self._waiting: dict[int, Report] = {}
+        self._waiting: dict[int, str] = {}
+        """Reports that finished before those ahead of them, as their text: one string each, not a tree of objects
+        (the verifier runs badges grouped by issuer, so with sources listed badge by badge most of them wait)."""
 
     def add(self, index: int, report: Report) -> None:
         if self._lines:
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
             return
-        self._waiting[index] = report
+        self._waiting[index] = "  " + json.dumps(report.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
         while self._next in self._waiting:
-            text = json.dumps(self._waiting.pop(self._next).to_dict(), indent=2, ensure_ascii=False)
-            click.echo(("[\n" if self._next == 0 else ",\n") + "  " + text.replace("\n", "\n  "), nl=False)
+            click.echo(("[\n" if self._next == 0 else ",\n") + self._waiting.pop(self._next), nl=False)
             self._next += 1
 
     def close(self) -> None:
