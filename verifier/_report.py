@@ -136,7 +136,12 @@ class Report:
 
     def add(self, check_id: str, outcome: Outcome, message: str) -> CheckResult:
         result = CheckResult(check_id, outcome, message)
-        self.checks = [c for c in self.checks if c.id != check_id] + [result]
+        for check in self.checks:
+            if check.id == check_id:
+                # A check decided again: its new result replaces the old one, last in the list.
+                self.checks = [c for c in self.checks if c.id != check_id] + [result]
+                return result
+        self.checks.append(result)
         return result
 
     def check(self, check_id: str) -> CheckResult | None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from .._errors import FetchError, InputTooLarge, JSONTooDeep, VerifierError
 from .._extract import extract
-from .._json import as_list, as_object, node_id, parse_json, text_of
+from .._json import as_list, as_object, node_id, parse_json, text_of, utc_iso
 from .._payload import Payload, classify_payload, detect_version
 from .._problems import gone_reason
 from .._report import BadgeDisplay, Outcome, Report
@@ -253,7 +252,7 @@ async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, 
     except FetchError as exc:
         report.add("fetched", "error", f"could not fetch the hosted assertion: {exc}")
         return
-    when = f" (cached copy from {_iso(result.fetched_at)})" if result.from_cache else ""
+    when = f" (cached copy from {utc_iso(result.fetched_at)})" if result.from_cache else ""
     gone = gone_reason(result.body) if result.status == 410 and baked_copy is None else None
     if gone is not None:
         # A shared portfolio's link, not an assertion: its holder's act, which says nothing about the badges.
@@ -353,10 +352,6 @@ async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, 
         outcomes = [checks.check_origin(candidate, issuer) for candidate in scoped]
         report.add("origin", *next((o for o in outcomes if o[0] == "failed"), outcomes[-1]))
     report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _key_ids(value: Any) -> list[str]:
