@@ -358,13 +358,15 @@ class _ReportStream:
         self._waiting: dict[int, Report] = {}
 
     def add(self, index: int, report: Report) -> None:
+        # color=True: JSON escapes every control character, so there is no ANSI code to strip, and echo then skips
+        # asking whether the output is a terminal, which cost more than writing the report (10,000 of them).
         if self._lines:
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False), color=True)
             return
         self._waiting[index] = report
         while self._next in self._waiting:
             text = json.dumps(self._waiting.pop(self._next).to_dict(), indent=2, ensure_ascii=False)
-            click.echo(("[\n" if self._next == 0 else ",\n") + "  " + text.replace("\n", "\n  "), nl=False)
+            click.echo(("[\n" if self._next == 0 else ",\n") + "  " + text.replace("\n", "\n  "), nl=False, color=True)
             self._next += 1
 
     def close(self) -> None:
