@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import email.utils
 import functools
 import ipaddress
 import re
@@ -25,7 +24,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
@@ -322,6 +321,10 @@ class Fetcher:
         self._connection_slots = asyncio.Semaphore(self.policy.max_in_flight)
         self.requests_made = 0
         """Network requests actually sent (cache hits and shared in-flight fetches not counted)."""
+        self.memo: dict[Hashable, Any] = {}
+        """What the verifier derived from a fetched document, for the other badges of this run (never another run):
+        a badge class or issuer shared by thousands of badges is parsed and checked once. Each reader keys its own
+        entries and keeps the body it read, to tell that the document is the same one."""
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -381,10 +384,13 @@ class Fetcher:
         url = url.split("#", 1)[0]
         future = self._inflight.get(url)
         if future is None:
-            future = asyncio.ensure_future(self._fetch(url, kind))
+            future = self._inflight[url] = self._start(url, kind)
             future.add_done_callback(_forget_the_trace)
-            self._inflight[url] = future
         try:
+            if future.done():
+                # Answered already, or by the cache just now: nothing to wait for, so no shield, and no turn of the
+                # loop (a recheck of cached documents asks for three per badge).
+                return future.result()
             # Shielded: one badge giving up (its deadline) must not cancel a fetch other badges share.
             return await asyncio.shield(future)
         except FetchError as exc:
@@ -394,16 +400,18 @@ class Fetcher:
             exc.__traceback__ = None  # re-raised from the memo, it had just taken this badge's frames
             raise copy from None
 
-    async def _fetch(self, url: str, kind: DocumentKind) -> FetchResult:
+    def _start(self, url: str, kind: DocumentKind) -> asyncio.Future[FetchResult]:
+        """The answer for ``url``, asked once per run: already settled when the cache (or being offline) decides it,
+        otherwise the request under way."""
         cached = self.cache.get(url)
-        now = time.time()
-        if self.policy.offline:
-            if cached is None:
-                raise FetchError("offline, and this document was never fetched before", url=url)
-            return self._from_cache(cached)
-        if cached is not None and cached.fresh(now):
-            return self._from_cache(cached)
-        return await self._request(url, kind, cached)
+        if not self.policy.offline and (cached is None or not cached.fresh(time.time())):
+            return asyncio.ensure_future(self._request(url, kind, cached))
+        answer: asyncio.Future[FetchResult] = asyncio.get_running_loop().create_future()
+        if cached is None:
+            answer.set_exception(FetchError("offline, and this document was never fetched before", url=url))
+        else:
+            answer.set_result(self._from_cache(cached))
+        return answer
 
     @staticmethod
     def _from_cache(entry: CachedResponse) -> FetchResult:
@@ -633,6 +641,8 @@ def _retry_after(value: str) -> float:
     value = value.strip()
     if value.isdigit():
         return min(float(value), _MAX_RETRY_WAIT)
+    import email.utils  # here: a tenth of the fetcher's import, for a header few servers send
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -5,6 +5,7 @@ Pure functions, each the one copy in the package: spec modules import them from 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -25,6 +26,7 @@ __all__ = [
     "shown_date",
     "parse_datetime",
     "text_of",
+    "utc_iso",
 ]
 
 MAX_JSON_DEPTH = 100
@@ -140,6 +142,20 @@ def shown_date(value: Any) -> str | None:
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()):
         return iso_datetime(value)
     return text_of(value)
+
+
+def utc_iso(timestamp: float) -> str:
+    """A Unix time as the ISO 8601 UTC date-time of its second (``2026-01-15T10:00:00Z``), as reports write times."""
+    whole = int(timestamp)
+    if 0 <= timestamp - whole < 0.999:  # far from rounding up to the next second: that second's text, made once
+        return _utc_second(whole)
+    return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@functools.lru_cache(maxsize=256)
+def _utc_second(second: int) -> str:
+    # Thousands of reports share a few seconds: their checked_at, and the fetch times of their cached documents.
+    return datetime.fromtimestamp(second, UTC).isoformat().replace("+00:00", "Z")
 
 
 def hash_matches(expected: str, candidate: str, salt: str) -> bool:

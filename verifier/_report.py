@@ -111,6 +111,10 @@ class BadgeDisplay:
 _BADGE_FIELDS = tuple(BadgeDisplay.__dataclass_fields__)
 
 
+_SCALARS = frozenset((str, type(None), bool, int, float))
+"""Exact types a report's value is nearly always: returned as they are, without a call to ``_plain`` each."""
+
+
 def _plain(value: Any) -> Any:
     """A copy of JSON-shaped data, as ``dataclasses.asdict`` copies a field, at a fraction of its cost (a report of
     every badge is serialised: 10,000 in a recheck)."""
@@ -136,7 +140,12 @@ class Report:
 
     def add(self, check_id: str, outcome: Outcome, message: str) -> CheckResult:
         result = CheckResult(check_id, outcome, message)
-        self.checks = [c for c in self.checks if c.id != check_id] + [result]
+        for check in self.checks:
+            if check.id == check_id:
+                # A check decided again: its new result replaces the old one, last in the list.
+                self.checks = [c for c in self.checks if c.id != check_id] + [result]
+                return result
+        self.checks.append(result)
         return result
 
     def check(self, check_id: str) -> CheckResult | None:
@@ -186,10 +195,17 @@ class Report:
             "badge_id": self.badge_id,
             "status": self.status,
             "checked_at": self.checked_at,
-            "badge": {name: _plain(getattr(self.badge, name)) for name in _BADGE_FIELDS},
+            "badge": self._badge_dict(),
             "checks": [c.to_dict() for c in self.checks],
             "items": [item.to_dict() for item in self.items],
         }
+
+    def _badge_dict(self) -> dict[str, Any]:
+        badge: dict[str, Any] = {}
+        for name in _BADGE_FIELDS:
+            value = getattr(self.badge, name)
+            badge[name] = value if type(value) in _SCALARS else _plain(value)
+        return badge
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:

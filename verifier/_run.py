@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ._errors import FetchError, JSONTooDeep
-from ._fetch import Fetcher
+from ._fetch import Fetcher, FetchResult
 from ._json import parse_json
 from ._payload import Payload
 from ._policy import VerifierPolicy
@@ -58,8 +58,11 @@ class Run:
         """Whether a fetched document's own id names the place it was fetched from (or redirected to)."""
         return same_location(declared, url) or same_location(declared, self.final_urls.get(url, url))
 
-    async def fetch_json(self, url: str, check_id: str, what: str) -> dict[str, Any] | None:
-        """Fetch a JSON document; on failure record an ``error`` (could not check) and return None."""
+    async def fetch_json(self, url: str, check_id: str, what: str, *, shared: bool = False) -> dict[str, Any] | None:
+        """Fetch a JSON document; on failure record an ``error`` (could not check) and return None.
+
+        ``shared``: the caller only reads the document, so every badge of the run may be given the one parsed copy
+        (a badge class or issuer is then parsed once, not once per badge)."""
         self.stage = check_id
         try:
             result = await self.fetcher.fetch(url, kind="json")
@@ -69,19 +72,37 @@ class Run:
         if not result.ok:
             self.report.add(check_id, "error", f"could not fetch the {what}: {url} answered {result.status}")
             return None
-        try:
-            document = parse_json(result.body)
-        except JSONTooDeep as exc:  # a limit of the backpack's: it cannot check, which says nothing against the badge
-            self.report.add(check_id, "error", f"the {what} at {url} is refused: {exc}")
+        parsed = _parsed_shared(self.fetcher, result) if shared else _parsed(result.body)
+        if isinstance(parsed, JSONTooDeep):
+            # A limit of the backpack's: it cannot check, which says nothing against the badge.
+            self.report.add(check_id, "error", f"the {what} at {url} is refused: {parsed}")
             return None
-        except ValueError:
+        if isinstance(parsed, ValueError):
             self.report.add(check_id, "failed", f"the {what} at {url} is not JSON")
             return None
+        document = parsed
         if not isinstance(document, dict):
             self.report.add(check_id, "failed", f"the {what} at {url} is not a JSON object")
             return None
         self.final_urls[url] = result.final_url
         return document
+
+
+def _parsed(body: bytes) -> Any:
+    """The parsed document, or the ``ValueError`` (``JSONTooDeep`` is one) that says why there is none."""
+    try:
+        return parse_json(body)
+    except ValueError as exc:
+        return exc
+
+
+def _parsed_shared(fetcher: Fetcher, result: FetchResult) -> Any:
+    """``_parsed``, once per document of the run: every fetch of a URL in a run answers the same body."""
+    key = ("json", result.url)
+    entry = fetcher.memo.get(key)
+    if entry is None or entry[0] is not result.body:
+        entry = fetcher.memo[key] = (result.body, _parsed(result.body))
+    return entry[1]
 
 
 def same_location(declared: str | None, url: str) -> bool:

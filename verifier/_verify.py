@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._errors import ExtractionError, InputTooLarge, JSONTooDeep
 from ._extract import extract
 from ._fetch import Fetcher, ResponseCache, run_sync
 from ._foreign import Foreign, recognise, recognise_text
-from ._json import MAX_JSON_DEPTH, nested_deeper_than
+from ._json import MAX_JSON_DEPTH, nested_deeper_than, utc_iso
 from ._ob2.verify import verify_assertion_json, verify_hosted, verify_signed
 from ._payload import Payload, classify_payload
 from ._policy import VerifierPolicy
@@ -33,7 +34,7 @@ _MAX_CONCURRENT_BADGES = 64
 
 
 def _now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_iso(time.time())
 
 
 def _label(source: Source) -> str:
@@ -223,27 +224,39 @@ async def _verify_each(
     policy: VerifierPolicy,
 ) -> AsyncGenerator[tuple[int, Report], None]:
     """``(index, report)`` for every source, as each finishes. At most ``_MAX_CONCURRENT_BADGES`` badges are under way:
-    a task is created when a slot frees, so 10,000 sources never mean 10,000 coroutines alive at once."""
+    a task is created when a slot frees, so 10,000 sources never mean 10,000 coroutines alive at once. Each badge has
+    a task of its own: its own deadline, and its own copy of the context variables (a JSON-LD context it fetched)."""
     upcoming = iter(_schedule(sources))
     running: set[asyncio.Task[tuple[int, Report]]] = set()
+    finished: deque[asyncio.Task[tuple[int, Report]]] = deque()
+    arrived = asyncio.Event()
 
     async def one(index: int) -> tuple[int, Report]:
         return index, await _verify_one(sources[index], fetcher, policy, labels[index])
 
+    def done(task: asyncio.Task[tuple[int, Report]]) -> None:
+        # A callback per task rather than asyncio.wait, which adds and removes one on every running task each time.
+        running.discard(task)
+        finished.append(task)
+        arrived.set()
+
     def start() -> None:
         for index in upcoming:
-            running.add(asyncio.ensure_future(one(index)))
+            task = asyncio.ensure_future(one(index))
+            task.add_done_callback(done)
+            running.add(task)
             if len(running) >= _MAX_CONCURRENT_BADGES:
                 return
 
     start()
     try:
-        while running:
-            done, _pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            running.difference_update(done)
+        while running or finished:
+            if not finished:
+                arrived.clear()
+                await arrived.wait()
+            task = finished.popleft()
             start()
-            for task in done:
-                yield task.result()
+            yield task.result()
     finally:
         for task in running:
             task.cancel()

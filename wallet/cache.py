@@ -14,6 +14,9 @@ from .storage import BackpackStore
 
 __all__ = ["StoreResponseCache"]
 
+_FIELDS = frozenset(CachedResponse.__dataclass_fields__) - {"body"}
+"""A stored row's columns that are a ``CachedResponse``'s, the body aside (it is in a blob)."""
+
 
 class StoreResponseCache:
     """A ``verifier.ResponseCache`` backed by the wallet store. Call ``flush()`` after the run."""
@@ -34,7 +37,7 @@ class StoreResponseCache:
             body = self._store.read_blob(str(row["body_blob"]))
         except Exception:  # noqa: BLE001 - a lost blob is a cache miss, not an error
             return None
-        fields = {k: v for k, v in row.items() if k in CachedResponse.__dataclass_fields__ and k != "body"}
+        fields = {k: v for k, v in row.items() if k in _FIELDS}
         return CachedResponse(body=body, **fields)  # type: ignore[arg-type]
 
     def put(self, entry: CachedResponse) -> None:

@@ -665,6 +665,50 @@ def test_verify_many_fetches_every_document_once(issuer_server: IssuerServer, ot
         assert set(counts.values()) == {1}, counts
 
 
+def _without_time(report: Report) -> dict[str, Any]:
+    return {**report.to_dict(), "checked_at": None}
+
+
+def test_badges_that_share_documents_get_the_reports_each_would_get_alone(issuer: IssuerFixture) -> None:
+    # One run decides a badge class or issuer once for all its badges: each report must still be its own.
+    robotics, welding = issuer.badge_class("robotics")["id"], issuer.badge_class("welding")["id"]
+    sources = [issuer.hosted_assertion(f"a{n}", badge=[robotics, welding][n % 3 == 2])["id"] for n in range(6)]
+    cache = MemoryCache()
+    verify_many(sources, policy=make_policy(), cache=cache)  # fills the cache: the rest is answered from it
+    together = verify_many(sources, policy=make_policy(offline=True), cache=cache)
+    alone = [verify(source, policy=make_policy(offline=True), cache=cache) for source in sources]
+    assert [_without_time(r) for r in together] == [_without_time(r) for r in alone]
+    assert [r.badge.name for r in together] == ["Robotics Badge"] * 2 + ["Welding Badge"] + ["Robotics Badge"] * 2 + [
+        "Welding Badge"
+    ]
+    for report, source in zip(together, sources, strict=True):
+        assert_valid(report)
+        assert report.check("fetched").message.startswith(f"fetched from {source} (cached copy from ")
+    # A report's display data is its own: changing one changes no other.
+    together[0].badge.alignments.append({"targetName": "changed"})
+    assert together[1].badge.alignments == alone[1].badge.alignments
+
+
+def test_a_shared_issuer_that_claims_another_id_fails_every_badge_of_the_run(issuer: IssuerFixture) -> None:
+    issuer.publish({**issuer.profile, "id": issuer.url("/elsewhere.json")}, issuer.issuer_id)
+    sources = [issuer.hosted_assertion(f"a{n}")["id"] for n in range(3)]
+    reports = verify_many(sources, policy=make_policy())
+    expected = f"the issuer profile at {issuer.issuer_id} claims another id ({issuer.url('/elsewhere.json')})"
+    for report in reports:
+        assert decisive(report) == ("issuer", "failed")
+        assert report.check("issuer").message == f"{expected}: not trusted"
+    assert issuer.server.counts()["/issuer.json"] == 1
+
+
+def test_a_shared_badge_class_that_is_not_json_fails_every_badge_of_the_run(issuer: IssuerFixture) -> None:
+    broken = issuer.url("/badges/broken.json")
+    issuer.publish(b"{not json", broken)
+    sources = [issuer.hosted_assertion(f"a{n}", badge=broken)["id"] for n in range(3)]
+    for report in verify_many(sources, policy=make_policy()):
+        assert decisive(report) == ("badge_class", "failed")
+        assert report.check("badge_class").message == f"the badge class at {broken} is not JSON"
+
+
 def test_verify_async_takes_the_options_of_verify(issuer_server: IssuerServer) -> None:
     issuer = IssuerFixture(issuer_server)
     badge_id = issuer.hosted_assertion("a1")["id"]

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from helpers import HOSTED_URL, compact_json, ob2_assertion, ob3_credential, sign_rs256
@@ -47,6 +48,34 @@ def test_url_version_comes_from_the_hint() -> None:
 def test_non_http_or_broken_urls_are_not_payloads(text: str) -> None:
     with pytest.raises(NoBadgeFound, match="not an Open Badges payload"):
         classify_payload(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://x",
+        "HTTP://example.org/a",
+        "https://?q",
+        "http://#f",
+        "http://\u00e9xample.org/a",
+        "https://[::1]/a",
+        "https://[::1/a",
+        "https://example.org/[a]",
+        "http:x",
+    ],
+)
+def test_a_url_payload_is_what_urlsplit_says_an_http_url_is(text: str) -> None:
+    # The common case is decided without splitting the URL: it must agree with the split on the uncommon ones.
+    try:
+        parts = urlsplit(text)
+        expected = parts.scheme in ("http", "https") and bool(parts.netloc)
+    except ValueError:
+        expected = False
+    try:
+        kind: str | None = classify_payload(text).kind
+    except NoBadgeFound:
+        kind = None
+    assert (kind == "url") is expected
 
 
 # ------------------------------------------------------------------------------------------------------------------

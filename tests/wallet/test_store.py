@@ -182,6 +182,12 @@ def test_blobs_are_content_addressed_and_written_once(store: Store) -> None:
     assert other != digest and store.read_blob(other) == b"other"
 
 
+@pytest.mark.parametrize("size", [0, 1, 65_535, 65_536, 200_001])
+def test_read_blob_returns_every_byte_whatever_the_size(store: Store, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    assert store.read_blob(store.put_blob(data)) == data
+
+
 def test_read_blob_refuses_bad_and_missing_digests(store: Store) -> None:
     with pytest.raises(NotFound, match="not a blob id"):
         store.read_blob("../backpack.json")

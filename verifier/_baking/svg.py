@@ -13,7 +13,6 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
-from xml.sax.saxutils import quoteattr
 
 import defusedxml
 import defusedxml.ElementTree
@@ -152,6 +151,10 @@ def bake_svg(data: bytes, payload: str, *, ob3: bool, as_attribute: bool) -> byt
     root_tag = data[:root_end].decode("utf-8", "replace")
     declared = re.search(r"""xmlns:openbadges\s*=\s*(["'])(.*?)\1\s*[/>\s]""", root_tag[root_tag.rfind("<svg") :])
     needs_local_ns = declared is not None and declared.group(2) != namespace
+    # Imported here: xml.sax.saxutils loads urllib.request (and http.client, email): a tenth of `backpack verify`'s
+    # start-up, paid by every reader of images for what only baking needs.
+    from xml.sax.saxutils import quoteattr
+
     ns_attr = f" xmlns:openbadges={quoteattr(namespace)}"
     if as_attribute:
         element = f"<openbadges:{local}{ns_attr if needs_local_ns else ''} verify={quoteattr(payload)}/>"

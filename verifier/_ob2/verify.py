@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from .._errors import FetchError, InputTooLarge, JSONTooDeep, VerifierError
 from .._extract import extract
-from .._json import as_list, as_object, node_id, parse_json, text_of
+from .._json import as_list, as_object, node_id, parse_json, text_of, utc_iso
 from .._payload import Payload, classify_payload, detect_version
 from .._problems import gone_reason
-from .._report import BadgeDisplay, Report
+from .._report import BadgeDisplay, Outcome, Report
 from .._run import Run
 from .._status.ob2_revocation_list import revocation_entry
 from . import checks, upgrade
@@ -86,33 +85,56 @@ async def _node(
     """An embedded node, or the node fetched from its IRI; records ``check_id``. A fetched OB 1.1 node, or a 1.0 node
     of an OB 1.x assertion, is upgraded to 2.0 first (its id is the URL it came from)."""
     if isinstance(value, dict):
-        node: dict[str, Any] = value
-        origin = "embedded"
+        node, outcome, message = _checked_node(run, value, None, check_id, what, expected_types, legacy)
     elif isinstance(value, str):
-        fetched = await run.fetch_json(value, check_id, what)
+        fetched = await run.fetch_json(value, check_id, what, shared=True)
         if fetched is None:
             return None
-        node, origin = fetched, f"fetched from {value}"
-        version = upgrade.node_version(node)
-        if version == "1.1" or (version == "1.0" and legacy is not None):
-            convert = upgrade.upgrade_issuer if check_id == "issuer" else upgrade.upgrade_badge_class
-            node = convert(node, version, located_at=value)
-            origin += f", Open Badges {version}"
+        # The same fetched document (a badge class or issuer of many badges) gets the same verdict each time: it is
+        # decided once per run. ``legacy`` counts only as whether the assertion is an OB 1.x one.
+        key = ("ob2-node", check_id, value, legacy is not None)
+        entry = run.fetcher.memo.get(key)
+        if entry is None or entry[0] is not fetched:
+            entry = run.fetcher.memo[key] = (
+                fetched,
+                *_checked_node(run, fetched, value, check_id, what, expected_types, legacy),
+            )
+        _fetched, node, outcome, message = entry
     else:
         run.report.add(check_id, "failed", f"the {what} is missing")
         return None
+    run.report.add(check_id, outcome, message)
+    return node
+
+
+def _checked_node(
+    run: Run,
+    node: dict[str, Any],
+    fetched_from: str | None,
+    check_id: str,
+    what: str,
+    expected_types: tuple[str, ...],
+    legacy: LegacyVersion | None,
+) -> tuple[dict[str, Any] | None, Outcome, str]:
+    """``_node``'s verdict on an embedded node, or on a document fetched from ``fetched_from`` (read, never
+    changed: it may be shared by every badge of the run)."""
+    origin = "embedded"
+    if fetched_from is not None:
+        origin = f"fetched from {fetched_from}"
+        version = upgrade.node_version(node)
+        if version == "1.1" or (version == "1.0" and legacy is not None):
+            convert = upgrade.upgrade_issuer if check_id == "issuer" else upgrade.upgrade_badge_class
+            node = convert(node, version, located_at=fetched_from)
+            origin += f", Open Badges {version}"
     declared = node_id(node)
-    if isinstance(value, str) and check_id == "issuer" and not run.lives_at(declared, value):
+    if fetched_from is not None and check_id == "issuer" and not run.lives_at(declared, fetched_from):
         # The issuer's id anchors key ownership and the verification scope: it must be where the profile lives.
-        run.report.add(check_id, "failed", f"the issuer profile at {value} claims another id ({declared}): not trusted")
-        return None
+        return None, "failed", f"the issuer profile at {fetched_from} claims another id ({declared}): not trusted"
     types = {t for t in as_list(node.get("type")) if isinstance(t, str)}
     if not types & set(expected_types):
-        run.report.add(check_id, "failed", f"the {what} has type {sorted(types) or 'none'}, not {expected_types[0]}")
-        return None
+        return None, "failed", f"the {what} has type {sorted(types) or 'none'}, not {expected_types[0]}"
     label = node.get("name") if isinstance(node.get("name"), str) else node_id(node)
-    run.report.add(check_id, "passed", f"{label} ({origin})")
-    return node
+    return node, "passed", f"{label} ({origin})"
 
 
 async def _badge_class_and_issuer(
@@ -230,7 +252,7 @@ async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, 
     except FetchError as exc:
         report.add("fetched", "error", f"could not fetch the hosted assertion: {exc}")
         return
-    when = f" (cached copy from {_iso(result.fetched_at)})" if result.from_cache else ""
+    when = f" (cached copy from {utc_iso(result.fetched_at)})" if result.from_cache else ""
     gone = gone_reason(result.body) if result.status == 410 and baked_copy is None else None
     if gone is not None:
         # A shared portfolio's link, not an assertion: its holder's act, which says nothing about the badges.
@@ -330,10 +352,6 @@ async def _verify_hosted(run: Run, url: str, baked_copy: dict[str, Any] | None, 
         outcomes = [checks.check_origin(candidate, issuer) for candidate in scoped]
         report.add("origin", *next((o for o in outcomes if o[0] == "failed"), outcomes[-1]))
     report.add("revocation", "passed", "not revoked: the issuer still serves the assertion")
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _key_ids(value: Any) -> list[str]:

@@ -360,12 +360,14 @@ class _ReportStream:
         (the verifier runs badges grouped by issuer, so with sources listed badge by badge most of them wait)."""
 
     def add(self, index: int, report: Report) -> None:
+        # color=True: JSON escapes every control character, so there is no ANSI code to strip, and echo then skips
+        # asking whether the output is a terminal, which cost more than writing the report (10,000 of them).
         if self._lines:
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False), color=True)
             return
         self._waiting[index] = "  " + json.dumps(report.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
         while self._next in self._waiting:
-            click.echo(("[\n" if self._next == 0 else ",\n") + self._waiting.pop(self._next), nl=False)
+            click.echo(("[\n" if self._next == 0 else ",\n") + self._waiting.pop(self._next), nl=False, color=True)
             self._next += 1
 
     def close(self) -> None:
