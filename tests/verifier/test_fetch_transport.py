@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import tempfile
 import threading
 import time
@@ -93,6 +94,7 @@ def _tls_server(ca: trustme.CA, alpn: list[str]) -> Iterator[TLSServer]:
         daemon=True,  # type: ignore[arg-type]
     )
     thread.start()
+    _wait_until_listening(port)
     ca_file = tempfile.mktemp(suffix=".pem")
     ca.cert_pem.write_to_path(ca_file)
     trust = FetchPolicy(allow_private_network=True, ca_file=ca_file)
@@ -102,6 +104,20 @@ def _tls_server(ca: trustme.CA, alpn: list[str]) -> Iterator[TLSServer]:
         loop.call_soon_threadsafe(stop.set)
         thread.join(10)
         loop.close()
+
+
+def _wait_until_listening(port: int) -> None:
+    """The socket is bound before serving, but listens only once the server's loop has started: a test's first
+    request must not race it (a refused connection, under load)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _pem_files(certificate: trustme.LeafCert) -> tuple[str, str]:
