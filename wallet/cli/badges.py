@@ -14,6 +14,7 @@ from verifier import Report, VerifierError, classify_payload, summarize
 
 from .. import badge_collections, expiry
 from ..hints import recipient_hint
+from ..json_text import indented
 from ..listing import SORT_KEYS, sort_badges
 from ._common import (
     EXIT_INVALID_INPUT,
@@ -365,7 +366,7 @@ class _ReportStream:
         if self._lines:
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False), color=True)
             return
-        self._waiting[index] = "  " + json.dumps(report.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        self._waiting[index] = "  " + indented(report.to_dict(), margin="  ")
         while self._next in self._waiting:
             click.echo(("[\n" if self._next == 0 else ",\n") + self._waiting.pop(self._next), nl=False, color=True)
             self._next += 1
@@ -456,7 +457,7 @@ def verify_command(
     if stream is not None:
         stream.close()
     elif as_json:
-        click.echo(json.dumps(reports[0].to_dict(), indent=2, ensure_ascii=False))
+        click.echo(indented(reports[0].to_dict()))
     else:
         for report in reports:
             if report not in unreadable:
