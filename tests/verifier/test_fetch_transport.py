@@ -309,3 +309,22 @@ def test_a_failed_fetch_is_kept_once_without_its_frames_and_each_caller_gets_its
     assert str(first) == str(second) and "network error" in str(first) and first is not second
     assert kept is not None and kept.__traceback__ is None and kept.__cause__ is None
     assert first is not kept and second is not kept  # no caller's frames ever hang on the one the run keeps
+
+
+def test_importing_aiohttp_without_its_default_ca_loading_leaves_tls_as_it_was() -> None:
+    """The fetcher skips aiohttp's import-time loading of the system's CA store (its default contexts are never used):
+    afterwards every other TLS context loads its roots as before, and aiohttp's own default trusts nothing."""
+    import subprocess
+    import sys
+
+    program = (
+        "import ssl, threading\n"
+        "from verifier._fetch import _import_aiohttp\n"
+        "assert threading.active_count() == 1\n"
+        "_import_aiohttp()\n"
+        "import aiohttp.connector as c\n"
+        "print(ssl.create_default_context().cert_store_stats()['x509_ca'] > 0,"
+        " c._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["True", "0"]
