@@ -385,7 +385,6 @@ class Fetcher:
         future = self._inflight.get(url)
         if future is None:
             future = self._inflight[url] = self._start(url, kind)
-            future.add_done_callback(_forget_the_trace)
         try:
             if future.done():
                 # Answered already, or by the cache just now: nothing to wait for, so no shield, and no turn of the
@@ -393,11 +392,12 @@ class Fetcher:
                 return future.result()
             # Shielded: one badge giving up (its deadline) must not cancel a fetch other badges share.
             return await asyncio.shield(future)
-        except FetchError as exc:
-            # The run keeps one failure per URL; each badge gets a copy of it, so that no badge's frames hang on the
-            # kept one (10,000 badges of an unreachable issuer held all their frames: +100 MB).
-            copy = _copy_of(exc)
-            exc.__traceback__ = None  # re-raised from the memo, it had just taken this badge's frames
+        except FetchError as kept:
+            # The run keeps one failure per URL, as its message only; each badge raises a copy, so that no badge's
+            # frames hang on the kept one (re-raised, it takes the frames of the badge that awaited it: 10,000 badges
+            # of an unreachable issuer held all theirs, +100 MB).
+            copy = _copy_of(kept)
+            kept.__traceback__ = kept.__cause__ = kept.__context__ = None
             raise copy from None
 
     def _start(self, url: str, kind: DocumentKind) -> asyncio.Future[FetchResult]:
@@ -648,12 +648,6 @@ def _retry_after(value: str) -> float:
     except (TypeError, ValueError):
         return 1.0
     return min(max(when.timestamp() - time.time(), 0.0), _MAX_RETRY_WAIT)
-
-
-def _forget_the_trace(future: asyncio.Future[FetchResult]) -> None:
-    """A failed fetch stays in the run's memo as its message only: no traceback, no chained exception, no frames."""
-    if not future.cancelled() and (exc := future.exception()) is not None and isinstance(exc, FetchError):
-        exc.__traceback__ = exc.__cause__ = exc.__context__ = None
 
 
 def _copy_of(exc: FetchError) -> FetchError:
