@@ -359,8 +359,19 @@ class _ReportStream:
         self._waiting: dict[int, str] = {}
         """Reports that finished before those ahead of them, as their text: one string each, not a tree of objects
         (the verifier runs badges grouped by issuer, so with sources listed badge by badge most of them wait)."""
+        self._unreadable: dict[int, Report] = {}
+        self.not_valid = 0
+        """What decides the exit code, kept as the reports go by (they are not held)."""
+
+    @property
+    def unreadable(self) -> list[Report]:
+        """The reports of inputs that could not be read at all, in the order of the sources."""
+        return [self._unreadable[index] for index in sorted(self._unreadable)]
 
     def add(self, index: int, report: Report) -> None:
+        if _unreadable(report):
+            self._unreadable[index] = report
+        self.not_valid += report.status != "valid"
         # color=True: JSON escapes every control character, so there is no ANSI code to strip, and echo then skips
         # asking whether the output is a terminal, which cost more than writing the report (10,000 of them).
         if self._lines:
@@ -428,17 +439,6 @@ def verify_command(
     policy = policy_of(store, allow_private_network, offline)
     # One source with --json prints an object, as before: nothing to stream.
     stream = _ReportStream(json_lines) if json_lines or (as_json and len(all_sources) > 1) else None
-    streamed_unreadable: list[tuple[int, Report]] = []
-    streamed_not_valid = 0
-
-    def streamed(index: int, report: Report) -> None:
-        nonlocal streamed_not_valid
-        assert stream is not None
-        stream.add(index, report)
-        if _unreadable(report):
-            streamed_unreadable.append((index, report))
-        streamed_not_valid += report.status != "valid"
-
     with bulk_work():
         reports = verify_sources(
             store,
@@ -449,11 +449,10 @@ def verify_command(
             fetch_contexts=fetch_contexts,
             challenge=challenge,
             domain=domain,
-            on_report=streamed if stream is not None else None,
+            on_report=stream.add if stream is not None else None,
             keep_reports=stream is None,  # streamed reports are written out, not held (memory flat in badges)
         )
-    streamed_unreadable.sort(key=lambda entry: entry[0])  # in the order of the sources, as the others
-    unreadable = [r for r in reports if _unreadable(r)] + [report for _index, report in streamed_unreadable]
+    unreadable = stream.unreadable if stream is not None else [r for r in reports if _unreadable(r)]
     if stream is not None:
         stream.close()
     elif as_json:
@@ -471,7 +470,7 @@ def verify_command(
         click.echo(f"backpack: error: {report.source}: {report.check('extracted').message}", err=True)  # type: ignore[union-attr]
     if unreadable:
         raise click.exceptions.Exit(EXIT_INVALID_INPUT)
-    if streamed_not_valid or any(r.status != "valid" for r in reports):
+    if (stream is not None and stream.not_valid) or any(r.status != "valid" for r in reports):
         raise click.exceptions.Exit(EXIT_NOT_VALID)
 
 
