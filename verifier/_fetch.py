@@ -284,6 +284,13 @@ _NETWORK_WORDS = {
 
 
 def _network_words(exc: BaseException) -> str:
+    reason: BaseException | None = exc
+    for _depth in range(8):  # the clients wrap the TLS error once or twice: httpx's ConnectError, aiohttp's own
+        if reason is None:
+            break
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return "network error: the server's TLS certificate is not valid or not from a trusted authority"
+        reason = reason.__cause__ or reason.__context__
     for kind in type(exc).__mro__:
         if kind.__name__ in _NETWORK_WORDS:
             return f"network error: {_NETWORK_WORDS[kind.__name__]}"

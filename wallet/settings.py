@@ -301,6 +301,9 @@ def fetch_policy(settings: Settings, **overrides: Any) -> FetchPolicy:
         "ca_file": settings.environment.ca_file or None,
     }
     values.update({name: value for name, value in overrides.items() if value is not None})
+    if values["ca_file"] is not None and not os.path.isfile(values["ca_file"]):
+        # Said once, here, rather than as "could not be reached" on every https badge.
+        raise SettingError(f"SSL_CERT_FILE: no certificate file at {values['ca_file']}")
     return FetchPolicy(**values)
 
 

@@ -96,9 +96,15 @@ def test_fetch_policy_from_settings_and_overrides() -> None:
     assert fetch_policy(from_env).allow_private_network is True
     # SSL_CERT_FILE: a company's (or a test's) certificate authorities, for https issuers.
     assert Environment.read({"SSL_CERT_FILE": "/etc/company-ca.pem"}).ca_file == "/etc/company-ca.pem"
-    company = Settings(environment=Environment(ca_file="/etc/company-ca.pem"))
-    assert fetch_policy(company).ca_file == "/etc/company-ca.pem"
     assert fetch_policy(Settings()).ca_file is None
+
+
+def test_ssl_cert_file_is_a_file_or_a_one_line_error(tmp_path: Path) -> None:
+    authorities = tmp_path / "company-ca.pem"
+    authorities.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert fetch_policy(Settings(environment=Environment(ca_file=str(authorities)))).ca_file == str(authorities)
+    with pytest.raises(SettingError, match="SSL_CERT_FILE: no certificate file at /etc/company-ca.pem"):
+        fetch_policy(Settings(environment=Environment(ca_file="/etc/company-ca.pem")))
     # None leaves the setting alone: not giving --offline never takes an offline backpack online.
     assert fetch_policy(Settings(offline=True), offline=None).offline is True
     assert fetch_policy(Settings(), offline=True, deadline=3.0) == FetchPolicy(offline=True, deadline=3.0)
